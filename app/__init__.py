@@ -1,0 +1,1 @@
+"""Toolsmith: describe a small tool, watch a model build it, iterate, keep every version."""

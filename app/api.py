@@ -1,0 +1,147 @@
+"""The JSON API: everything the pages do, for scripts too. See docs/api.md."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sse_starlette.sse import EventSourceResponse, ServerSentEvent
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from app.errors import InvalidJSON, NotFound
+from app.services import Services
+from app.store import VersionRecord
+
+MAX_BODY_BYTES = 8_000_000
+
+
+def services_of(request: Request) -> Services:
+    return request.app.state.services
+
+
+def version_json(services: Services, version: VersionRecord, *, with_html: bool = False) -> dict[str, Any]:
+    return {**version.to_json(with_html=with_html), "preview_url": services.preview_url(version.sandbox_token)}
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise InvalidJSON(f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidJSON("The request body is not valid JSON: send a JSON object such as {\"prompt\": \"…\"}.") from None
+    if not isinstance(data, dict):
+        raise InvalidJSON("The request body must be a JSON object such as {\"prompt\": \"…\"}.")
+    return data
+
+
+def _stream_url(app_id: str, number: int) -> str:
+    return f"/api/apps/{app_id}/versions/{number}/stream"
+
+
+def _number(request: Request) -> int:
+    raw = request.path_params["number"]
+    if not raw.isdigit():
+        raise NotFound(f"There is no version {raw!r}: versions are numbered 1, 2, 3…")
+    return int(raw)
+
+
+async def list_models(request: Request) -> JSONResponse:
+    services = services_of(request)
+    return JSONResponse({"models": [m.to_json() for m in services.registry.list()], "default": services.settings.resolved_default_model})
+
+
+async def list_apps(request: Request) -> JSONResponse:
+    summaries = await services_of(request).store.list_apps()
+    return JSONResponse({"apps": [s.to_json() for s in summaries]})
+
+
+async def create_app(request: Request) -> JSONResponse:
+    services = services_of(request)
+    body = await json_body(request)
+    app, version = await services.generator.create_app(body.get("prompt"), body.get("model"))
+    return JSONResponse(
+        {"app": app.to_json(), "version": version_json(services, version), "stream_url": _stream_url(app.id, 1), "editor_url": f"/apps/{app.id}"},
+        status_code=202,
+    )
+
+
+async def get_app(request: Request) -> JSONResponse:
+    services = services_of(request)
+    app = await services.store.get_app(request.path_params["app_id"])
+    versions = await services.store.list_versions(app.id)
+    return JSONResponse({"app": app.to_json(), "versions": [version_json(services, v) for v in versions]})
+
+
+async def create_version(request: Request) -> JSONResponse:
+    services = services_of(request)
+    app_id = request.path_params["app_id"]
+    body = await json_body(request)
+    version = await services.generator.follow_up(app_id, body.get("prompt"), body.get("model"), body.get("parent"))
+    return JSONResponse({"version": version_json(services, version), "stream_url": _stream_url(app_id, version.number)}, status_code=202)
+
+
+async def get_version(request: Request) -> JSONResponse:
+    services = services_of(request)
+    version = await services.store.get_version(request.path_params["app_id"], _number(request))
+    return JSONResponse({"version": version_json(services, version, with_html=True)})
+
+
+async def stream_version(request: Request) -> EventSourceResponse:
+    """Server-Sent Events of one version: status, deltas, then done or error.
+
+    Events are numbered; a client reconnecting with Last-Event-ID gets the rest.
+    A version that is already finished answers at once with its final event.
+    """
+    services = services_of(request)
+    version = await services.store.get_version(request.path_params["app_id"], _number(request))
+    header = request.headers.get("last-event-id", "")
+    after = int(header) if header.isdigit() else 0
+    return EventSourceResponse(_version_events(services, version, after), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+async def _version_events(services: Services, version: VersionRecord, after: int) -> AsyncIterator[ServerSentEvent]:
+    run = services.live.get(version.id)
+    last_id = after
+    if run is not None:
+        async for event in run.follow(after):
+            last_id = event.id
+            if event.name == "finished":
+                break
+            yield ServerSentEvent(data=json.dumps(event.data), event=event.name, id=str(event.id))
+    else:
+        # Not running in this process: wait for another process to finish it, if any.
+        while version.status == "generating":
+            await asyncio.sleep(1.0)
+            version = await services.store.get_version_by_id(version.id)
+    final = await services.store.get_version_by_id(version.id)
+    payload: dict[str, Any] = {"version": version_json(services, final, with_html=True)}
+    name = "done"
+    if final.status == "failed":
+        name = "error"
+        payload["error"] = {"code": "generation_failed", "message": final.error or "This version failed."}
+    yield ServerSentEvent(data=json.dumps(payload), event=name, id=str(last_id + 1))
+
+
+async def import_page(request: Request) -> JSONResponse:
+    services = services_of(request)
+    body = await json_body(request)
+    app, version = await services.generator.import_page(body.get("html"), body.get("title"))
+    return JSONResponse({"app": app.to_json(), "version": version_json(services, version), "editor_url": f"/apps/{app.id}"}, status_code=201)
+
+
+routes = [
+    Route("/api/models", list_models),
+    Route("/api/apps", list_apps, methods=["GET"]),
+    Route("/api/apps", create_app, methods=["POST"]),
+    Route("/api/apps/{app_id}", get_app),
+    Route("/api/apps/{app_id}/versions", create_version, methods=["POST"]),
+    Route("/api/apps/{app_id}/versions/{number}", get_version),
+    Route("/api/apps/{app_id}/versions/{number}/stream", stream_version),
+    Route("/api/import", import_page, methods=["POST"]),
+]

@@ -1,0 +1,148 @@
+"""The `toolsmith` command: serve, import, models."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import uvicorn
+
+from app.errors import ToolsmithError
+from app.settings import Settings
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to us: we run two in one loop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(settings: Settings) -> None:
+    """Run the main service and the sandbox host together until interrupted."""
+    from app.server import create_app
+    from app.services import Services
+    from sandbox.server import create_sandbox_app
+
+    services = await Services.open(settings)
+    servers = [
+        _Server(uvicorn.Config(create_app(settings, services), host=settings.host, port=port, log_level="warning", timeout_graceful_shutdown=3, lifespan="on"))
+        for port in (settings.port,)
+    ]
+    servers.append(_Server(uvicorn.Config(create_sandbox_app(services), host=settings.host, port=settings.sandbox_port, log_level="warning", timeout_graceful_shutdown=3, lifespan="off")))
+
+    def stop() -> None:
+        for server in servers:
+            server.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop)
+
+    async def announce() -> None:
+        while not all(s.started for s in servers):
+            if any(s.should_exit for s in servers):
+                return
+            await asyncio.sleep(0.05)
+        models = services.registry.list()
+        print(f"Toolsmith is running: open {settings.resolved_public_url}", flush=True)
+        print(f"  generated apps are served from {settings.resolved_sandbox_url}", flush=True)
+        print(f"  database: {_safe_url(settings.resolved_database_url)}", flush=True)
+        if not any(m.usable and not m.is_demo for m in models):
+            print("  no API key is set: using the offline demo model (set ANTHROPIC_API_KEY or OPENAI_API_KEY for a real one)", flush=True)
+        print("Press Ctrl+C to stop.", flush=True)
+
+    try:
+        results = await asyncio.gather(announce(), *(s.serve() for s in servers), return_exceptions=True)
+    finally:
+        stop()
+        await services.close()
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    if any(not s.started for s in servers):
+        raise SystemExit(f"Toolsmith could not start: is port {settings.port} or {settings.sandbox_port} already in use? Pick others with --port and --sandbox-port.")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def import_file(settings: Settings, path: Path, title: str | None) -> str:
+    from app.services import Services
+
+    services = await Services.open(settings)
+    try:
+        app, _ = await services.generator.import_page(path.read_text(encoding="utf-8", errors="replace"), title)
+    finally:
+        await services.close()
+    return f"{settings.resolved_public_url}/apps/{app.id}"
+
+
+def list_models(settings: Settings) -> str:
+    from app.models import ModelRegistry
+
+    lines = []
+    default = settings.resolved_default_model
+    for model in ModelRegistry(settings).list():
+        note = "offline demo, not an LLM" if model.is_demo else ("ready" if model.usable else f"needs {model.key_env_var}")
+        marker = "*" if model.id == default else " "
+        lines.append(f"{marker} {model.id:<36} {note}")
+    lines.append("")
+    lines.append("* default model. Any model of a listed provider works as provider:model-name.")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="toolsmith", description="Describe a small tool; watch a model build it; iterate; keep every version.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve_cmd = commands.add_parser("serve", help="start the service and the sandbox host", description="Start Toolsmith and print the URL to open.")
+    serve_cmd.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, help="port of the main service (default 8000)")
+    serve_cmd.add_argument("--sandbox-port", type=int, help="port of the sandbox host for generated apps (default 8001)")
+    serve_cmd.add_argument("--database-url", help="SQLAlchemy database URL (default: SQLite file in ./data)")
+
+    import_cmd = commands.add_parser("import", help="make an app from an existing HTML page", description="Create an app whose version 1 is FILE, and print its editor URL.")
+    import_cmd.add_argument("file", type=Path, metavar="FILE", help="the HTML file to import")
+    import_cmd.add_argument("--title", help="the app's title (default: the page's <title>)")
+    import_cmd.add_argument("--database-url", help="SQLAlchemy database URL (default: SQLite file in ./data)")
+
+    commands.add_parser("models", help="list the models and which lack a key", description="List the models Toolsmith can use and which need a key.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    overrides = {
+        name: getattr(args, name)
+        for name in ("host", "port", "sandbox_port", "database_url")
+        if getattr(args, name, None) is not None
+    }
+    settings = dataclasses.replace(settings, **overrides)
+    try:
+        if args.command == "serve":
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(serve(settings))
+        elif args.command == "import":
+            if not args.file.is_file():
+                print(f"toolsmith import: {args.file} is not a file.", file=sys.stderr)
+                return 2
+            print(asyncio.run(import_file(settings, args.file, args.title)))
+        elif args.command == "models":
+            print(list_models(settings))
+    except ToolsmithError as exc:
+        print(f"toolsmith {args.command}: {exc.message}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,77 @@
+"""Generations under way, kept in memory so any number of clients can follow one.
+
+Each run keeps every event it published, numbered from 1, so a client that
+reconnects with `Last-Event-ID: N` gets exactly the events after N. A finished
+run lingers for a while for late reconnects; after that, clients read the
+finished version from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+TERMINAL = frozenset({"finished"})
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    id: int
+    name: str  # "status", "delta" or "finished"
+    data: dict[str, Any]
+
+
+@dataclass
+class LiveRun:
+    """One generation's events so far, and the text of the answer so far."""
+
+    version_id: str
+    events: list[LiveEvent] = field(default_factory=list)
+    text: str = ""
+    finished: bool = False
+    _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def publish(self, name: str, data: dict[str, Any]) -> None:
+        if self.finished:
+            raise RuntimeError("publish after finish")
+        if name == "delta":
+            self.text += data["text"]
+        self.events.append(LiveEvent(len(self.events) + 1, name, data))
+        self.finished = name in TERMINAL
+        # Wake every follower, then arm a fresh event for the next publish.
+        self._wakeup.set()
+        self._wakeup = asyncio.Event()
+
+    async def follow(self, after: int = 0) -> AsyncIterator[LiveEvent]:
+        """Events after id `after`, waiting for new ones until the run finishes."""
+        position = max(after, 0)
+        while True:
+            while position < len(self.events):
+                event = self.events[position]
+                position += 1
+                yield event
+            if self.finished:
+                return
+            await self._wakeup.wait()
+
+
+class LiveRuns:
+    """The registry of runs by version id."""
+
+    def __init__(self, linger_seconds: float = 120.0) -> None:
+        self._runs: dict[str, LiveRun] = {}
+        self._linger = linger_seconds
+
+    def start(self, version_id: str) -> LiveRun:
+        run = LiveRun(version_id)
+        self._runs[version_id] = run
+        return run
+
+    def get(self, version_id: str) -> LiveRun | None:
+        return self._runs.get(version_id)
+
+    def retire(self, version_id: str) -> None:
+        """Forget a finished run once late reconnects are unlikely."""
+        asyncio.get_running_loop().call_later(self._linger, self._runs.pop, version_id, None)

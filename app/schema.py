@@ -1,0 +1,49 @@
+"""The tables, as they are now. `app.migrations` brings older databases here."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+apps = sa.Table(
+    "apps",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+versions = sa.Table(
+    "versions",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("app_id", sa.String(32), sa.ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("parent_number", sa.Integer, nullable=True),
+    sa.Column("prompt", sa.Text, nullable=False),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("system_prompt_hash", sa.String(64), nullable=True),
+    sa.Column("html", sa.Text, nullable=True),
+    sa.Column("answer", sa.Text, nullable=True),  # the model's raw answer, page and prose
+    sa.Column("notes", sa.Text, nullable=True),  # the prose around the page
+    sa.Column("input_tokens", sa.Integer, nullable=True),
+    sa.Column("output_tokens", sa.Integer, nullable=True),
+    sa.Column("duration_ms", sa.Integer, nullable=True),
+    sa.Column("stop_reason", sa.String(64), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),  # generating | complete | incomplete | failed
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("sandbox_token", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.UniqueConstraint("app_id", "number", name="uq_versions_app_number"),
+)
+
+schema_migrations = sa.Table(
+    "schema_migrations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,117 @@
+"""The main service: pages, JSON API and static files on the main origin."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import api, pages
+from app.errors import ToolsmithError
+from app.responses import handle_http_error, handle_toolsmith_error, handle_unexpected
+from app.services import Services
+from app.settings import ROOT, Settings
+
+STATIC_DIR = ROOT / "static"
+TEMPLATES_DIR = ROOT / "templates"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def main_origin_csp(sandbox_origin: str) -> str:
+    """Our own pages run only our own scripts and frame only the sandbox origin."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            f"frame-src {sandbox_origin}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+class SecurityHeaders:
+    """Adds our CSP and companions to every response of the main origin."""
+
+    def __init__(self, app: ASGIApp, csp: str) -> None:
+        self.app = app
+        self.headers = [
+            (b"content-security-policy", csp.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+            (b"x-frame-options", b"DENY"),
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + self.headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+@lru_cache(maxsize=256)
+def _static_hash(path: str) -> str:
+    try:
+        return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:10]
+    except OSError:
+        return "missing"
+
+
+def static_url(path: str) -> str:
+    """A static file's URL with a content hash, so browsers never run stale code."""
+    return f"/static/{path}?v={_static_hash(path)}"
+
+
+def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    """The main service. Without `services`, it opens (and closes) its own."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if services is not None:
+            app.state.services = services
+            yield
+            return
+        own = await Services.open(settings)
+        app.state.services = own
+        try:
+            yield
+        finally:
+            await own.close()
+
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates.env.globals["static_url"] = static_url
+    app = Starlette(
+        routes=[*pages.routes, *api.routes, Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")],
+        middleware=[Middleware(SecurityHeaders, csp=main_origin_csp(_origin(settings.resolved_sandbox_url)))],
+        exception_handlers={ToolsmithError: handle_toolsmith_error, HTTPException: handle_http_error, Exception: handle_unexpected},
+        lifespan=lifespan,
+    )
+    app.state.templates = templates
+    if services is not None:
+        app.state.services = services
+    return app

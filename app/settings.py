@@ -1,0 +1,177 @@
+"""Settings, read once from the environment (and an optional TOML file) into a frozen object.
+
+`create_app(settings)` takes one of these; tests build `Settings(...)` directly.
+Every setting is declared here once, with its default and its help text, and
+docs/configuration.md documents each (a test checks that).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A named OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio, OpenRouter...)."""
+
+    name: str
+    base_url: str
+    key_env_var: str | None = None  # None: the server takes no key
+    api_key: str | None = None  # read from key_env_var at start-up
+    models: tuple[str, ...] = ()
+
+
+# (environment variable, help text). The order is the order docs/configuration.md uses.
+ENVIRONMENT: dict[str, str] = {
+    "TOOLSMITH_DATABASE_URL": "SQLAlchemy URL of the database. Default: an SQLite file in the data folder. "
+    "PostgreSQL: postgresql+asyncpg://user@host/dbname.",
+    "TOOLSMITH_DATA_DIR": "Folder for the default SQLite file. Default: ./data",
+    "TOOLSMITH_HOST": "Interface both servers listen on. Default: 127.0.0.1",
+    "TOOLSMITH_PORT": "Port of the main service. Default: 8000",
+    "TOOLSMITH_SANDBOX_PORT": "Port of the sandbox host that serves generated apps. Default: 8001",
+    "TOOLSMITH_PUBLIC_URL": "URL people use to reach the main service. Default: http://localhost:PORT",
+    "TOOLSMITH_SANDBOX_URL": "URL people's browsers use to reach the sandbox host; must be another host name "
+    "(another registrable domain in deployments) than the main service. Default: http://127.0.0.1:SANDBOX_PORT",
+    "TOOLSMITH_DEFAULT_MODEL": "Model picked when a request names none. Default: anthropic:claude-sonnet-4-5 "
+    "when ANTHROPIC_API_KEY is set, else openai:gpt-4.1-mini when OPENAI_API_KEY is set, else demo.",
+    "TOOLSMITH_CONFIG": "TOML file declaring OpenAI-compatible endpoints. Default: ./toolsmith.toml when present.",
+    "TOOLSMITH_MAX_PROMPT_CHARS": "Longest prompt accepted, in characters. Default: 20000",
+    "TOOLSMITH_MAX_HTML_BYTES": "Largest page accepted by import, in bytes. Default: 2000000",
+    "TOOLSMITH_MAX_OUTPUT_TOKENS": "Token limit of one model answer. Default: 16000",
+    "TOOLSMITH_DEMO_DELAY": "Seconds between the offline demo model's chunks. Default: 0.03",
+    "TOOLSMITH_PROVIDER_RETRIES": "Retries of a provider call that failed before streaming began. Default: 2",
+    "TOOLSMITH_PROVIDER_TIMEOUT": "Seconds to wait on a silent provider before giving up. Default: 120",
+    "ANTHROPIC_API_KEY": "Key for anthropic:* models.",
+    "ANTHROPIC_BASE_URL": "Another address for the Anthropic API (a proxy or gateway).",
+    "OPENAI_API_KEY": "Key for openai:* models.",
+    "OPENAI_BASE_URL": "Another address for the OpenAI API, or any OpenAI-compatible server used as openai:*.",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, resolved to final values."""
+
+    data_dir: Path = field(default_factory=lambda: Path("data"))
+    database_url: str | None = None  # None: sqlite file in data_dir
+    host: str = "127.0.0.1"
+    port: int = 8000
+    sandbox_port: int = 8001
+    public_url: str | None = None
+    sandbox_url: str | None = None
+    default_model: str | None = None
+    anthropic_api_key: str | None = None
+    anthropic_base_url: str | None = None
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    endpoints: tuple[Endpoint, ...] = ()
+    max_prompt_chars: int = 20_000
+    max_html_bytes: int = 2_000_000
+    max_output_tokens: int = 16_000
+    demo_delay: float = 0.03
+    provider_retries: int = 2
+    provider_timeout: float = 120.0
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'toolsmith.db').resolve()}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @property
+    def resolved_sandbox_url(self) -> str:
+        return (self.sandbox_url or f"http://127.0.0.1:{self.sandbox_port}").rstrip("/")
+
+    @property
+    def resolved_default_model(self) -> str:
+        if self.default_model:
+            return self.default_model
+        if self.anthropic_api_key:
+            return "anthropic:claude-sonnet-4-5"
+        if self.openai_api_key:
+            return "openai:gpt-4.1-mini"
+        return "demo"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def text(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        def number(name: str, default: float, cast: type = int) -> float:
+            raw = text(name)
+            if raw is None:
+                return default
+            try:
+                return cast(raw)
+            except ValueError:
+                raise SystemExit(f"{name}={raw!r} is not a number: set it to a {cast.__name__} or unset it.") from None
+
+        config_path = text("TOOLSMITH_CONFIG")
+        endpoints = load_endpoints(Path(config_path) if config_path else Path("toolsmith.toml"), env, required=bool(config_path))
+        return cls(
+            data_dir=Path(text("TOOLSMITH_DATA_DIR") or "data"),
+            database_url=text("TOOLSMITH_DATABASE_URL"),
+            host=text("TOOLSMITH_HOST") or "127.0.0.1",
+            port=int(number("TOOLSMITH_PORT", 8000)),
+            sandbox_port=int(number("TOOLSMITH_SANDBOX_PORT", 8001)),
+            public_url=text("TOOLSMITH_PUBLIC_URL"),
+            sandbox_url=text("TOOLSMITH_SANDBOX_URL"),
+            default_model=text("TOOLSMITH_DEFAULT_MODEL"),
+            anthropic_api_key=text("ANTHROPIC_API_KEY"),
+            anthropic_base_url=text("ANTHROPIC_BASE_URL"),
+            openai_api_key=text("OPENAI_API_KEY"),
+            openai_base_url=text("OPENAI_BASE_URL"),
+            endpoints=endpoints,
+            max_prompt_chars=int(number("TOOLSMITH_MAX_PROMPT_CHARS", 20_000)),
+            max_html_bytes=int(number("TOOLSMITH_MAX_HTML_BYTES", 2_000_000)),
+            max_output_tokens=int(number("TOOLSMITH_MAX_OUTPUT_TOKENS", 16_000)),
+            demo_delay=number("TOOLSMITH_DEMO_DELAY", 0.03, float),
+            provider_retries=int(number("TOOLSMITH_PROVIDER_RETRIES", 2)),
+            provider_timeout=number("TOOLSMITH_PROVIDER_TIMEOUT", 120.0, float),
+        )
+
+
+RESERVED_PROVIDER_NAMES = frozenset({"anthropic", "openai", "demo", "import", "hand"})
+
+
+def load_endpoints(path: Path, env: Mapping[str, str], *, required: bool) -> tuple[Endpoint, ...]:
+    """Read `[endpoints.NAME]` tables from a TOML file; see docs/configuration.md."""
+    if not path.exists():
+        if required:
+            raise SystemExit(f"TOOLSMITH_CONFIG names {path}, which does not exist: create it or unset the variable.")
+        return ()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SystemExit(f"{path} is not valid TOML ({exc}): fix it or move it away.") from None
+    endpoints = []
+    for name, table in (data.get("endpoints") or {}).items():
+        if name in RESERVED_PROVIDER_NAMES or not name.replace("-", "").replace("_", "").isalnum():
+            raise SystemExit(f"{path}: endpoint name {name!r} is reserved or not a plain word: rename it.")
+        if not isinstance(table, dict) or not isinstance(table.get("base_url"), str):
+            raise SystemExit(f"{path}: [endpoints.{name}] needs base_url = \"http://...\".")
+        key_env = table.get("key_env")
+        models = table.get("models") or []
+        endpoints.append(
+            Endpoint(
+                name=name,
+                base_url=table["base_url"],
+                key_env_var=key_env,
+                api_key=(env.get(key_env) or None) if key_env else None,
+                models=tuple(str(m) for m in models),
+            )
+        )
+    return tuple(endpoints)

@@ -1,0 +1,257 @@
+"""Reading and writing apps and versions. The only module that runs SQL."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from app.errors import NotFound
+from app.migrations import migrate
+from app.schema import apps, versions
+
+STATUSES = ("generating", "complete", "incomplete", "failed")
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands datetimes back without their zone; every stored one is UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class AppRecord:
+    id: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at)}
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    id: str
+    app_id: str
+    number: int
+    parent_number: int | None
+    prompt: str
+    model: str
+    system_prompt_hash: str | None
+    html: str | None
+    answer: str | None
+    notes: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    duration_ms: int | None
+    stop_reason: str | None
+    status: str
+    error: str | None
+    sandbox_token: str
+    created_at: datetime
+    finished_at: datetime | None
+
+    def to_json(self, *, with_html: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("html", "answer", "sandbox_token"):
+            data.pop(key)
+        data["created_at"], data["finished_at"] = _iso(self.created_at), _iso(self.finished_at)
+        data["is_demo"] = self.model == "demo"
+        if with_html:
+            data["html"] = self.html
+        return data
+
+
+@dataclass(frozen=True)
+class AppSummary:
+    """An app as the recent-apps list shows it."""
+
+    app: AppRecord
+    version_count: int
+    latest_number: int
+    latest_status: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.app.to_json(),
+            "version_count": self.version_count,
+            "latest_version": {"number": self.latest_number, "status": self.latest_status},
+        }
+
+
+def _app(row: sa.Row[Any]) -> AppRecord:
+    return AppRecord(row.id, row.title, _utc(row.created_at), _utc(row.updated_at))  # type: ignore[arg-type]
+
+
+def _version(row: sa.Row[Any]) -> VersionRecord:
+    data = dict(row._mapping)
+    data["created_at"], data["finished_at"] = _utc(data["created_at"]), _utc(data["finished_at"])
+    return VersionRecord(**data)
+
+
+def _new_id() -> str:
+    return secrets.token_hex(8)
+
+
+def engine_for(database_url: str) -> AsyncEngine:
+    """An async engine; an SQLite file's folder is created when missing."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    return create_async_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
+
+
+class Store:
+    """Apps and versions in one SQLAlchemy database (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, database_url: str) -> Store:
+        return cls(engine_for(database_url))
+
+    async def migrate(self) -> list[int]:
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(migrate)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def create_app(self, *, title: str, prompt: str, model: str, system_prompt_hash: str | None, html: str | None = None, status: str = "generating") -> tuple[AppRecord, VersionRecord]:
+        """A new app with its version 1 in one transaction: both rows, or neither."""
+        now = datetime.now(UTC)
+        app = AppRecord(_new_id(), title[:200], now, now)
+        async with self.engine.begin() as conn:
+            await conn.execute(apps.insert().values(id=app.id, title=app.title, created_at=now, updated_at=now))
+            version = await self._insert_version(conn, app.id, 1, None, prompt, model, system_prompt_hash, html, status, now)
+        return app, version
+
+    async def create_version(self, app_id: str, *, parent_number: int | None, prompt: str, model: str, system_prompt_hash: str | None, html: str | None = None, status: str = "generating") -> VersionRecord:
+        """The next version of an app; numbers are unique per app even under concurrent requests."""
+        for _ in range(5):
+            now = datetime.now(UTC)
+            try:
+                async with self.engine.begin() as conn:
+                    latest = await conn.scalar(sa.select(sa.func.max(versions.c.number)).where(versions.c.app_id == app_id))
+                    version = await self._insert_version(conn, app_id, (latest or 0) + 1, parent_number, prompt, model, system_prompt_hash, html, status, now)
+                    await conn.execute(apps.update().where(apps.c.id == app_id).values(updated_at=now))
+                return version
+            except IntegrityError:
+                continue  # another request took that number first
+        raise RuntimeError(f"could not number a new version of app {app_id}")
+
+    async def _insert_version(self, conn: AsyncConnection, app_id: str, number: int, parent_number: int | None, prompt: str, model: str, system_prompt_hash: str | None, html: str | None, status: str, now: datetime) -> VersionRecord:
+        values = {
+            "id": _new_id(),
+            "app_id": app_id,
+            "number": number,
+            "parent_number": parent_number,
+            "prompt": prompt,
+            "model": model,
+            "system_prompt_hash": system_prompt_hash,
+            "html": html,
+            "answer": None,
+            "notes": None,
+            "input_tokens": None,
+            "output_tokens": None,
+            "duration_ms": None,
+            "stop_reason": None,
+            "status": status,
+            "error": None,
+            "sandbox_token": secrets.token_urlsafe(24),
+            "created_at": now,
+            "finished_at": now if status != "generating" else None,
+        }
+        await conn.execute(versions.insert().values(**values))
+        return VersionRecord(**values)
+
+    async def finish_version(self, version_id: str, **fields: Any) -> VersionRecord:
+        """Record how a generation ended: status, page, answer, tokens, duration, error."""
+        unknown = set(fields) - {"html", "answer", "notes", "input_tokens", "output_tokens", "duration_ms", "stop_reason", "status", "error"}
+        if unknown:
+            raise TypeError(f"finish_version got unknown fields {sorted(unknown)}")
+        now = datetime.now(UTC)
+        async with self.engine.begin() as conn:
+            await conn.execute(versions.update().where(versions.c.id == version_id).values(**fields, finished_at=now))
+            row = (await conn.execute(sa.select(versions).where(versions.c.id == version_id))).one()
+            await conn.execute(apps.update().where(apps.c.id == row.app_id).values(updated_at=now))
+        return _version(row)
+
+    async def rename_app(self, app_id: str, title: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(apps.update().where(apps.c.id == app_id).values(title=title[:200]))
+
+    async def get_app(self, app_id: str) -> AppRecord:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(apps).where(apps.c.id == app_id))).first()
+        if row is None:
+            raise NotFound(f"No app {app_id!r}: it may have been deleted, or the link is mistyped.")
+        return _app(row)
+
+    async def list_versions(self, app_id: str) -> list[VersionRecord]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(sa.select(versions).where(versions.c.app_id == app_id).order_by(versions.c.number))
+            return [_version(r) for r in rows]
+
+    async def get_version(self, app_id: str, number: int) -> VersionRecord:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(versions).where(versions.c.app_id == app_id, versions.c.number == number))).first()
+        if row is None:
+            raise NotFound(f"App {app_id!r} has no version {number}.")
+        return _version(row)
+
+    async def get_version_by_id(self, version_id: str) -> VersionRecord:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(versions).where(versions.c.id == version_id))).first()
+        if row is None:
+            raise NotFound("No such version.")
+        return _version(row)
+
+    async def get_version_by_token(self, token: str) -> VersionRecord:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(versions).where(versions.c.sandbox_token == token))).first()
+        if row is None:
+            raise NotFound("No app is published at this address.")
+        return _version(row)
+
+    async def list_apps(self, limit: int = 50) -> list[AppSummary]:
+        """Apps, most recently changed first, with their latest version's status."""
+        latest = (
+            sa.select(versions.c.app_id, sa.func.max(versions.c.number).label("latest"), sa.func.count().label("count"))
+            .group_by(versions.c.app_id)
+            .subquery()
+        )
+        query = (
+            sa.select(apps, latest.c.latest, latest.c.count, versions.c.status)
+            .join(latest, latest.c.app_id == apps.c.id)
+            .join(versions, sa.and_(versions.c.app_id == apps.c.id, versions.c.number == latest.c.latest))
+            .order_by(apps.c.updated_at.desc())
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(query)
+            return [AppSummary(AppRecord(r.id, r.title, _utc(r.created_at), _utc(r.updated_at)), r.count, r.latest, r.status) for r in rows]  # type: ignore[arg-type]
+
+    async def fail_interrupted(self) -> int:
+        """Versions left generating by a stopped server become failed, prompt kept."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                versions.update()
+                .where(versions.c.status == "generating")
+                .values(status="failed", error="Toolsmith stopped before this answer finished. Send the prompt again.", finished_at=datetime.now(UTC))
+            )
+            return result.rowcount or 0

@@ -1,0 +1,239 @@
+"""Fixtures for end-to-end tests: real server processes driven by real Chromium.
+
+Playwright's sync API refuses to run inside an event loop, so every e2e test
+and fixture here is a plain synchronous function. While it runs, it also leaves
+its own loop looking like the running one (asyncio.get_running_loop() returns
+it), which breaks async tests and asyncio.run() that come after. That is why
+`browser` lives for one module, not the session: keep async code out of modules
+that use it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Variables from the developer's shell that would make a server under test
+# talk to a real model or another database.
+_LEAKY_ENV = re.compile(r"^(TOOLSMITH_|ANTHROPIC_|OPENAI_)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Return once `url` gives any HTTP response; raise if the process dies or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with code {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with code {process.returncode} before port {port} opened")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"port {port} did not open within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """Terminate a process started with start_new_session=True, with its children."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class ToolsmithServer:
+    """One `python -m app serve` process with its own ports and SQLite database."""
+
+    def __init__(self, directory: Path, env: dict[str, str]) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.sandbox_port = free_port()
+        self.url = f"http://localhost:{self.port}"
+        self.sandbox_url = f"http://127.0.0.1:{self.sandbox_port}"
+        self.db_url = f"sqlite+aiosqlite:///{directory / 'db.sqlite'}"
+        self.log_path = directory / "server.log"
+        self._env = env
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def output(self) -> str:
+        """Everything the server has printed so far, across restarts."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "app", "serve",
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            "--sandbox-port", str(self.sandbox_port),
+            "--database-url", self.db_url,
+        ]
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self._env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            wait_for_http(self.url + "/", self._process)
+            wait_for_http(self.sandbox_url + "/", self._process)
+        except RuntimeError as exc:
+            self.stop()
+            raise RuntimeError(
+                f"Toolsmith server {exc}\ncommand: {' '.join(command)}\n--- output ---\n{self.output}"
+            ) from None
+
+    def stop(self) -> None:
+        if self._process is not None:
+            stop_process(self._process)
+            self._process = None
+
+    def restart(self) -> None:
+        """Stop and start again on the same ports and database."""
+        self.stop()
+        self.start()
+
+
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    report = yield
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if path := os.environ.get("TOOLSMITH_CHROMIUM"):
+        return path
+    result = subprocess.run(
+        [str(ROOT / "scripts" / "find-chromium")], capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    if result.returncode != 0:
+        pytest.fail(f"No Chromium for the end-to-end tests:\n{result.stderr}", pytrace=False)
+    return result.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    if any(report.failed for report in request.node.stash.get(_REPORTS, {}).values()):
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+        try:
+            page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+        except Exception as exc:  # a crashed page must not hide the test's own failure
+            print(f"Could not save a screenshot: {exc}", file=sys.stderr)
+    context.close()
+
+
+@pytest.fixture
+def toolsmith_server(tmp_path: Path) -> Iterator[Callable[..., ToolsmithServer]]:
+    """Factory: `server = toolsmith_server(TOOLSMITH_CONFIG=str(path))` starts one and waits for it."""
+    servers: list[ToolsmithServer] = []
+
+    def start(**extra_env: str) -> ToolsmithServer:
+        env = {key: value for key, value in os.environ.items() if not _LEAKY_ENV.match(key)}
+        env |= {"PYTHONUNBUFFERED": "1", "TOOLSMITH_DEMO_DELAY": "0.005", **extra_env}
+        server = ToolsmithServer(tmp_path / f"server{len(servers)}", env)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def fake_openai(tmp_path: Path) -> Iterator[str]:
+    """Base URL (`http://127.0.0.1:N/v1`) of the fake OpenAI-compatible server in tests/fakes."""
+    if not (ROOT / "tests" / "fakes" / "openai_server.py").exists():
+        pytest.fail("tests/fakes/openai_server.py is missing", pytrace=False)
+    port = free_port()
+    log_path = tmp_path / "fake_openai.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes.openai_server", "--port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_port(port, process)
+    except RuntimeError as exc:
+        stop_process(process)
+        pytest.fail(f"Fake OpenAI server {exc}\n--- output ---\n{log_path.read_text(errors='replace')}", pytrace=False)
+    yield f"http://127.0.0.1:{port}/v1"
+    stop_process(process)

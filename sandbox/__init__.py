@@ -1,0 +1,1 @@
+"""The sandbox host: serves generated apps from their own origin, under a strict CSP."""

@@ -1,0 +1,41 @@
+"""The headers every response of the sandbox host carries, whatever it is.
+
+The policy assumes the page is hostile. docs/security.md explains each choice.
+"""
+
+from __future__ import annotations
+
+
+def sandbox_csp(frame_ancestors: str) -> str:
+    return "; ".join(
+        [
+            # An opaque origin even when opened top-level: no cookies, no storage,
+            # no popups, no forms, no top navigation. Scripts and modals only.
+            "sandbox allow-scripts allow-modals",
+            "default-src 'none'",
+            "script-src 'unsafe-inline' 'unsafe-eval' blob:",
+            "style-src 'unsafe-inline'",
+            "img-src data: blob:",
+            "media-src data: blob:",
+            "font-src data:",
+            "connect-src 'none'",
+            "worker-src 'none'",
+            "frame-src 'none'",
+            "child-src 'none'",
+            "object-src 'none'",
+            "manifest-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            f"frame-ancestors {frame_ancestors}",
+        ]
+    )
+
+
+def sandbox_headers(main_origin: str) -> dict[str, str]:
+    return {
+        "Content-Security-Policy": sandbox_csp(main_origin),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cross-Origin-Resource-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), usb=(), serial=(), bluetooth=(), hid=(), payment=(), display-capture=()",
+    }

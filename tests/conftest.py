@@ -1,0 +1,158 @@
+"""Shared fixtures: settings on a fresh database, the app through HTTP, a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+import uvicorn
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.server import create_app
+from app.services import Services
+from app.settings import Settings
+
+POSTGRES_URL = os.environ.get("TOOLSMITH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _postgres_database() -> str:
+    """A new, empty PostgreSQL database for one test; dropped by the caller."""
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"toolsmith_test_{secrets.token_hex(6)}"
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except (OSError, sa.exc.OperationalError, sa.exc.DBAPIError) as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}")
+    finally:
+        await admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(url: str) -> None:
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Each store test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'toolsmith.db'}"
+        return
+    url = await _postgres_database()
+    yield url
+    await _drop_postgres_database(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'toolsmith.db'}",
+        demo_delay=0.0,
+        provider_retries=0,
+        provider_timeout=10.0,
+    )
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    opened = await Services.open(settings)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def client(settings: Settings, services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """The main app through HTTP, in process (fine for anything but streaming)."""
+    transport = httpx.ASGITransport(app=create_app(settings, services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as http:
+        yield http
+
+
+async def wait_for_version(client: httpx.AsyncClient, app_id: str, number: int, timeout: float = 15.0) -> dict:
+    """Poll until a version is no longer generating; returns its JSON."""
+    deadline = time.monotonic() + timeout
+    while True:
+        version = (await client.get(f"/api/apps/{app_id}/versions/{number}")).json()["version"]
+        if version["status"] != "generating":
+            return version
+        if time.monotonic() > deadline:
+            raise AssertionError(f"version {number} still generating after {timeout} s")
+        await asyncio.sleep(0.02)
+
+
+class LiveServer:
+    """Toolsmith's two servers under real uvicorn in a thread, on free ports."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = replace(settings, port=free_port(), sandbox_port=free_port())
+        self.url = self.settings.resolved_public_url
+        self.sandbox_url = self.settings.resolved_sandbox_url
+        self._servers: list[uvicorn.Server] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._error: BaseException | None = None
+
+    def _run(self) -> None:
+        from sandbox.server import create_sandbox_app
+
+        async def main() -> None:
+            services = await Services.open(self.settings)
+            try:
+                self._servers = [
+                    uvicorn.Server(uvicorn.Config(create_app(self.settings, services), host="127.0.0.1", port=self.settings.port, log_level="warning", timeout_graceful_shutdown=1)),
+                    uvicorn.Server(uvicorn.Config(create_sandbox_app(services), host="127.0.0.1", port=self.settings.sandbox_port, log_level="warning", lifespan="off")),
+                ]
+                for server in self._servers:
+                    server.config.setup_event_loop = lambda: None  # type: ignore[method-assign]
+                await asyncio.gather(*(s.serve() for s in self._servers))
+            finally:
+                await services.close()
+
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # surfaced by wait_for_server
+            self._error = exc
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not (len(self._servers) == 2 and all(s.started for s in self._servers)):
+            if self._error or not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"Toolsmith did not start on port {self.settings.port}: {self._error!r}")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    server = LiveServer(settings).start()
+    yield server
+    server.stop()

@@ -1,0 +1,120 @@
+"""Streaming through a real uvicorn server: deltas as they come, resume, disconnects, previews."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+from httpx_sse import connect_sse
+
+from app.settings import Settings
+from tests.conftest import LiveServer
+
+
+@pytest.fixture
+def slow_server(settings: Settings):
+    server = LiveServer(replace(settings, demo_delay=0.01)).start()
+    yield server
+    server.stop()
+
+
+def _events(http: httpx.Client, url: str, headers: dict | None = None, limit: int | None = None) -> list:
+    events = []
+    with connect_sse(http, "GET", url, headers=headers or {}) as source:
+        assert source.response.headers["content-type"].startswith("text/event-stream")
+        for event in source.iter_sse():
+            events.append(event)
+            if event.event in ("done", "error") or (limit and len(events) >= limit):
+                break
+    return events
+
+
+def _create(http: httpx.Client, prompt: str = "a tip calculator") -> dict:
+    response = http.post("/api/apps", json={"prompt": prompt, "model": "demo"})
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def test_deltas_stream_then_done_carries_the_version(slow_server: LiveServer) -> None:
+    with httpx.Client(base_url=slow_server.url, timeout=30) as http:
+        created = _create(http)
+        events = _events(http, created["stream_url"])
+    names = [e.event for e in events]
+    assert names[0] == "status" and names[-1] == "done"
+    deltas = [json.loads(e.data)["text"] for e in events if e.event == "delta"]
+    assert len(deltas) > 20, "the answer should arrive in many pieces"
+    version = json.loads(events[-1].data)["version"]
+    assert version["status"] == "complete"
+    assert version["html"] in "".join(deltas)
+    ids = [int(e.id) for e in events]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
+def test_reconnecting_with_last_event_id_resumes_where_it_left(slow_server: LiveServer) -> None:
+    with httpx.Client(base_url=slow_server.url, timeout=30) as http:
+        created = _create(http)
+        first = _events(http, created["stream_url"], limit=5)
+        rest = _events(http, created["stream_url"], headers={"Last-Event-ID": first[-1].id})
+        whole = _events(http, created["stream_url"])
+    assert int(rest[0].id) == int(first[-1].id) + 1
+    text = "".join(json.loads(e.data)["text"] for e in first + rest if e.event == "delta")
+    assert json.loads(rest[-1].data)["version"]["html"] in text
+    # Reconnecting after the end gets the whole answer and the final version.
+    assert whole[-1].event == "done"
+
+
+def test_a_client_that_disconnects_does_not_lose_the_version(slow_server: LiveServer) -> None:
+    with httpx.Client(base_url=slow_server.url, timeout=30) as http:
+        created = _create(http)
+        _events(http, created["stream_url"], limit=3)  # then hang up
+        deadline = time.monotonic() + 20
+        while (version := http.get(f"/api/apps/{created['app']['id']}/versions/1").json()["version"])["status"] == "generating":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    assert version["status"] == "complete" and version["html"]
+
+
+def test_finished_version_streams_its_final_event_at_once(live_server: LiveServer) -> None:
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        imported = http.post("/api/import", json={"html": "<h1>hi</h1>"}).json()
+        events = _events(http, f"/api/apps/{imported['app']['id']}/versions/1/stream")
+    assert [e.event for e in events] == ["done"]
+    assert json.loads(events[0].data)["version"]["html"] == "<!DOCTYPE html>\n<h1>hi</h1>"
+
+
+def test_sandbox_serves_partial_page_while_generating_then_the_final_one(slow_server: LiveServer) -> None:
+    with httpx.Client(base_url=slow_server.url, timeout=30) as http:
+        created = _create(http)
+        preview = created["version"]["preview_url"]
+        assert preview.startswith(slow_server.sandbox_url + "/v/")
+        early = httpx.get(preview)
+        assert early.status_code == 200
+        assert early.headers["cache-control"] == "no-store"
+        _events(http, created["stream_url"])
+        final = httpx.get(preview)
+        version = http.get(f"/api/apps/{created['app']['id']}/versions/1").json()["version"]
+    assert final.text == version["html"]
+    assert "sandbox allow-scripts" in final.headers["content-security-policy"]
+
+
+def test_every_sandbox_response_is_sandboxed(live_server: LiveServer) -> None:
+    for path in ("/v/not-a-token", "/", "/static/x.js"):
+        response = httpx.get(live_server.sandbox_url + path)
+        assert response.status_code == 404
+        csp = response.headers["content-security-policy"]
+        assert csp.startswith("sandbox allow-scripts") and "allow-same-origin" not in csp
+        assert "default-src 'none'" in csp and f"frame-ancestors {live_server.url}" in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_main_origin_never_serves_generated_html(live_server: LiveServer) -> None:
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        imported = http.post("/api/import", json={"html": "<h1 id=marker>generated</h1>"}).json()
+        version = http.get(f"/api/apps/{imported['app']['id']}/versions/1")
+        editor = http.get(imported["editor_url"])
+    assert version.headers["content-type"] == "application/json"
+    assert "marker" not in editor.text, "the editor embeds versions without their page"
