@@ -6,11 +6,13 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -74,6 +76,19 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class RevalidatedStatic(StaticFiles):
+    """Static files the browser revalidates (cheaply, by ETag) before each use.
+
+    Entry scripts carry a content hash in their URL, but the modules they import
+    do not: without this a browser could mix new and old modules after an upgrade.
+    """
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 @lru_cache(maxsize=256)
 def _static_hash(path: str) -> str:
     try:
@@ -106,7 +121,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["static_url"] = static_url
     app = Starlette(
-        routes=[*pages.routes, *api.routes, Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")],
+        routes=[*pages.routes, *api.routes, Mount("/static", RevalidatedStatic(directory=str(STATIC_DIR)), name="static")],
         middleware=[Middleware(SecurityHeaders, csp=main_origin_csp(_origin(settings.resolved_sandbox_url)))],
         exception_handlers={ToolsmithError: handle_toolsmith_error, HTTPException: handle_http_error, Exception: handle_unexpected},
         lifespan=lifespan,

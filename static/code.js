@@ -1,0 +1,48 @@
+// The code view: the version's HTML, or the raw answer as it streams in, with copy and download.
+
+export class CodeView {
+  constructor(code, scroller) {
+    this.code = code;
+    this.scroller = scroller;
+    this.node = document.createTextNode("");
+    code.append(this.node);
+  }
+
+  get text() {
+    return this.node.data;
+  }
+
+  // `placeholder` shows (via CSS) while the text is empty.
+  set(text, { placeholder = "", atEnd = false } = {}) {
+    this.node.data = text;
+    this.code.dataset.placeholder = placeholder;
+    this.scroller.scrollTop = atEnd ? this.scroller.scrollHeight : 0;
+  }
+
+  // Appends streamed text, following it down unless the reader scrolled up.
+  append(text) {
+    const s = this.scroller;
+    const following = s.scrollTop + s.clientHeight >= s.scrollHeight - 48;
+    this.node.appendData(text);
+    if (following) s.scrollTop = s.scrollHeight;
+  }
+}
+
+export function setupCodeActions(view, { copy, download, filename, announce }) {
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(view.text);
+      announce("Copied the HTML.");
+    } catch {
+      window.getSelection().selectAllChildren(view.code);
+      announce("Press Ctrl+C to copy the selected HTML.");
+    }
+  });
+  download.addEventListener("click", () => {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([view.text], { type: "text/html" }));
+    link.download = filename();
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  });
+}

@@ -1,0 +1,52 @@
+// A tiny element builder (text only, never HTML strings), badges and chips.
+import { absoluteTime } from "./format.js";
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value == null || value === false) continue;
+    if (name === "class") el.className = value;
+    else if (name === "dataset") Object.assign(el.dataset, value);
+    else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+    else el.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child == null || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+export const DEMO_TOOLTIP = "Not an LLM: an offline demo that picks a built-in example.";
+
+export function demoBadge() {
+  return h("span", { class: "badge badge-demo", "data-testid": "demo-badge", title: DEMO_TOOLTIP }, "Offline demo");
+}
+
+// "anthropic:claude-sonnet-4-5" shows as "claude-sonnet-4-5" (full id in the tooltip);
+// the demo model always shows as the Offline demo badge.
+export function modelBadge(version) {
+  if (version.is_demo || version.model === "demo") return demoBadge();
+  if (isImport(version)) return h("span", { class: "badge", title: "An HTML page imported as is" }, "Imported");
+  const [, name] = version.model.includes(":") ? version.model.split(/:(.*)/s) : ["", version.model];
+  return h("span", { class: "badge badge-model", title: version.model }, name || version.model);
+}
+
+export function isImport(version) {
+  return !version.model || version.model === "import";
+}
+
+export const STATUS_LABELS = {
+  generating: "Writing",
+  complete: "Complete",
+  incomplete: "Cut off",
+  failed: "Failed",
+};
+
+export function statusChip(status) {
+  return h("span", { class: "status-chip", "data-status": status }, STATUS_LABELS[status] || status);
+}
+
+export function timeAgo(iso, text) {
+  return h("time", { datetime: iso, "data-relative": true, title: absoluteTime(iso) }, text);
+}

@@ -1,0 +1,83 @@
+// The preview: two stacked sandboxed iframes. A new page loads into the hidden one and
+// the two swap when it has loaded, so reloading while a page streams in never flashes.
+
+const LOAD_TIMEOUT_MS = 10_000;
+
+export class Preview {
+  constructor(stack) {
+    [this.front, this.back] = stack.querySelectorAll("iframe");
+    this.url = null;
+    this.pending = null;
+    this.since = 0;
+    this.loads = 0;
+    this.onSwap = null;
+    for (const frame of [this.front, this.back]) {
+      frame.addEventListener("load", () => this.loaded(frame));
+    }
+  }
+
+  // A load that never finishes (sandbox down) stops blocking reloads after a while.
+  get busy() {
+    return this.pending !== null && Date.now() - this.since < LOAD_TIMEOUT_MS;
+  }
+
+  // Shows `url`; `fresh` adds a cache-buster so the same address loads again.
+  show(url, { fresh = false } = {}) {
+    if (!url) return;
+    this.url = url;
+    const target = new URL(url, window.location.href);
+    if (fresh) target.searchParams.set("_r", String(++this.loads));
+    this.pending = target.href;
+    this.since = Date.now();
+    this.back.src = target.href;
+  }
+
+  reload() {
+    this.show(this.url, { fresh: true });
+  }
+
+  loaded(frame) {
+    if (frame !== this.back || this.pending === null || frame.src !== this.pending) return;
+    this.pending = null;
+    [this.front, this.back] = [this.back, this.front];
+    this.front.classList.replace("is-back", "is-front");
+    this.back.classList.replace("is-front", "is-back");
+    this.front.dataset.testid = "preview-frame";
+    delete this.back.dataset.testid;
+    this.front.title = "App preview";
+    this.back.title = "App preview (loading)";
+    this.front.removeAttribute("aria-hidden");
+    this.front.removeAttribute("tabindex");
+    this.back.setAttribute("aria-hidden", "true");
+    this.back.setAttribute("tabindex", "-1");
+    this.onSwap?.();
+  }
+}
+
+// Calls `reload` at most every `interval` ms, only when `mark()` said new text arrived
+// and the previous load has finished.
+export class Throttle {
+  constructor(preview, interval = 1200) {
+    this.preview = preview;
+    this.interval = interval;
+    this.dirty = false;
+    this.timer = null;
+  }
+
+  mark() {
+    this.dirty = true;
+    if (!this.timer) this.timer = setInterval(() => this.tick(), this.interval);
+  }
+
+  tick() {
+    if (!this.dirty || this.preview.busy) return;
+    this.dirty = false;
+    this.preview.reload();
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.timer = null;
+    this.dirty = false;
+  }
+}
