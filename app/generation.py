@@ -94,16 +94,18 @@ class Generator:
             ancestor = by_number.get(ancestor.parent_number) if ancestor.parent_number else None
         history.reverse()
         system = system_prompt()
-        version = await self.store.create_version(app_id, parent_number=base.number, prompt=text, model=model_id, system_prompt_hash=system.hash)
-        self._launch(version, provider, model_name, build_messages(history, base.html, text), rename_app=False)
+        version = await self.store.create_version(
+            app_id, parent_number=base.number if base else None, prompt=text, model=model_id, system_prompt_hash=system.hash
+        )
+        messages = build_messages(history, base.html if base else None, text)
+        self._launch(version, provider, model_name, messages, rename_app=base is None)
         return version
 
-    def _parent(self, by_number: dict[int, VersionRecord], parent: object) -> VersionRecord:
+    def _parent(self, by_number: dict[int, VersionRecord], parent: object) -> VersionRecord | None:
+        """The version to change; None when the app has no page yet (its first answer failed)."""
         if parent is None or parent == "":
             with_page = [v for v in by_number.values() if v.html]
-            if not with_page:
-                raise BadRequest("This app has no finished page to change yet: send a new prompt from the home page.")
-            return max(with_page, key=lambda v: v.number)
+            return max(with_page, key=lambda v: v.number) if with_page else None
         if isinstance(parent, bool) or not isinstance(parent, int | str) or not str(parent).isdigit():
             raise BadRequest("“parent” must be a version number.")
         base = by_number.get(int(parent))

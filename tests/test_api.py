@@ -120,6 +120,15 @@ async def test_follow_up_on_a_failed_parent_is_refused(client: httpx.AsyncClient
     assert "no page" in response.json()["error"]["message"]
 
 
+async def test_retry_after_a_failed_first_answer_starts_afresh(client: httpx.AsyncClient, services: Services) -> None:
+    app, version = await services.store.create_app(title="t", prompt="a tip calculator", model="demo", system_prompt_hash=None)
+    await services.store.finish_version(version.id, status="failed", error="boom")
+    response = await client.post(f"/api/apps/{app.id}/versions", json={"prompt": "a tip calculator", "model": "demo"})
+    assert response.status_code == 202
+    retried = await wait_for_version(client, app.id, 2)
+    assert (retried["status"], retried["parent_number"]) == ("complete", None)
+
+
 async def test_pages_render(client: httpx.AsyncClient) -> None:
     home = await client.get("/")
     assert home.status_code == 200 and "text/html" in home.headers["content-type"]
