@@ -128,7 +128,7 @@ class Generator:
         if page is None:  # a fragment with no fence or doctype
             page = "<!DOCTYPE html>\n" + html.strip()
         name = (title or "").strip() or title_of_page(page) or "Imported page"
-        return await self.store.create_app(title=name, prompt=f"Imported “{name}”", model="import", system_prompt_hash=None, html=page, status="complete")
+        return await self.store.create_app(title=name, prompt=f"Imported “{name}”", model="import", system_prompt_hash=None, html=page, status="complete", kind="import")
 
     def _launch(self, version: VersionRecord, provider: Provider, model_name: str, messages: list, *, rename_app: bool) -> None:
         request = Request(model=model_name, system=system_prompt().text, messages=messages, max_tokens=self.settings.max_output_tokens)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from app.schema import metadata, schema_migrations
+from app.schema import metadata, schema_migrations, versions
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,21 @@ def _initial(connection: Connection) -> None:
     """The first schema: apps and their versions (created from app.schema)."""
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "apps and versions", _initial),)
+def _version_provenance(connection: Connection) -> None:
+    """What made each version: its kind, how the answer became a page, edits, continuations, fixes, selections."""
+    for name in ("kind", "path", "edit_count", "edit_error", "continuations", "runtime_errors", "automatic", "selection"):
+        connection.execute(sa.text(f"ALTER TABLE versions ADD {sa.schema.CreateColumn(versions.c[name]).compile(dialect=connection.dialect)}"))
+    old = sa.table("versions", sa.column("kind"), sa.column("path"), sa.column("model"), sa.column("parent_number"), sa.column("html"))
+    connection.execute(old.update().where(old.c.model == "import").values(kind="import"))
+    connection.execute(old.update().where(old.c.model != "import", old.c.parent_number.is_(None)).values(kind="create"))
+    # Before edit blocks, every model's answer was a whole page.
+    connection.execute(old.update().where(old.c.model != "import", old.c.html.is_not(None)).values(path="page"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "apps and versions", _initial),
+    Migration(2, "how each version was made", _version_provenance),
+)
 
 
 def migrate(connection: Connection) -> list[int]:

@@ -37,6 +37,15 @@ versions = sa.Table(
     sa.Column("sandbox_token", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    # How the version came to be (migration 2). kind: create | follow_up | fix | continue | hand_edit | restore | import
+    sa.Column("kind", sa.String(16), nullable=False, server_default="follow_up"),
+    sa.Column("path", sa.String(24), nullable=True),  # page | edits | edits_then_page | edits_retried: how the model's answer made the page
+    sa.Column("edit_count", sa.Integer, nullable=True),  # edit blocks applied
+    sa.Column("edit_error", sa.Text, nullable=True),  # why the first edit blocks could not be applied
+    sa.Column("continuations", sa.Integer, nullable=False, server_default="0"),  # times a cut-off answer was continued
+    sa.Column("runtime_errors", sa.JSON, nullable=True),  # the errors a fix carried to the model
+    sa.Column("automatic", sa.Boolean, nullable=False, server_default=sa.false()),  # an automatic fix attempt
+    sa.Column("selection", sa.JSON, nullable=True),  # the part of the page the request was scoped to
     sa.UniqueConstraint("app_id", "number", name="uq_versions_app_number"),
 )
 

@@ -18,6 +18,10 @@ from app.migrations import migrate
 from app.schema import apps, versions
 
 STATUSES = ("generating", "complete", "incomplete", "failed")
+KINDS = ("create", "follow_up", "fix", "continue", "hand_edit", "restore", "import")
+FINISH_FIELDS = frozenset(
+    {"html", "answer", "notes", "input_tokens", "output_tokens", "duration_ms", "stop_reason", "status", "error", "path", "edit_count", "edit_error", "continuations"}
+)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -63,6 +67,14 @@ class VersionRecord:
     sandbox_token: str
     created_at: datetime
     finished_at: datetime | None
+    kind: str = "follow_up"  # create | follow_up | fix | continue | hand_edit | restore | import
+    path: str | None = None  # page | edits | edits_then_page | edits_retried; None when no model wrote it
+    edit_count: int | None = None
+    edit_error: str | None = None
+    continuations: int = 0
+    runtime_errors: list[dict[str, Any]] | None = None
+    automatic: bool = False
+    selection: dict[str, Any] | None = None
 
     def to_json(self, *, with_html: bool = False) -> dict[str, Any]:
         data = asdict(self)
@@ -131,30 +143,47 @@ class Store:
     async def close(self) -> None:
         await self.engine.dispose()
 
-    async def create_app(self, *, title: str, prompt: str, model: str, system_prompt_hash: str | None, html: str | None = None, status: str = "generating") -> tuple[AppRecord, VersionRecord]:
+    async def create_app(self, *, title: str, prompt: str, model: str, system_prompt_hash: str | None, html: str | None = None, status: str = "generating", kind: str = "create") -> tuple[AppRecord, VersionRecord]:
         """A new app with its version 1 in one transaction: both rows, or neither."""
         now = datetime.now(UTC)
         app = AppRecord(_new_id(), title[:200], now, now)
         async with self.engine.begin() as conn:
             await conn.execute(apps.insert().values(id=app.id, title=app.title, created_at=now, updated_at=now))
-            version = await self._insert_version(conn, app.id, 1, None, prompt, model, system_prompt_hash, html, status, now)
+            version = await self._insert_version(conn, app.id, 1, None, prompt, model, system_prompt_hash, html, status, now, {"kind": kind})
         return app, version
 
-    async def create_version(self, app_id: str, *, parent_number: int | None, prompt: str, model: str, system_prompt_hash: str | None, html: str | None = None, status: str = "generating") -> VersionRecord:
+    async def create_version(
+        self,
+        app_id: str,
+        *,
+        parent_number: int | None,
+        prompt: str,
+        model: str,
+        system_prompt_hash: str | None,
+        html: str | None = None,
+        status: str = "generating",
+        kind: str = "follow_up",
+        runtime_errors: list[dict[str, Any]] | None = None,
+        automatic: bool = False,
+        selection: dict[str, Any] | None = None,
+    ) -> VersionRecord:
         """The next version of an app; numbers are unique per app even under concurrent requests."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown version kind {kind!r}")
+        made = {"kind": kind, "runtime_errors": runtime_errors, "automatic": automatic, "selection": selection}
         for _ in range(5):
             now = datetime.now(UTC)
             try:
                 async with self.engine.begin() as conn:
                     latest = await conn.scalar(sa.select(sa.func.max(versions.c.number)).where(versions.c.app_id == app_id))
-                    version = await self._insert_version(conn, app_id, (latest or 0) + 1, parent_number, prompt, model, system_prompt_hash, html, status, now)
+                    version = await self._insert_version(conn, app_id, (latest or 0) + 1, parent_number, prompt, model, system_prompt_hash, html, status, now, made)
                     await conn.execute(apps.update().where(apps.c.id == app_id).values(updated_at=now))
                 return version
             except IntegrityError:
                 continue  # another request took that number first
         raise RuntimeError(f"could not number a new version of app {app_id}")
 
-    async def _insert_version(self, conn: AsyncConnection, app_id: str, number: int, parent_number: int | None, prompt: str, model: str, system_prompt_hash: str | None, html: str | None, status: str, now: datetime) -> VersionRecord:
+    async def _insert_version(self, conn: AsyncConnection, app_id: str, number: int, parent_number: int | None, prompt: str, model: str, system_prompt_hash: str | None, html: str | None, status: str, now: datetime, made: dict[str, Any]) -> VersionRecord:
         values = {
             "id": _new_id(),
             "app_id": app_id,
@@ -175,13 +204,21 @@ class Store:
             "sandbox_token": secrets.token_urlsafe(24),
             "created_at": now,
             "finished_at": now if status != "generating" else None,
+            "path": None,
+            "edit_count": None,
+            "edit_error": None,
+            "continuations": 0,
+            "runtime_errors": None,
+            "automatic": False,
+            "selection": None,
+            **made,
         }
         await conn.execute(versions.insert().values(**values))
         return VersionRecord(**values)
 
     async def finish_version(self, version_id: str, **fields: Any) -> VersionRecord:
         """Record how a generation ended: status, page, answer, tokens, duration, error."""
-        unknown = set(fields) - {"html", "answer", "notes", "input_tokens", "output_tokens", "duration_ms", "stop_reason", "status", "error"}
+        unknown = set(fields) - FINISH_FIELDS
         if unknown:
             raise TypeError(f"finish_version got unknown fields {sorted(unknown)}")
         now = datetime.now(UTC)

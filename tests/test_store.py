@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from app.errors import NotFound
 from app.migrations import MIGRATIONS
-from app.schema import schema_migrations
+from app.schema import apps, schema_migrations, versions
 from app.store import Store
+
+OLD_VERSION_COLUMNS = {
+    "id", "app_id", "number", "parent_number", "prompt", "model", "system_prompt_hash", "html", "answer", "notes", "input_tokens",
+    "output_tokens", "duration_ms", "stop_reason", "status", "error", "sandbox_token", "created_at", "finished_at",
+}  # the versions table as migration 1 made it
 
 
 @pytest.fixture
@@ -81,3 +87,49 @@ async def test_missing_things_are_not_found(store: Store) -> None:
         await store.get_version(app.id, 2)
     with pytest.raises(NotFound):
         await store.get_version_by_token("nope")
+
+
+async def test_versions_record_how_they_were_made(store: Store) -> None:
+    app, first = await store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None)
+    assert (first.kind, first.path, first.continuations, first.automatic) == ("create", None, 0, False)
+    errors = [{"kind": "error", "message": "TypeError: x is null", "line": 12, "column": 5, "stack": "at f (12:5)"}]
+    fix = await store.create_version(app.id, parent_number=1, prompt="Fix", model="demo", system_prompt_hash=None, kind="fix", runtime_errors=errors, automatic=True, selection={"kind": "code", "start_line": 3, "end_line": 4})
+    done = await store.finish_version(fix.id, status="complete", html="<p>", path="edits_then_page", edit_count=None, edit_error="Block 1: matches nowhere", continuations=1)
+    fetched = await store.get_version(app.id, 2)
+    assert fetched == done
+    assert (fetched.kind, fetched.path, fetched.edit_error, fetched.continuations, fetched.automatic) == ("fix", "edits_then_page", "Block 1: matches nowhere", 1, True)
+    assert fetched.runtime_errors == errors
+    assert fetched.selection == {"kind": "code", "start_line": 3, "end_line": 4}
+    data = fetched.to_json()
+    assert (data["kind"], data["runtime_errors"], data["selection"]["start_line"]) == ("fix", errors, 3)
+
+
+async def test_an_older_database_gains_the_provenance_columns(database_url: str) -> None:
+    """A database made before migration 2 is brought up to date, its versions described as they were made."""
+    old = sa.MetaData()
+    for table in (apps, versions, schema_migrations):
+        kept = [c for c in table.columns if table is not versions or c.name in OLD_VERSION_COLUMNS]
+        sa.Table(table.name, old, *(sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in kept))
+    store = Store.from_url(database_url)
+    now = datetime.now(UTC)
+    row = {"created_at": now, "finished_at": now, "status": "complete", "system_prompt_hash": None, "answer": None, "notes": None, "input_tokens": None, "output_tokens": None, "duration_ms": None, "stop_reason": None, "error": None}
+    async with store.engine.begin() as conn:
+        await conn.run_sync(old.create_all)
+        await conn.execute(schema_migrations.insert().values(id=1, name="apps and versions", applied_at=now))
+        await conn.execute(apps.insert().values(id="a1", title="t", created_at=now, updated_at=now))
+        await conn.execute(
+            sa.insert(old.tables["versions"]),
+            [
+                {**row, "id": "v1", "app_id": "a1", "number": 1, "parent_number": None, "prompt": "Imported", "model": "import", "html": "<p>1", "sandbox_token": "t1"},
+                {**row, "id": "v2", "app_id": "a1", "number": 2, "parent_number": 1, "prompt": "dark", "model": "demo", "html": "<p>2", "sandbox_token": "t2"},
+                {**row, "id": "v3", "app_id": "a1", "number": 3, "parent_number": None, "prompt": "again", "model": "demo", "html": None, "sandbox_token": "t3", "status": "failed"},
+            ],
+        )
+    try:
+        assert await store.migrate() == [2]
+        kinds = [(v.kind, v.path, v.continuations, v.automatic) for v in await store.list_versions("a1")]
+        assert kinds == [("import", None, 0, False), ("follow_up", "page", 0, False), ("create", None, 0, False)]
+        added = await store.create_version("a1", parent_number=2, prompt="x", model="demo", system_prompt_hash=None, kind="fix", runtime_errors=[{"message": "m"}])
+        assert (await store.get_version("a1", added.number)).runtime_errors == [{"message": "m"}]
+    finally:
+        await store.close()
