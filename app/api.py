@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from app.errors import InvalidJSON, NotFound
+from app.errors import BadRequest, InvalidJSON, NotFound
 from app.services import Services
 from app.store import VersionRecord
 
@@ -27,8 +27,10 @@ def version_json(services: Services, version: VersionRecord, *, with_html: bool 
     return {**version.to_json(with_html=with_html), "preview_url": services.preview_url(version.sandbox_token)}
 
 
-async def json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request, *, empty_ok: bool = False) -> dict[str, Any]:
     raw = await request.body()
+    if empty_ok and not raw.strip():
+        return {}
     if len(raw) > MAX_BODY_BYTES:
         raise InvalidJSON(f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
     try:
@@ -82,8 +84,48 @@ async def create_version(request: Request) -> JSONResponse:
     services = services_of(request)
     app_id = request.path_params["app_id"]
     body = await json_body(request)
-    version = await services.generator.follow_up(app_id, body.get("prompt"), body.get("model"), body.get("parent"))
+    version = await services.generator.follow_up(
+        app_id,
+        body.get("prompt"),
+        body.get("model"),
+        body.get("parent"),
+        errors=body.get("errors"),
+        automatic=body.get("automatic"),
+        selection=body.get("selection"),
+    )
     return JSONResponse({"version": version_json(services, version), "stream_url": _stream_url(app_id, version.number)}, status_code=202)
+
+
+async def continue_version(request: Request) -> JSONResponse:
+    services = services_of(request)
+    app_id = request.path_params["app_id"]
+    body = await json_body(request, empty_ok=True)
+    version = await services.generator.continue_version(app_id, _number(request), body.get("model"))
+    return JSONResponse({"version": version_json(services, version), "stream_url": _stream_url(app_id, version.number)}, status_code=202)
+
+
+async def hand_edit(request: Request) -> JSONResponse:
+    services = services_of(request)
+    body = await json_body(request)
+    version = await services.versioning.hand_edit(request.path_params["app_id"], _number(request), body.get("html"), body.get("note"))
+    return JSONResponse({"version": version_json(services, version, with_html=True)}, status_code=201)
+
+
+async def restore_version(request: Request) -> JSONResponse:
+    services = services_of(request)
+    version = await services.versioning.restore(request.path_params["app_id"], _number(request))
+    return JSONResponse({"version": version_json(services, version, with_html=True)}, status_code=201)
+
+
+async def diff_versions(request: Request) -> JSONResponse:
+    services = services_of(request)
+    numbers = []
+    for name in ("from", "to"):
+        raw = request.query_params.get(name, "")
+        if not raw.isdigit():
+            raise BadRequest(f"Give the two versions to compare as ?from=1&to=2 (“{name}” is missing or not a number).")
+        numbers.append(int(raw))
+    return JSONResponse(await services.versioning.diff(request.path_params["app_id"], *numbers))
 
 
 async def get_version(request: Request) -> JSONResponse:
@@ -143,5 +185,9 @@ routes = [
     Route("/api/apps/{app_id}/versions", create_version, methods=["POST"]),
     Route("/api/apps/{app_id}/versions/{number}", get_version),
     Route("/api/apps/{app_id}/versions/{number}/stream", stream_version),
+    Route("/api/apps/{app_id}/versions/{number}/continue", continue_version, methods=["POST"]),
+    Route("/api/apps/{app_id}/versions/{number}/hand-edit", hand_edit, methods=["POST"]),
+    Route("/api/apps/{app_id}/versions/{number}/restore", restore_version, methods=["POST"]),
+    Route("/api/apps/{app_id}/diff", diff_versions),
     Route("/api/import", import_page, methods=["POST"]),
 ]

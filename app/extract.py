@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.edits import apply_edits, has_edit_blocks, parse_edits
+
 # An opening fence (``` or ~~~, optional info string) on its own line.
 _FENCE_OPEN = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)\n", re.MULTILINE)
 _DOC_START = re.compile(r"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
@@ -90,12 +92,17 @@ _OPEN_SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
 _CLOSE_SCRIPT = re.compile(r"</script\s*>", re.IGNORECASE)
 
 
-def partial_page(answer_so_far: str) -> str | None:
+def partial_page(answer_so_far: str, base: str | None = None) -> str | None:
     """The page as far as it has been written, for the live preview.
 
     A script whose end has not arrived yet is dropped: running half a script
-    only produces errors that the finished page will not have.
+    only produces errors that the finished page will not have. An answer in edit
+    blocks to a `base` page previews as that page with the blocks finished so
+    far applied (or as it was, while they do not fit yet).
     """
+    if base is not None and has_edit_blocks(answer_so_far):
+        parsed = parse_edits(answer_so_far)
+        return apply_edits(base, parsed.edits).html or base if parsed.edits else base
     page = extract_page(answer_so_far).html
     if page is None:
         return None

@@ -1,8 +1,18 @@
 """One generation, from prompt to saved version.
 
 The caller owns the run: this module checks the request, saves the prompt
-before the model is called, streams the answer to `app.live`, extracts the page
-and records how it ended. Providers only stream; routes only call in here.
+before the model is called, streams the answer to `app.live`, turns it into a
+page and records how it ended. Providers only stream; routes only call in here.
+
+One version may take more than one request to the model:
+- an answer cut off by the token limit is continued, up to
+  `max_continuations` times, and the parts are stitched (app/continuation.py);
+  if it still is not finished, the version is kept as incomplete;
+- a follow-up answered in edit blocks (app/edits.py) that do not fit the page
+  gets one more request, for the whole page (app/prompting.py).
+The version records which path made its page (`page`, `edits`,
+`edits_then_page`, `edits_retried`), how many edits, the continuations, and
+the tokens of all its requests together.
 """
 
 from __future__ import annotations
@@ -11,20 +21,30 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from html import unescape
+from typing import Any
 
-from app.errors import BadRequest, Conflict, InvalidHTML, InvalidPrompt, ProviderError
+from app.continuation import Stitcher
+from app.edits import EditOutcome, apply_edits, has_edit_blocks, parse_edits
+from app.errors import BadRequest, Conflict, InvalidHTML, InvalidPrompt, NotFound, ProviderError
 from app.extract import extract_page
-from app.live import LiveRuns
+from app.fixes import check_errors, describe_errors, fix_title
+from app.live import LiveRun, LiveRuns
 from app.models import ModelRegistry
-from app.prompting import build_messages, system_prompt
-from app.providers.base import Provider, Request, Usage
+from app.prompting import build_messages, continuation, fix_request, follow_up_system_prompt, recorded_hash, retry_after_edits, system_prompt
+from app.providers.base import Message, Provider, Request, Usage
+from app.selection import check_selection, describe_selection
 from app.settings import Settings
 from app.store import AppRecord, Store, VersionRecord
 
 log = logging.getLogger("toolsmith.generation")
 
 _TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+CUT_OFF_PAGE = "The answer was cut off before the page was finished; the page may not work fully. Continue it, or ask for a smaller change."
+CUT_OFF_EDITS = "The answer was cut off in the middle of its edit blocks, so none were applied. Continue it, or ask for a smaller change."
+NO_PAGE = "The model answered without an HTML page. Its answer is shown above; rephrase the request and try again."
 
 
 def title_from_prompt(prompt: str, limit: int = 60) -> str:
@@ -40,6 +60,58 @@ def title_of_page(html: str) -> str | None:
     return title[:200] or None
 
 
+@dataclass(frozen=True)
+class Job:
+    """Everything one version's run needs."""
+
+    version: VersionRecord
+    provider: Provider
+    model_name: str
+    system: str
+    messages: list[Message]
+    base_html: str | None  # the page being changed; None for a first prompt
+    edits: bool  # the model was told it may answer in edit blocks
+    rename_app: bool
+    prefix: str = ""  # the cut-off answer this run continues
+
+
+@dataclass
+class Spent:
+    """What every request of one version cost, added up."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    stop_reason: str | None = None
+    continuations: int = 0
+
+    def add(self, usage: Usage) -> None:
+        if usage.input_tokens is not None:
+            self.input_tokens = (self.input_tokens or 0) + usage.input_tokens
+        if usage.output_tokens is not None:
+            self.output_tokens = (self.output_tokens or 0) + usage.output_tokens
+        self.stop_reason = usage.stop_reason
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    cut_off: bool  # still cut off by the token limit after every continuation
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Edit blocks that did not fit the page, and why."""
+
+    problems: tuple[str, ...]
+
+
+@dataclass
+class Outcome:
+    """How a version ends: the fields `Store.finish_version` records."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
 class Generator:
     """Starts generations and imports, and records their outcome."""
 
@@ -50,7 +122,9 @@ class Generator:
         self.live = live
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def _check_prompt(self, prompt: object) -> str:
+    def _check_prompt(self, prompt: object, *, required: bool = True) -> str:
+        if not required and (prompt is None or (isinstance(prompt, str) and not prompt.strip())):
+            return ""
         if not isinstance(prompt, str) or not prompt.strip():
             raise InvalidPrompt("The prompt is empty: describe the tool you want, for example “a tip calculator that splits the bill”.")
         prompt = prompt.strip()
@@ -73,33 +147,139 @@ class Generator:
         provider, model_name = self.registry.resolve(model_id)
         system = system_prompt()
         app, version = await self.store.create_app(title=title_from_prompt(text), prompt=text, model=model_id, system_prompt_hash=system.hash)
-        self._launch(version, provider, model_name, build_messages([], None, text), rename_app=True)
+        self._launch(Job(version, provider, model_name, system.text, build_messages([], None, text), None, False, rename_app=True))
         return app, version
 
-    async def follow_up(self, app_id: str, prompt: object, model: object = None, parent: object = None) -> VersionRecord:
-        """A new version of an app: the parent version's page changed as `prompt` asks."""
-        text = self._check_prompt(prompt)
+    async def follow_up(
+        self,
+        app_id: str,
+        prompt: object,
+        model: object = None,
+        parent: object = None,
+        *,
+        errors: object = None,
+        automatic: object = None,
+        selection: object = None,
+    ) -> VersionRecord:
+        """A new version of an app: the parent version's page changed as `prompt` asks.
+
+        With `errors` it is a fix: the runtime errors the page reported go to the
+        model (`prompt`, optional, adds the person's words). `automatic` marks a
+        fix the editor asked for by itself, refused past the configured number in
+        a row. `selection` scopes the request to lines of the page or an element.
+        """
+        fixing = errors is not None
+        text = self._check_prompt(prompt, required=not fixing)
         model_id = self._model_id(model)
         provider, model_name = self.registry.resolve(model_id)
+        by_number = await self._versions_when_idle(app_id)
+        base = self._parent(by_number, parent)
+        request = stored = text
+        page_errors = None
+        if fixing:
+            if base is None or base.html is None:
+                raise BadRequest("This app has no page yet, so there is nothing to fix: send a prompt instead.")
+            page_errors = check_errors(errors)
+            request = fix_request(describe_errors(page_errors, base.html), text or None)
+            stored = fix_title(page_errors, text or None)
+        is_automatic = self._check_automatic(automatic, fixing, base, by_number)
+        scope = check_selection(selection, base.html if base else None)
+        edits = self.settings.edits and base is not None
+        system = follow_up_system_prompt(edits=edits)
+        version = await self.store.create_version(
+            app_id,
+            parent_number=base.number if base else None,
+            prompt=stored,
+            model=model_id,
+            system_prompt_hash=recorded_hash(system, fix=fixing),
+            kind="fix" if fixing else "follow_up" if base else "create",
+            runtime_errors=[e.to_json() for e in page_errors] if page_errors else None,
+            automatic=is_automatic,
+            selection=scope,
+        )
+        base_html = base.html if base else None
+        described = describe_selection(scope, base_html) if scope and base_html else None
+        messages = build_messages(self._history(base, by_number), base_html, request, edits=edits, scope=described)
+        self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits, rename_app=base is None))
+        return version
+
+    async def continue_version(self, app_id: str, number: int, model: object = None) -> VersionRecord:
+        """A new version that goes on with the answer of an incomplete one where the token limit cut it off."""
+        by_number = await self._versions_when_idle(app_id)
+        target = by_number.get(number)
+        if target is None:
+            raise NotFound(f"App {app_id!r} has no version {number}.")
+        if target.status != "incomplete" or not target.answer:
+            raise BadRequest(f"Version {number} was not cut off: only an incomplete version can be continued.")
+        model_id = self._model_id(model if model not in (None, "") else target.model)
+        provider, model_name = self.registry.resolve(model_id)
+        original = target
+        while original.kind == "continue" and original.parent_number in by_number:
+            original = by_number[original.parent_number]
+        base = by_number.get(original.parent_number) if original.parent_number else None
+        base_html = base.html if base else None
+        request = original.prompt
+        if original.kind == "fix" and original.runtime_errors and base_html:
+            errors = check_errors(original.runtime_errors)
+            note = original.prompt.split("\n\n", 1)[1] if "\n\n" in original.prompt else None
+            request = fix_request(describe_errors(errors, base_html), note)
+        edits = self.settings.edits and base_html is not None
+        system = follow_up_system_prompt(edits=edits) if base_html is not None else system_prompt()
+        version = await self.store.create_version(
+            app_id,
+            parent_number=target.number,
+            prompt=f"Continue v{target.number}, which the token limit cut off",
+            model=model_id,
+            system_prompt_hash=recorded_hash(system, fix=original.kind == "fix"),
+            kind="continue",
+        )
+        scope = describe_selection(original.selection, base_html) if original.selection and base_html else None
+        messages = build_messages(self._history(base, by_number), base_html, request, edits=edits, scope=scope)
+        self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits, rename_app=base is None, prefix=target.answer))
+        return version
+
+    async def _versions_when_idle(self, app_id: str) -> dict[int, VersionRecord]:
         await self.store.get_app(app_id)
         existing = await self.store.list_versions(app_id)
         if any(v.status == "generating" for v in existing):
             raise Conflict("A version of this app is still being written: wait for it to finish, then send your follow-up.")
-        by_number = {v.number: v for v in existing}
-        base = self._parent(by_number, parent)
+        return {v.number: v for v in existing}
+
+    @staticmethod
+    def _history(base: VersionRecord | None, by_number: dict[int, VersionRecord]) -> list[str]:
+        """The requests that shaped `base`, oldest first; restores and continuations asked for nothing new."""
         history = []
-        ancestor: VersionRecord | None = base
-        while ancestor is not None:
-            history.append(ancestor.prompt)
-            ancestor = by_number.get(ancestor.parent_number) if ancestor.parent_number else None
+        version = base
+        while version is not None:
+            if version.kind == "hand_edit":
+                history.append("(The person edited the code by hand.)")
+            elif version.kind not in ("restore", "continue"):
+                history.append(version.prompt)
+            version = by_number.get(version.parent_number) if version.parent_number else None
         history.reverse()
-        system = system_prompt()
-        version = await self.store.create_version(
-            app_id, parent_number=base.number if base else None, prompt=text, model=model_id, system_prompt_hash=system.hash
-        )
-        messages = build_messages(history, base.html if base else None, text)
-        self._launch(version, provider, model_name, messages, rename_app=base is None)
-        return version
+        return history
+
+    def _check_automatic(self, automatic: object, fixing: bool, base: VersionRecord | None, by_number: dict[int, VersionRecord]) -> bool:
+        if automatic is None or automatic is False:
+            return False
+        if automatic is not True:
+            raise BadRequest("“automatic” must be true or false.")
+        if not fixing:
+            raise BadRequest("Only a fix (a request with “errors”) can be automatic.")
+        limit = self.settings.auto_fix_attempts
+        if limit == 0:
+            raise BadRequest("Automatic fixes are off: set TOOLSMITH_AUTO_FIX_ATTEMPTS to allow them, or ask for the fix yourself.")
+        in_a_row = 0
+        version = base
+        while version is not None and version.kind == "fix" and version.automatic:
+            in_a_row += 1
+            version = by_number.get(version.parent_number) if version.parent_number else None
+        if in_a_row >= limit:
+            raise Conflict(
+                f"Toolsmith already made {in_a_row} automatic fix{'es' if in_a_row != 1 else ''} in a row, the limit "
+                "(TOOLSMITH_AUTO_FIX_ATTEMPTS): look at the errors, then ask for a fix yourself."
+            )
+        return True
 
     def _parent(self, by_number: dict[int, VersionRecord], parent: object) -> VersionRecord | None:
         """The version to change; None when the app has no page yet (its first answer failed)."""
@@ -130,63 +310,140 @@ class Generator:
         name = (title or "").strip() or title_of_page(page) or "Imported page"
         return await self.store.create_app(title=name, prompt=f"Imported “{name}”", model="import", system_prompt_hash=None, html=page, status="complete", kind="import")
 
-    def _launch(self, version: VersionRecord, provider: Provider, model_name: str, messages: list, *, rename_app: bool) -> None:
-        request = Request(model=model_name, system=system_prompt().text, messages=messages, max_tokens=self.settings.max_output_tokens)
-        run = self.live.start(version.id)
+    # ---- running -------------------------------------------------------------------------
+
+    def _launch(self, job: Job) -> None:
+        run = self.live.start(job.version.id, base_html=job.base_html if job.edits else None)
         run.publish("status", {"status": "generating"})
-        task = asyncio.create_task(self._run(version, provider, request, rename_app))
+        task = asyncio.create_task(self._run(job, run))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, version: VersionRecord, provider: Provider, request: Request, rename_app: bool) -> None:
-        run = self.live.get(version.id)
-        assert run is not None
+    async def _run(self, job: Job, run: LiveRun) -> None:
         started = time.monotonic()
-        usage = Usage()
-        outcome: dict[str, object]
+        spent = Spent()
+        fields: dict[str, Any]
         try:
-            async for item in provider.stream(request):
+            answer = await self._ask(run, job, job.messages, spent, prefix=job.prefix)
+            read = self._read(job, answer)
+            if isinstance(read, Refused):
+                run.publish("phase", {"phase": "retry", "message": "The edits did not fit the page: asking for the whole page…"})
+                retry = await self._ask(run, job, retry_after_edits(job.messages, answer.text, read.problems), spent)
+                read = self._read_retry(job, retry, read.problems)
+            fields = read.fields
+        except ProviderError as exc:
+            fields = {"status": "failed", "error": exc.message}
+        except asyncio.CancelledError:
+            await self._finish(job.version, run, spent, started, {"status": "failed", "error": "Toolsmith stopped before this answer finished. Send the prompt again."})
+            raise
+        except Exception:
+            log.exception("generation of version %s failed", job.version.id)
+            fields = {"status": "failed", "error": "Something went wrong on Toolsmith's side while writing this version. Try again; if it keeps happening, check the server log."}
+        html = fields.get("html")
+        if job.rename_app and isinstance(html, str) and (page_title := title_of_page(html)):
+            await self.store.rename_app(job.version.app_id, page_title)
+        await self._finish(job.version, run, spent, started, fields)
+
+    async def _ask(self, run: LiveRun, job: Job, messages: Sequence[Message], spent: Spent, prefix: str = "") -> Answer:
+        """One answer, continued while the token limit cuts it off (up to the configured number of times)."""
+        text = prefix
+        if prefix:
+            run.publish("delta", {"text": prefix})
+        asking = continuation(messages, prefix) if prefix else list(messages)
+        stitcher = Stitcher(prefix) if prefix else None
+        if prefix:
+            spent.continuations += 1
+        automatic = 0
+        while True:
+            request = Request(model=job.model_name, system=job.system, messages=asking, max_tokens=self.settings.max_output_tokens)
+            usage = Usage()
+            async for item in job.provider.stream(request):
                 if isinstance(item, Usage):
                     usage = item
                 elif item:
-                    run.publish("delta", {"text": item})
-            page = extract_page(run.text, cut_off=usage.stop_reason == "max_tokens")
-            if page.html is None:
-                outcome = {"status": "failed", "error": "The model answered without an HTML page. Its answer is shown above; rephrase the request and try again."}
-            else:
-                outcome = {"status": "complete" if page.complete else "incomplete", "html": page.html}
-                if not page.complete:
-                    outcome["error"] = "The answer was cut off before the page was finished; the page may not work fully. Ask again, or ask for a smaller change."
-            outcome["notes"] = page.notes
-        except ProviderError as exc:
-            outcome = {"status": "failed", "error": exc.message}
-        except asyncio.CancelledError:
-            await self._finish(version, run.text, usage, started, {"status": "failed", "error": "Toolsmith stopped before this answer finished. Send the prompt again."})
-            raise
-        except Exception:
-            log.exception("generation of version %s failed", version.id)
-            outcome = {"status": "failed", "error": "Something went wrong on Toolsmith's side while writing this version. Try again; if it keeps happening, check the server log."}
-        html = outcome.get("html")
-        if rename_app and isinstance(html, str) and (page_title := title_of_page(html)):
-            await self.store.rename_app(version.app_id, page_title)
-        await self._finish(version, run.text, usage, started, outcome)
+                    piece = stitcher.feed(item) if stitcher else item
+                    if piece:
+                        text += piece
+                        run.publish("delta", {"text": piece})
+            if stitcher and (piece := stitcher.finish()):
+                text += piece
+                run.publish("delta", {"text": piece})
+            spent.add(usage)
+            if usage.stop_reason != "max_tokens":
+                return Answer(text, cut_off=False)
+            if automatic >= self.settings.max_continuations:
+                return Answer(text, cut_off=True)
+            automatic += 1
+            spent.continuations += 1
+            run.publish("phase", {"phase": "continue", "message": f"The answer was cut off: asking the model to continue ({automatic} of {self.settings.max_continuations})…"})
+            asking = continuation(messages, text)
+            stitcher = Stitcher(text)
 
-    async def _finish(self, version: VersionRecord, answer: str, usage: Usage, started: float, outcome: dict[str, object]) -> VersionRecord:
-        run = self.live.get(version.id)
+    def _read(self, job: Job, answer: Answer) -> Outcome | Refused:
+        """The outcome of an answer: edit blocks applied to the page, or the page it holds."""
+        if not (job.edits and job.base_html is not None and has_edit_blocks(answer.text)):
+            return self._read_page(answer, "page")
+        outcome = self._apply(job.base_html, answer, "edits")
+        if isinstance(outcome, EditOutcome):
+            return Refused(outcome.problems)
+        return outcome
+
+    def _read_retry(self, job: Job, answer: Answer, problems: tuple[str, ...]) -> Outcome:
+        """The outcome of the second answer, after edit blocks that did not fit."""
+        first = "\n".join(problems)
+        if job.base_html is not None and has_edit_blocks(answer.text):
+            outcome = self._apply(job.base_html, answer, "edits_retried")
+            if isinstance(outcome, EditOutcome):
+                again = "; ".join(outcome.problems[:3])
+                outcome = Outcome(
+                    {
+                        "status": "failed",
+                        "error": f"The model's edits did not fit the page, twice, so nothing was changed ({again}). Ask again, perhaps for a smaller change, or pick another model.",
+                        "answer": answer.text,
+                    }
+                )
+        else:
+            outcome = self._read_page(answer, "edits_then_page")
+        outcome.fields["edit_error"] = first
+        return outcome
+
+    @staticmethod
+    def _apply(base: str, answer: Answer, path: str) -> Outcome | EditOutcome:
+        parsed = parse_edits(answer.text)
+        if answer.cut_off:
+            return Outcome({"status": "incomplete", "path": path, "error": CUT_OFF_EDITS, "notes": parsed.notes, "answer": answer.text})
+        applied = EditOutcome(None, 0, 0, parsed.problems) if parsed.problems else apply_edits(base, parsed.edits)
+        if not applied.ok:
+            return applied
+        return Outcome({"status": "complete", "html": applied.html, "path": path, "edit_count": applied.applied, "notes": parsed.notes, "answer": answer.text})
+
+    @staticmethod
+    def _read_page(answer: Answer, path: str) -> Outcome:
+        page = extract_page(answer.text, cut_off=answer.cut_off)
+        if page.html is None:
+            return Outcome({"status": "failed", "error": NO_PAGE, "notes": page.notes, "answer": answer.text})
+        fields: dict[str, Any] = {"status": "complete" if page.complete else "incomplete", "html": page.html, "path": path, "notes": page.notes, "answer": answer.text}
+        if not page.complete:
+            fields["error"] = CUT_OFF_PAGE
+        return Outcome(fields)
+
+    async def _finish(self, version: VersionRecord, run: LiveRun, spent: Spent, started: float, fields: dict[str, Any]) -> VersionRecord:
+        fields = dict(fields)
+        answer = fields.pop("answer", None) or run.text
         try:
             finished = await self.store.finish_version(
                 version.id,
                 answer=answer,
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                stop_reason=usage.stop_reason,
+                input_tokens=spent.input_tokens,
+                output_tokens=spent.output_tokens,
+                stop_reason=spent.stop_reason,
                 duration_ms=int((time.monotonic() - started) * 1000),
-                **outcome,
+                continuations=spent.continuations,
+                **fields,
             )
         finally:
-            if run is not None:
-                run.publish("finished", {"status": outcome["status"]})
-                self.live.retire(version.id)
+            run.publish("finished", {"status": fields["status"]})
+            self.live.retire(version.id)
         return finished
 
     async def shutdown(self) -> None:

@@ -14,23 +14,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TERMINAL = frozenset({"finished"})
+NEW_ANSWER_PHASES = frozenset({"retry"})  # phases whose text is a new answer, not more of the same one
 
 
 @dataclass(frozen=True)
 class LiveEvent:
     id: int
-    name: str  # "status", "delta" or "finished"
+    name: str  # "status", "delta", "phase" or "finished"
     data: dict[str, Any]
 
 
 @dataclass
 class LiveRun:
-    """One generation's events so far, and the text of the answer so far."""
+    """One generation's events so far, and the text of the answer so far.
+
+    A run may ask the model more than once: to continue a cut-off answer (more
+    of the same answer) or, when its edit blocks did not fit, for a whole page
+    (a new answer). `text` is everything streamed; `answer` the current answer.
+    """
 
     version_id: str
     events: list[LiveEvent] = field(default_factory=list)
     text: str = ""
     finished: bool = False
+    base_html: str | None = None  # the page being changed, for previews of edit blocks
+    answer_start: int = 0
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     def publish(self, name: str, data: dict[str, Any]) -> None:
@@ -38,11 +46,17 @@ class LiveRun:
             raise RuntimeError("publish after finish")
         if name == "delta":
             self.text += data["text"]
+        elif name == "phase" and data.get("phase") in NEW_ANSWER_PHASES:
+            self.answer_start = len(self.text)
         self.events.append(LiveEvent(len(self.events) + 1, name, data))
         self.finished = name in TERMINAL
         # Wake every follower, then arm a fresh event for the next publish.
         self._wakeup.set()
         self._wakeup = asyncio.Event()
+
+    @property
+    def answer(self) -> str:
+        return self.text[self.answer_start :]
 
     async def follow(self, after: int = 0) -> AsyncIterator[LiveEvent]:
         """Events after id `after`, waiting for new ones until the run finishes."""
@@ -64,8 +78,8 @@ class LiveRuns:
         self._runs: dict[str, LiveRun] = {}
         self._linger = linger_seconds
 
-    def start(self, version_id: str) -> LiveRun:
-        run = LiveRun(version_id)
+    def start(self, version_id: str, base_html: str | None = None) -> LiveRun:
+        run = LiveRun(version_id, base_html=base_html)
         self._runs[version_id] = run
         return run
 

@@ -9,6 +9,7 @@ from app.live import LiveRuns
 from app.models import ModelRegistry
 from app.settings import Settings
 from app.store import Store
+from app.versioning import Versioning
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Services:
     registry: ModelRegistry
     live: LiveRuns
     generator: Generator
+    versioning: Versioning
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -27,7 +29,7 @@ class Services:
         await store.fail_interrupted()
         registry = ModelRegistry(settings)
         live = LiveRuns()
-        return cls(settings, store, registry, live, Generator(settings, store, registry, live))
+        return cls(settings, store, registry, live, Generator(settings, store, registry, live), Versioning(settings, store))
 
     async def close(self) -> None:
         await self.generator.shutdown()

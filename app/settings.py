@@ -44,6 +44,12 @@ ENVIRONMENT: dict[str, str] = {
     "TOOLSMITH_MAX_PROMPT_CHARS": "Longest prompt accepted, in characters. Default: 20000",
     "TOOLSMITH_MAX_HTML_BYTES": "Largest page accepted by import, in bytes. Default: 2000000",
     "TOOLSMITH_MAX_OUTPUT_TOKENS": "Token limit of one model answer. Default: 16000",
+    "TOOLSMITH_MAX_CONTINUATIONS": "Times Toolsmith asks a model to continue an answer cut off by the token limit "
+    "before it keeps the version as incomplete. Default: 2",
+    "TOOLSMITH_EDITS": "Whether follow-ups may be answered with edit blocks (targeted changes) instead of a whole page: "
+    "on or off. Default: on",
+    "TOOLSMITH_AUTO_FIX_ATTEMPTS": "Automatic fix attempts in a row the editor may make when a new version reports "
+    "errors as it runs, each one a version of its own; 0 turns automatic fixes off. Default: 0",
     "TOOLSMITH_DEMO_DELAY": "Seconds between the offline demo model's chunks. Default: 0.03",
     "TOOLSMITH_PROVIDER_RETRIES": "Retries of a provider call that failed before streaming began. Default: 2",
     "TOOLSMITH_PROVIDER_TIMEOUT": "Seconds to wait on a silent provider before giving up. Default: 120",
@@ -74,6 +80,9 @@ class Settings:
     max_prompt_chars: int = 20_000
     max_html_bytes: int = 2_000_000
     max_output_tokens: int = 16_000
+    max_continuations: int = 2
+    edits: bool = True
+    auto_fix_attempts: int = 0
     demo_delay: float = 0.03
     provider_retries: int = 2
     provider_timeout: float = 120.0
@@ -119,6 +128,16 @@ class Settings:
             except ValueError:
                 raise SystemExit(f"{name}={raw!r} is not a number: set it to a {cast.__name__} or unset it.") from None
 
+        def switch(name: str, default: bool) -> bool:
+            raw = (text(name) or "").lower()
+            if not raw:
+                return default
+            if raw in ("1", "on", "true", "yes"):
+                return True
+            if raw in ("0", "off", "false", "no"):
+                return False
+            raise SystemExit(f"{name}={raw!r} is neither on nor off: set it to on or off, or unset it.")
+
         config_path = text("TOOLSMITH_CONFIG")
         endpoints = load_endpoints(Path(config_path) if config_path else Path("toolsmith.toml"), env, required=bool(config_path))
         return cls(
@@ -138,13 +157,16 @@ class Settings:
             max_prompt_chars=int(number("TOOLSMITH_MAX_PROMPT_CHARS", 20_000)),
             max_html_bytes=int(number("TOOLSMITH_MAX_HTML_BYTES", 2_000_000)),
             max_output_tokens=int(number("TOOLSMITH_MAX_OUTPUT_TOKENS", 16_000)),
+            max_continuations=max(0, int(number("TOOLSMITH_MAX_CONTINUATIONS", 2))),
+            edits=switch("TOOLSMITH_EDITS", True),
+            auto_fix_attempts=max(0, int(number("TOOLSMITH_AUTO_FIX_ATTEMPTS", 0))),
             demo_delay=number("TOOLSMITH_DEMO_DELAY", 0.03, float),
             provider_retries=int(number("TOOLSMITH_PROVIDER_RETRIES", 2)),
             provider_timeout=number("TOOLSMITH_PROVIDER_TIMEOUT", 120.0, float),
         )
 
 
-RESERVED_PROVIDER_NAMES = frozenset({"anthropic", "openai", "demo", "import", "hand"})
+RESERVED_PROVIDER_NAMES = frozenset({"anthropic", "openai", "demo", "import", "hand", "restore"})
 
 
 def load_endpoints(path: Path, env: Mapping[str, str], *, required: bool) -> tuple[Endpoint, ...]:

@@ -33,7 +33,7 @@ async def serve_version(request: Request) -> Response:
     version = await services.store.get_version_by_token(request.path_params["token"])
     if version.status == "generating":
         run = services.live.get(version.id)
-        html = partial_page(run.text) if run else None
+        html = partial_page(run.answer, run.base_html) if run else None
         if html is None:
             return _notice("Writing…", "The page is being written…")
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})

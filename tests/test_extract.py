@@ -93,3 +93,15 @@ def test_partial_page_keeps_finished_scripts() -> None:
 
 def test_partial_page_before_any_html() -> None:
     assert partial_page("Let me build that") is None
+
+
+def test_the_preview_of_edit_blocks_is_the_base_page_with_the_finished_blocks_applied() -> None:
+    from app.extract import partial_page
+
+    base = "<!DOCTYPE html>\n<html><body>\n<h1>Old</h1>\n<p>Keep</p>\n</body></html>"
+    first = "Renaming.\n<<<<<<< SEARCH\n<h1>Old</h1>\n=======\n<h1>New</h1>\n>>>>>>> REPLACE\n"
+    assert partial_page("Renaming.\n", base) == base or partial_page("Renaming.\n", base) is None
+    assert partial_page(first[:30], base) == base
+    assert partial_page(first, base) == base.replace("Old", "New")
+    assert partial_page(first + "<<<<<<< SEARCH\n<p>Keep</p>\n===", base) == base.replace("Old", "New")
+    assert partial_page(first + "<<<<<<< SEARCH\n<p>Gone</p>\n=======\n>>>>>>> REPLACE\n", base) == base

@@ -67,6 +67,11 @@ def last_user_prompt(body: dict[str, Any]) -> str:
     return ""
 
 
+def user_prompts(body: dict[str, Any]) -> list[str]:
+    """The text of every user message, oldest first."""
+    return [last_user_prompt({"messages": [m]}) for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
+
+
 def error_body(status: int, message: str | None, error_type: str | None, model: str) -> dict[str, Any]:
     default_type, default_message = ERRORS.get(status, ("api_error", "Internal server error"))
     return {
@@ -101,7 +106,7 @@ class FakeAnthropic(ScriptedFake):
         if missing:
             return JSONResponse(error_body(400, f"{missing[0]}: Field required", None, model), status_code=400)
 
-        text = answer_text(step, last_user_prompt(body))
+        text = answer_text(step, last_user_prompt(body), user_prompts(body))
         prompt = json.dumps([body.get("system"), body["messages"]])
         input_tokens, output_tokens = reported_usage(step, prompt, text, body["max_tokens"])
         stop_reason = "max_tokens" if step.kind == "cut_off" else "end_turn"

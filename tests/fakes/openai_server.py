@@ -72,6 +72,11 @@ def last_user_prompt(body: dict[str, Any]) -> str:
     return ""
 
 
+def user_prompts(body: dict[str, Any]) -> list[str]:
+    """The text of every user message, oldest first."""
+    return [last_user_prompt({"messages": [m]}) for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
+
+
 def error_body(status: int, step: Step, model: str) -> dict[str, Any]:
     default_type, code, default_message = ERRORS.get(status, ("server_error", None, "The server had an error."))
     return {
@@ -118,7 +123,7 @@ class FakeOpenAI(ScriptedFake):
                 error["error"] |= {"param": name, "code": "missing_required_parameter"}
                 return JSONResponse(error, status_code=400)
 
-        text = answer_text(step, last_user_prompt(body))
+        text = answer_text(step, last_user_prompt(body), user_prompts(body))
         limit = body.get("max_completion_tokens", body.get("max_tokens"))
         prompt_tokens, completion_tokens = reported_usage(step, json.dumps(body["messages"]), text, limit)
         usage = {

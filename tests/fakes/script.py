@@ -6,6 +6,7 @@ normally: a small, complete HTML page in a ```html fence whose <h1> echoes the
 last user prompt (escaped), streamed in small chunks with a tiny delay.
 
     fake.script(answer("Hello"))              # stream this text, stop normally
+    fake.script(edits())                      # an edit block for the page in the request (see edit_answer)
     fake.script(cut_off())                    # half a page, stopped by the token limit
     fake.script(rate_limited(times=3))        # HTTP 429 + retry-after: 0, three requests in a row
     fake.script(http_error(401))              # bad key; also 404 unknown model, 400, 403, 500, 529...
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import html
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,8 +46,8 @@ from starlette.types import Send
 
 from tests.fakes.server import ServerThread
 
-Kind = Literal["answer", "cut_off", "http_error", "stream_error", "disconnect"]
-KINDS: tuple[str, ...] = ("answer", "cut_off", "http_error", "stream_error", "disconnect")
+Kind = Literal["answer", "edits", "cut_off", "http_error", "stream_error", "disconnect"]
+KINDS: tuple[str, ...] = ("answer", "edits", "cut_off", "http_error", "stream_error", "disconnect")
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,11 @@ class Step:
 def answer(text: str | None = None, **options: Any) -> Step:
     """A normal, complete answer (the default page when `text` is None)."""
     return Step("answer", text=text, **options)
+
+
+def edits(**options: Any) -> Step:
+    """An answer in edit blocks that depends on the request: see `edit_answer`."""
+    return Step("edits", **options)
 
 
 def cut_off(text: str | None = None, **options: Any) -> Step:
@@ -175,10 +182,39 @@ def default_page(prompt: str) -> str:
     )
 
 
-def answer_text(step: Step, prompt: str) -> str:
-    """The full text a step streams: its own text, or the default page."""
+_PAGE_IN_PROMPT = re.compile(r"```html\n(.*?)\n```", re.DOTALL)
+
+
+def edit_answer(user_messages: Sequence[str]) -> str:
+    """One edit block that turns the <h1> line of the current page into the follow-up's request.
+
+    A follow-up's user message holds the current page in a ```html block and
+    ends with the request (app/prompting.py), so the block's SEARCH part is a
+    real line of the page and the answer depends on what was asked; later user
+    messages (a request to continue, or to try again) change neither.
+    """
+    holding = next((m for m in reversed(user_messages) if _PAGE_IN_PROMPT.search(m)), "")
+    found = _PAGE_IN_PROMPT.search(holding)
+    request = holding.strip().rsplit("\n\n", 1)[-1].strip()
+    heading = next((line for line in (found.group(1) if found else "").splitlines() if "<h1" in line), None)
+    if heading is None:
+        return "There is no heading to change.\n"
+    indent = heading[: len(heading) - len(heading.lstrip())]
+    return (
+        "I changed the heading.\n\n"
+        f"<<<<<<< SEARCH\n{heading}\n=======\n{indent}<h1>{html.escape(request)}</h1>\n>>>>>>> REPLACE\n"
+    )
+
+
+def answer_text(step: Step, prompt: str, user_messages: Sequence[str] = ()) -> str:
+    """The full text a step streams: its own text, an edit block for the request, or the default page.
+
+    `prompt` is the last user message, `user_messages` all of them, oldest first.
+    """
     if step.text is not None:
         return step.text
+    if step.kind == "edits":
+        return edit_answer(user_messages or [prompt])
     page = default_page(prompt)
     return page[: len(page) // 2] if step.kind == "cut_off" else page
 
