@@ -21,6 +21,7 @@ left as it was.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -294,3 +295,48 @@ def _steps(indent: str, unit: str) -> int | None:
 def _indent(line: str) -> str:
     match = _INDENT.match(line)
     return match.group(0) if match else ""
+
+
+def format_edits(edits: list[Edit] | tuple[Edit, ...]) -> str:
+    """Edit blocks as a model writes them (the format of app/prompts/edits-v1.md)."""
+    return "".join(
+        f"<<<<<<< SEARCH\n{e.search}\n=======\n{e.replace + chr(10) if e.replace else ''}>>>>>>> REPLACE\n" for e in edits
+    )
+
+
+def edits_between(old: str, new: str) -> list[Edit] | None:
+    """Edit blocks that turn page `old` into page `new`, each searching for just enough lines to be unique.
+
+    This is how the offline demo answers a follow-up in edit blocks, and how
+    bench/ writes the edit answer for a change. None when the blocks would not
+    reproduce `new` exactly (a page that differs only in its last line break).
+    """
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    current = list(a)
+    shift = 0  # lines added (or removed, if negative) above the next change by the blocks so far
+    edits: list[Edit] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        start, end = i1 + shift, i2 + shift
+        before = after = 0
+        while True:
+            lines = current[start - before : end + after]
+            search = _block_text(lines)
+            if search.strip() and len(_find_all("".join(current), search)) == 1:
+                break
+            if start - before == 0 and end + after == len(current):
+                break  # the whole page: unique by definition
+            if end + after < len(current) and (after <= before or start - before == 0):
+                after += 1
+            else:
+                before += 1
+        replacement = current[start - before : start] + b[j1:j2] + current[end : end + after]
+        edits.append(Edit(search, _block_text(replacement)))
+        current[start - before : end + after] = replacement
+        shift += (j2 - j1) - (i2 - i1)
+    result = apply_edits(old, edits) if edits else None
+    if not edits or result is None or result.html != new:
+        return None
+    return edits

@@ -5,7 +5,9 @@ pretends to be an LLM. A first prompt gets the built-in example whose keywords
 best match the prompt's words (or the to-do list, saying so). A follow-up gets
 the edits it can make (theme, text size, accent colour, font, title, tip
 percentages, reset) applied to the current page, and the prose names what was
-done and what was not. Every answer is prose, then the page in a ```html block.
+done and what was not. An answer is prose, then the page in a ```html block; a
+follow-up whose instructions teach edit blocks (app/prompts/edits-v1.md) is
+answered with the edit blocks that make its changes instead, as a model would.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from app.edits import edits_between, format_edits
 from app.providers.base import Message, Request, StreamItem, Usage
 
 TOOLS_DIR = Path(__file__).parent / "demo_tools"
@@ -171,7 +174,7 @@ class DemoProvider:
         self.delay = delay
 
     async def stream(self, request: Request) -> AsyncIterator[StreamItem]:
-        text = answer(request.messages)
+        text = answer(request.messages, edits=EDIT_MARKER in request.system)
         for i, chunk in enumerate(_chunks(text)):
             if i:
                 await asyncio.sleep(self.delay)
@@ -181,13 +184,17 @@ class DemoProvider:
         yield Usage(input_tokens=math.ceil(len(sent) / 4), output_tokens=math.ceil(len(text) / 4), stop_reason="end")
 
 
-def answer(messages: Sequence[Message]) -> str:
-    """The whole answer to a conversation: prose, then the page in a fenced block."""
+def answer(messages: Sequence[Message], *, edits: bool = False) -> str:
+    """The whole answer to a conversation: prose, then the page in a fenced block or, with `edits`, edit blocks."""
     page, request = current_page_and_request(messages)
     if page is None:
         prose, page = _first_answer(request)
     else:
+        before = page
         prose, page = _follow_up_answer(page, request)
+        blocks = edits_between(before, page) if edits and page != before else None
+        if blocks:
+            return f"{prose}\n\n{format_edits(blocks)}"
     return f"{prose}\n\n```html\n{page.strip()}\n```\n"
 
 
@@ -212,6 +219,10 @@ def current_page_and_request(messages: Sequence[Message]) -> tuple[str | None, s
     last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
     page, before, after = _split_document(last_user)
     if page is not None:
+        # Our own follow-ups put the request last, after "Change it as follows…:" (app/prompting.py).
+        framed = list(_REQUEST_LEAD.finditer(last_user))
+        if framed:
+            return page, last_user[framed[-1].end() :].strip()
         return page, _strip_framing(after) or _strip_framing(re.split(r"\n\s*\n", before.strip())[-1])
     for message in reversed(messages):
         page, _, _ = _split_document(message.content)
@@ -413,6 +424,8 @@ def _colour_in(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+EDIT_MARKER = "<<<<<<< SEARCH"  # instructions that teach edit blocks show one
+_REQUEST_LEAD = re.compile(r"^Change it as follows[^\n]*:[ \t]*\n", re.M)
 _DOC_START = re.compile(r"<!doctype\s+html|<html[\s>]", re.I)
 _DOC_END = re.compile(r"</html\s*>", re.I)
 
