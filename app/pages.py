@@ -44,6 +44,7 @@ async def editor(request: Request) -> Response:
             "default_model": services.settings.resolved_default_model,
             "sandbox_origin": services.settings.resolved_sandbox_url,
             "current": current,
+            "auto_fix_attempts": services.settings.auto_fix_attempts,
         },
     )
 

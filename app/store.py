@@ -82,6 +82,7 @@ class VersionRecord:
             data.pop(key)
         data["created_at"], data["finished_at"] = _iso(self.created_at), _iso(self.finished_at)
         data["is_demo"] = self.model == "demo"
+        data["has_page"] = bool(self.html)
         if with_html:
             data["html"] = self.html
         return data

@@ -78,6 +78,8 @@ def test_demo_model_end_to_end(page: Page, toolsmith_server) -> None:
 
     _follow_up(page, "make it dark and add a 20% button")
     _wait_for_version(page, 2)
+    # The preview swaps to the finished page a moment after the version completes.
+    expect(_preview(page).locator('style[data-toolsmith-demo="theme"]')).to_have_count(1)
     dark = _preview(page).locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
     r, g, b = (int(x) for x in re.findall(r"\d+", dark)[:3])
     assert r + g + b < 200, f"version 2 should be dark, background is {dark}"

@@ -7,6 +7,7 @@ export function h(tag, attrs = {}, ...children) {
     if (value == null || value === false) continue;
     if (name === "class") el.className = value;
     else if (name === "dataset") Object.assign(el.dataset, value);
+    else if (name === "style") for (const [property, v] of Object.entries(value)) el.style.setProperty(property, v); // CSSOM: allowed by our CSP
     else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
     else el.setAttribute(name, value === true ? "" : value);
   }
@@ -28,12 +29,23 @@ export function demoBadge() {
 export function modelBadge(version) {
   if (version.is_demo || version.model === "demo") return demoBadge();
   if (isImport(version)) return h("span", { class: "badge", title: "An HTML page imported as is" }, "Imported");
+  if (version.kind === "hand_edit" || version.model === "hand") {
+    return h("span", { class: "badge badge-hand", title: "Edited by hand in the code view, not by a model" }, "You, by hand");
+  }
+  if (version.kind === "restore" || version.model === "restore") {
+    return h("span", { class: "badge badge-restore", title: `The page of v${version.parent_number}, restored` }, "Restore");
+  }
   const [, name] = version.model.includes(":") ? version.model.split(/:(.*)/s) : ["", version.model];
   return h("span", { class: "badge badge-model", title: version.model }, name || version.model);
 }
 
 export function isImport(version) {
   return !version.model || version.model === "import";
+}
+
+// Versions a model wrote (not imports, hand edits or restores).
+export function byModel(version) {
+  return !isImport(version) && !["hand_edit", "restore"].includes(version.kind) && !["hand", "restore"].includes(version.model);
 }
 
 export const STATUS_LABELS = {

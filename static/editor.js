@@ -1,10 +1,14 @@
-// The editor: conversation, follow-ups, versions, and the live preview / code of one app.
+// The editor: conversation, follow-ups, versions (a tree), and the live preview / code / diff of one app.
 import { getJSON, pageData, postJSON, showError } from "./api.js";
-import { modelBadge } from "./dom.js";
+import { CodeEditor } from "./codeedit.js";
 import { CodeView, setupCodeActions } from "./code.js";
+import { DiffView } from "./diff.js";
+import { byModel, modelBadge } from "./dom.js";
+import { Fixer } from "./fix.js";
 import { keepRelativeTimesFresh } from "./format.js";
 import { NOT_LIVE, goLive } from "./live.js";
 import { Preview, Throttle } from "./preview.js";
+import { ScopeChip, elementSelection, scopeLabel, selectedLines } from "./selection.js";
 import { overlayFor, statusLine } from "./status.js";
 import { setupTabs } from "./tabs.js";
 import { CUT_OFF, renderConversation, renderVersionList } from "./versions.js";
@@ -20,6 +24,7 @@ const el = {
   form: $("followup-form"),
   input: $("followup"),
   model: $("followup-model"),
+  base: $("followup-base"),
   send: document.querySelector('[data-testid="followup-submit"]'),
   sendLabel: document.querySelector('[data-testid="followup-submit"] .button-label'),
   headerModel: $("header-model"),
@@ -32,6 +37,12 @@ const el = {
   overlayText: $("preview-overlay-text"),
   code: $("code-view"),
   codeScroll: $("code-scroll"),
+  codeStatus: $("code-status"),
+  askSelection: $("ask-selection"),
+  editCode: $("edit-code"),
+  saveCode: $("save-code"),
+  discardCode: $("discard-code"),
+  pick: $("pick-element"),
   open: $("open-preview"),
   announcer: $("announcer"),
 };
@@ -41,22 +52,45 @@ const state = {
   current: data.current,
   busy: false, // a version is being written: follow-ups wait
   sending: false,
+  errors: new Map(), // version number -> runtime error entries its page reported
+  fresh: new Set(), // versions this editor saw being written: their errors may be fixed automatically
 };
 if (!state.versions.some((v) => v.number === state.current)) state.current = state.versions.at(-1)?.number;
 
 const pages = new Map(); // version number -> html
 let live = NOT_LIVE;
+let lines = null; // the code view's selected lines, offered as a scope
+
+const find = (n) => state.versions.find((v) => v.number === n);
+const shown = () => find(state.current);
+const newest = () => state.versions.at(-1)?.number;
+const streamUrl = (n) => `/api/apps/${appId}/versions/${n}/stream`;
+const announce = (text) => (el.announcer.textContent = text);
 
 const code = new CodeView(el.code, el.codeScroll);
 const preview = new Preview($("frame-stack"));
 const throttle = new Throttle(preview);
+const scope = new ScopeChip($("followup-scope"), () => renderBase());
+const diff = new DiffView({ appId, from: $("diff-from"), to: $("diff-to"), summary: $("diff-summary"), output: $("diff-output") });
+const editor = new CodeEditor({
+  root: $("code-editor"),
+  textarea: $("code-input"),
+  gutter: $("code-gutter"),
+  onInput: renderCodeBar,
+  onSave: saveHandEdit,
+});
 const tabs = setupTabs(el.main, (view) => {
   if (view === "chat" && el.conversation.scrollTop === 0) revealTurn(state.current);
+  if (view === "diff") diff.show(state.versions, state.current);
+  renderCodeBar();
 });
-const find = (n) => state.versions.find((v) => v.number === n);
-const shown = () => find(state.current);
-const streamUrl = (n) => `/api/apps/${appId}/versions/${n}/stream`;
-const announce = (text) => (el.announcer.textContent = text);
+const fixer = new Fixer({
+  limit: data.auto_fix_attempts || 0,
+  send: ({ errors, parent, automatic }) => send("", el.model.value, parent, { errors, automatic }),
+  versions: () => state.versions,
+  busy: () => state.busy || state.sending,
+  announce,
+});
 
 function upsert(version) {
   const { html, ...v } = version;
@@ -72,7 +106,7 @@ function upsert(version) {
 
 // ---- rendering -------------------------------------------------------------------------
 
-const actions = { select, retry, edit };
+const actions = { select, retry, edit, restore, resume, fixButton };
 
 function render() {
   state.busy = live.number !== null || state.versions.some((v) => v.status === "generating");
@@ -88,6 +122,8 @@ function render() {
   el.send.title = state.busy ? "Wait for the version being written to finish" : "Send (Ctrl+Enter)";
   renderStatus();
   renderOverlay();
+  renderBase();
+  renderCodeBar();
 }
 
 function renderStatus() {
@@ -106,14 +142,44 @@ function renderOverlay() {
   el.overlayText.textContent = overlay?.text || "";
 }
 
+// Which version the next follow-up changes: said only when it is not simply the newest.
+function renderBase() {
+  const parent = parentFor(state.current);
+  let text = "";
+  if (parent !== null && parent !== newest()) {
+    text = parent === state.current ? `Changes v${parent}: the new version starts a branch from it.` : `Changes v${parent}, the last version with a page before v${state.current}.`;
+  }
+  el.base.hidden = !text;
+  el.base.textContent = text;
+}
+
+function renderCodeBar() {
+  const v = shown();
+  const editable = v && v.status !== "generating" && typeof pages.get(v.number) === "string" && pages.get(v.number) !== "";
+  const editing = editor.open;
+  el.editCode.hidden = editing;
+  el.editCode.disabled = !editable;
+  el.saveCode.hidden = !editing;
+  el.discardCode.hidden = !editing;
+  el.saveCode.disabled = !editor.dirty;
+  el.codeScroll.hidden = editing;
+  el.askSelection.hidden = editing || lines === null;
+  if (lines) el.askSelection.textContent = `Ask about ${scopeLabel(lines)}`;
+  if (editing) el.codeStatus.textContent = editor.dirty ? `Unsaved changes to v${editor.version}` : `Editing v${editor.version}`;
+  else el.codeStatus.textContent = editable ? "Select lines to ask about them, or edit the code by hand." : "";
+}
+
 async function showCode() {
   const n = state.current;
+  lines = null;
   if (live.number === n) {
     code.set(live.text, { placeholder: "Waiting for the model's first words…", atEnd: true });
+    renderCodeBar();
     return;
   }
   if (pages.has(n)) {
     code.set(pages.get(n), { placeholder: "No page was written for this version." });
+    renderCodeBar();
     return;
   }
   code.set("", { placeholder: "Loading the code…" });
@@ -144,29 +210,54 @@ preview.onSwap = () => {
 
 function select(n) {
   if (!find(n)) return;
+  if (editor.dirty && n !== state.current) {
+    tabs.select("code");
+    el.codeStatus.textContent = `Save or discard your changes to v${editor.version} first.`;
+    announce(el.codeStatus.textContent);
+    return;
+  }
   const changed = n !== state.current;
   state.current = n;
   history.replaceState(null, "", `?v=${n}`);
+  if (changed) {
+    editor.stop();
+    scope.clear();
+  }
   render();
   if (changed) {
     revealTurn(n);
     showPreview();
     showCode();
+    if (tabs.view === "diff") diff.show(state.versions, n);
   }
 }
 
-async function send(prompt, model, parent) {
+// Posts a follow-up (or a fix, with `errors`) that changes version `parent`, and follows it.
+async function send(prompt, model, parent, { errors, automatic } = {}) {
   if (state.busy) {
     const writing = live.number ?? state.versions.find((v) => v.status === "generating")?.number;
     showError(el.form, `Wait for v${writing} to finish before asking for another change.`);
     return false;
   }
   showError(el.form, "");
+  const body = { prompt, model, parent };
+  const selection = errors ? null : scope.selectionFor(parent);
+  if (selection) body.selection = selection;
+  if (errors) Object.assign(body, { errors, automatic: Boolean(automatic) });
+  return start(`/api/apps/${appId}/versions`, body, () => {
+    if (selection) scope.clear();
+  });
+}
+
+// Starts a version the model writes (POST `url`), then shows and follows it.
+async function start(url, body, onStarted) {
   state.sending = true;
   render();
   try {
-    const answer = await postJSON(`/api/apps/${appId}/versions`, { prompt, model, parent });
+    const answer = await postJSON(url, body);
+    onStarted?.();
     upsert(answer.version);
+    editor.stop();
     state.current = answer.version.number;
     history.replaceState(null, "", `?v=${state.current}`);
     attach(answer.version, answer.stream_url);
@@ -174,6 +265,7 @@ async function send(prompt, model, parent) {
     return true;
   } catch (error) {
     showError(el.form, error.message);
+    announce(error.message);
     return false;
   } finally {
     state.sending = false;
@@ -181,10 +273,23 @@ async function send(prompt, model, parent) {
   }
 }
 
-// The version a follow-up builds on: the one shown, or, if it failed, the nearest ancestor with a page.
+// A version made at once, without a model (a hand edit, a restore): show it.
+function arrived(version) {
+  upsert(version);
+  editor.stop();
+  state.current = version.number;
+  history.replaceState(null, "", `?v=${version.number}`);
+  render();
+  showPreview({ fresh: true });
+  showCode();
+  scrollConversation();
+  if (tabs.view === "diff") diff.show(state.versions, version.number);
+}
+
+// The version a follow-up builds on: the one shown, or, if it has no page, the nearest ancestor with one.
 function parentFor(n) {
   let v = find(n);
-  while (v && v.status === "failed") v = find(v.parent_number);
+  while (v && (v.status === "failed" || v.has_page === false)) v = find(v.parent_number);
   return v ? v.number : null;
 }
 
@@ -204,10 +309,32 @@ async function retry(v) {
   }
 }
 
+// Goes on with an answer the token limit cut off, as a new version.
+function resume(v) {
+  if (state.busy) return;
+  return start(`/api/apps/${appId}/versions/${v.number}/continue`, { model: el.model.value });
+}
+
+async function restore(v) {
+  try {
+    const answer = await postJSON(`/api/apps/${appId}/versions/${v.number}/restore`, {});
+    arrived(answer.version);
+    announce(`v${answer.version.number} restores the page of v${v.number}.`);
+  } catch (error) {
+    showError(el.form, error.message);
+  }
+}
+
 function edit(v) {
   el.input.value = v.prompt;
   tabs.select("chat");
   el.input.focus();
+}
+
+// The Fix button shown in the turn of a version whose page reported errors.
+function fixButton(v) {
+  const entries = state.errors.get(v.number) || [];
+  return entries.length ? fixer.button(v, entries) : null;
 }
 
 el.form.addEventListener("submit", async (event) => {
@@ -227,6 +354,85 @@ el.input.addEventListener("keydown", (event) => {
   }
 });
 el.input.addEventListener("input", () => showError(el.form, ""));
+
+// ---- code: hand edits and selections ----------------------------------------------------------
+
+el.editCode.addEventListener("click", () => {
+  const v = shown();
+  if (!v || typeof pages.get(v.number) !== "string") return;
+  editor.start(pages.get(v.number), v.number);
+  lines = null;
+  renderCodeBar();
+});
+
+el.discardCode.addEventListener("click", () => {
+  editor.stop();
+  renderCodeBar();
+  el.editCode.focus();
+});
+
+el.saveCode.addEventListener("click", saveHandEdit);
+
+async function saveHandEdit() {
+  if (!editor.dirty) return;
+  el.saveCode.disabled = true;
+  try {
+    const answer = await postJSON(`/api/apps/${appId}/versions/${editor.version}/hand-edit`, { html: editor.value });
+    arrived(answer.version);
+    announce(`Saved your edit as v${answer.version.number}.`);
+  } catch (error) {
+    el.codeStatus.textContent = error.message;
+    el.saveCode.disabled = false;
+  }
+}
+
+document.addEventListener("selectionchange", () => {
+  if (tabs.view !== "code" || editor.open) return;
+  const found = selectedLines(el.code, code.node);
+  if (JSON.stringify(found) === JSON.stringify(lines)) return;
+  lines = found;
+  renderCodeBar();
+});
+
+el.askSelection.addEventListener("click", () => {
+  if (!lines) return;
+  scope.set(state.current, lines);
+  lines = null;
+  renderCodeBar();
+  if (tabs.isPhone()) tabs.select("chat");
+  el.input.focus();
+});
+
+// ---- the runtime bridge: errors and element picking (see fix.js and selection.js) -------------
+
+// {version, entries}: the errors a version's page has reported so far.
+window.addEventListener("toolsmith:runtime-errors", (event) => {
+  const { version: n, entries } = event.detail || {};
+  const v = find(n);
+  if (!v || !Array.isArray(entries)) return;
+  state.errors.set(n, entries);
+  render();
+  fixer.report(v, entries, { fresh: state.fresh.has(n) });
+});
+
+window.addEventListener("toolsmith:bridge", (event) => {
+  el.pick.hidden = !event.detail?.pick;
+});
+
+el.pick.addEventListener("click", () => {
+  const on = el.pick.getAttribute("aria-pressed") !== "true";
+  el.pick.setAttribute("aria-pressed", String(on));
+  window.dispatchEvent(new CustomEvent("toolsmith:pick", { detail: { on } }));
+});
+
+window.addEventListener("toolsmith:picked", (event) => {
+  const picked = event.detail || {};
+  if (!picked.selector || parentFor(state.current) !== state.current) return;
+  el.pick.setAttribute("aria-pressed", "false");
+  scope.set(state.current, elementSelection(picked));
+  if (tabs.isPhone()) tabs.select("chat");
+  el.input.focus();
+});
 
 // ---- streaming ---------------------------------------------------------------------------
 
@@ -248,6 +454,11 @@ function attach(version, url = streamUrl(version.number)) {
       if (state.current !== n) return;
       code.append(text);
       throttle.mark();
+    },
+    onPhase(phase) {
+      announce(phase.message);
+      // A retry is a new answer: the code view starts over with it.
+      if (phase.phase === "retry" && state.current === n) code.set("", { placeholder: phase.message, atEnd: true });
     },
     onRestart() {
       if (state.current === n) code.set("", { placeholder: "Reconnected: reading the answer again…" });
@@ -271,15 +482,17 @@ function finish(n, version) {
   clearInterval(ticker);
   live = NOT_LIVE;
   upsert(version);
+  state.fresh.add(n);
   const v = find(n);
   if (v.status === "failed") announce(`Version ${n} failed: ${v.error || "no reason given"}`);
-  else if (v.status === "incomplete") announce(`Version ${n}: ${CUT_OFF}`);
+  else if (v.status === "incomplete") announce(`Version ${n}: ${v.error || CUT_OFF}`);
   else announce(`Version ${n} is ready.`);
   render();
   if (state.current === n) {
     history.replaceState(null, "", `?v=${n}`);
     showPreview({ fresh: true });
     showCode();
+    if (tabs.view === "diff") diff.show(state.versions, n);
   }
   scrollConversation();
   refreshTitle();
@@ -314,6 +527,10 @@ function revealTurn(n) {
   }
 }
 
+window.addEventListener("beforeunload", (event) => {
+  if (editor.dirty) event.preventDefault();
+});
+
 // ---- start -------------------------------------------------------------------------------
 
 setupCodeActions(code, {
@@ -326,7 +543,7 @@ setupCodeActions(code, {
   },
 });
 
-const lastUsed = [...state.versions].reverse().find((v) => v.model);
+const lastUsed = [...state.versions].reverse().find((v) => v.model && byModel(v));
 const option = lastUsed && [...el.model.options].find((o) => o.value === lastUsed.model && !o.disabled);
 if (option) el.model.value = option.value;
 

@@ -6,10 +6,10 @@ import { byteLength } from "./format.js";
 import { follow } from "./stream.js";
 
 export const NOT_LIVE = Object.freeze({
-  number: null, text: "", bytes: 0, started: 0, bodyAt: null, previewed: false, reconnecting: false, close() {},
+  number: null, text: "", bytes: 0, started: 0, bodyAt: null, previewed: false, reconnecting: false, phase: null, close() {},
 });
 
-// hooks: onProgress(), onStatus(status), onDelta(text), onRestart(), onProblem(message), onEnd(version)
+// hooks: onProgress(), onStatus(status), onDelta(text), onPhase({phase, message}), onRestart(), onProblem(message), onEnd(version)
 export function goLive(version, { streamUrl, versionUrl }, hooks) {
   const created = Date.parse(version.created_at);
   const live = {
@@ -20,6 +20,7 @@ export function goLive(version, { streamUrl, versionUrl }, hooks) {
     bodyAt: null, // bytes received when the page's <body> began: the preview has something to show
     previewed: false,
     reconnecting: false,
+    phase: null, // {phase: "continue" | "retry", message} once the model is asked again
     closed: false,
     source: null,
     close() {
@@ -51,6 +52,11 @@ export function goLive(version, { streamUrl, versionUrl }, hooks) {
         if (live.bodyAt === null && /<body[\s>]/i.test(live.text.slice(-text.length - 6))) live.bodyAt = live.bytes;
         hooks.onDelta(text);
       },
+      onPhase(phase) {
+        live.phase = phase;
+        hooks.onPhase?.(phase);
+        hooks.onProgress();
+      },
       onDone: (done) => end(done || { ...version, status: "complete" }),
       onError: (error, failed) =>
         end({ ...(failed || version), status: failed?.status || "failed", error: error.message || failed?.error }),
@@ -65,7 +71,7 @@ export function goLive(version, { streamUrl, versionUrl }, hooks) {
       if (now.status !== "generating") return end(now);
       setTimeout(() => {
         if (live.closed) return;
-        Object.assign(live, { text: "", bytes: 0, bodyAt: null, reconnecting: false });
+        Object.assign(live, { text: "", bytes: 0, bodyAt: null, reconnecting: false, phase: null });
         hooks.onRestart();
         open(); // a fresh EventSource: the server replays the answer from the start
       }, 2000);

@@ -14,6 +14,7 @@ export function statusLine(live, shown, now = Date.now()) {
     const elapsed = seconds(now - live.started);
     const prefix = shown && live.number === shown.number ? "" : `v${live.number} · `;
     if (live.reconnecting) return { mode: "writing", text: `${prefix}Connection lost, reconnecting…` };
+    if (live.phase) return { mode: "writing", text: `${prefix}${live.phase.message} ${elapsed}` };
     if (live.bytes === 0) return { mode: "writing", text: `${prefix}Waiting for the model… ${elapsed}` };
     return { mode: "writing", text: `${prefix}Writing… ${bytes(live.bytes)}, ${elapsed}` };
   }
@@ -31,6 +32,10 @@ export function overlayFor(shown, live, html) {
   if (shown.status === "failed" && typeof html === "string" && !html.trim()) {
     const why = shown.error || "It failed before any page was written.";
     return { title: "No page for this version", text: `${why} Use Retry in the conversation to try again.` };
+  }
+  if (shown.status === "incomplete" && typeof html === "string" && !html.trim()) {
+    const why = shown.error || "The answer was cut off before it was finished.";
+    return { title: "Cut off before any change was made", text: `${why} Use Continue in the conversation.` };
   }
   return null;
 }

@@ -26,6 +26,11 @@ export function follow(url, handlers) {
     const data = parse(event);
     if (data && data.text) handlers.onDelta?.(data.text);
   });
+  // A run that asks the model again: to continue a cut-off answer, or for a whole page after edits that did not fit.
+  source.addEventListener("phase", (event) => {
+    const data = parse(event);
+    if (data) handlers.onPhase?.(data);
+  });
   source.addEventListener("done", (event) => {
     finish();
     const data = parse(event);

@@ -1,9 +1,16 @@
-// Renders the version list and the conversation from the editor's state.
+// Renders the version list (a tree: branches indented) and the conversation from the editor's state.
 // Both are rebuilt whole on each change (a handful of versions); focus is kept.
-import { h, isImport, modelBadge, statusChip, timeAgo } from "./dom.js";
+import { byModel, h, isImport, modelBadge, statusChip, timeAgo } from "./dom.js";
 import { duration, relativeTime, tokens } from "./format.js";
 
 export const CUT_OFF = "This answer was cut off by the model's token limit; the page may be unfinished.";
+
+const ERROR_KINDS = {
+  error: "Error",
+  rejection: "Unhandled rejection",
+  "console-error": "console.error",
+  "csp-violation": "Blocked",
+};
 
 function keepingFocus(container, render) {
   const key = container.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
@@ -11,31 +18,91 @@ function keepingFocus(container, render) {
   if (key) container.querySelector(`[data-focus-key="${key}"]`)?.focus();
 }
 
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+// How the version's page was made, in a few words; null when nothing is known yet.
+export function howMade(v) {
+  if (v.kind === "hand_edit") return "hand edit";
+  if (v.kind === "restore") return `restore of v${v.parent_number}`;
+  if (isImport(v)) return null;
+  const parts = [];
+  if (v.kind === "fix") parts.push(v.automatic ? "automatic fix" : "fix");
+  if (v.path === "edits") parts.push(plural(v.edit_count ?? 0, "edit"));
+  else if (v.path === "edits_retried") parts.push(`${plural(v.edit_count ?? 0, "edit")}, second try`);
+  else if (v.path === "edits_then_page") parts.push("whole page after edits failed");
+  else if (v.path === "page") parts.push("whole page");
+  if (v.continuations) parts.push(`continued ×${v.continuations}`);
+  return parts.length ? parts.join(", ") : null;
+}
+
+// number -> { depth, from }: a version continues its parent's line when it is the parent's first
+// child, and starts a branch (one level deeper, `from` its parent) otherwise.
+export function versionTree(versions) {
+  const byNumber = new Map(versions.map((v) => [v.number, v]));
+  const firstChild = new Map();
+  for (const v of [...versions].sort((a, b) => a.number - b.number)) {
+    if (v.parent_number != null && !firstChild.has(v.parent_number)) firstChild.set(v.parent_number, v.number);
+  }
+  const tree = new Map();
+  const place = (v) => {
+    if (tree.has(v.number)) return tree.get(v.number);
+    const parent = byNumber.get(v.parent_number);
+    let spot = { depth: 0, from: null };
+    if (parent) {
+      const up = place(parent);
+      spot = firstChild.get(parent.number) === v.number ? { depth: up.depth, from: null } : { depth: up.depth + 1, from: parent.number };
+    }
+    tree.set(v.number, spot);
+    return spot;
+  };
+  for (const v of versions) place(v);
+  return tree;
+}
+
+function metaLine(v, spot) {
+  const parts = [];
+  if (spot.from !== null && v.kind !== "restore") parts.push(`branch from v${spot.from}`);
+  const made = howMade(v);
+  if (made) parts.push(made);
+  if (v.output_tokens != null) parts.push(`${tokens(v.output_tokens)} tokens`);
+  if (v.duration_ms != null && byModel(v)) parts.push(duration(v.duration_ms));
+  return parts.join(" · ");
+}
+
 export function renderVersionList(list, state, actions) {
+  const tree = versionTree(state.versions);
   keepingFocus(list, () => {
     list.replaceChildren(
       ...[...state.versions].reverse().map((v) => {
         const current = v.number === state.current;
+        const spot = tree.get(v.number);
+        const meta = metaLine(v, spot);
         return h(
           "li",
-          {},
+          { class: "version-node", style: { "--depth": String(spot.depth) }, "data-depth": spot.depth },
           h(
             "button",
             {
               type: "button",
-              class: "version-item",
+              class: `version-item${spot.from !== null ? " is-branch" : ""}`,
               "data-testid": "version-item",
               "data-version": v.number,
               "data-status": v.status,
+              "data-kind": v.kind || "",
+              "data-parent": v.parent_number ?? "",
+              "data-depth": spot.depth,
               "data-focus-key": `item-${v.number}`,
               "aria-current": current ? "true" : null,
-              "aria-label": `Version ${v.number}, ${v.status}${current ? ", shown" : ""}`,
+              "aria-label": `Version ${v.number}, ${v.status}${spot.from !== null ? `, branch from version ${spot.from}` : ""}${current ? ", shown" : ""}`,
               onclick: () => actions.select(v.number),
             },
             h("span", { class: "version-number" }, `v${v.number}`),
             h("span", { class: "status-dot", "data-status": v.status, "aria-hidden": "true" }),
             modelBadge(v),
             timeAgo(v.created_at, relativeTime(v.created_at)),
+            meta ? h("span", { class: "version-meta", "data-testid": "version-meta" }, meta) : null,
           ),
         );
       }),
@@ -54,60 +121,139 @@ function usage(v) {
   const parts = [];
   if (v.input_tokens != null) parts.push(`${tokens(v.input_tokens)} tokens in`);
   if (v.output_tokens != null) parts.push(`${tokens(v.output_tokens)} out`);
-  if (v.duration_ms != null) parts.push(duration(v.duration_ms));
-  return parts.length ? h("p", { class: "turn-meta" }, parts.join(" · ")) : null;
+  if (v.duration_ms != null && byModel(v)) parts.push(duration(v.duration_ms));
+  const made = byModel(v) ? howMade(v) : null;
+  if (made) parts.push(made);
+  return parts.length ? h("p", { class: "turn-meta", "data-testid": "turn-meta" }, parts.join(" · ")) : null;
+}
+
+function button(label, attrs) {
+  return h("button", { type: "button", class: "button button-small", ...attrs }, label);
 }
 
 function assistantBody(v, state, actions) {
   if (v.status === "generating") {
     return [h("p", { class: "turn-working" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Writing the page…")];
   }
+  const busy = state.busy ? "Wait for the version being written to finish" : null;
   const body = [];
   if (v.notes && v.notes.trim()) body.push(h("div", { class: "turn-notes" }, paragraphs(v.notes)));
+  else if (v.kind === "hand_edit") body.push(h("p", { class: "turn-notes muted" }, "The page as you edited it."));
+  else if (v.kind === "restore") body.push(h("p", { class: "turn-notes muted" }, `The page of v${v.parent_number}, as it was.`));
   else if (v.status === "complete") body.push(h("p", { class: "turn-notes muted" }, isImport(v) ? "The page as imported." : "Here is the page."));
-  if (v.status === "incomplete") body.push(h("p", { class: "notice notice-warning", "data-testid": "incomplete-notice" }, CUT_OFF));
-  if (v.status === "failed") {
+  if (v.edit_error && v.status !== "failed") {
     body.push(
-      h("p", { class: "notice notice-error", "data-testid": "error-message" }, v.error || "This version failed without saying why. Try again."),
-      v.prompt && !isImport(v)
-        ? h(
-            "div",
-            { class: "turn-actions" },
-            h(
-              "button",
-              {
-                type: "button",
-                class: "button button-small",
-                "data-testid": "retry-button",
-                "data-focus-key": `retry-${v.number}`,
-                disabled: state.busy,
-                title: state.busy ? "Wait for the version being written to finish" : null,
-                onclick: () => actions.retry(v),
-              },
-              "Retry",
-            ),
-            h(
-              "button",
-              { type: "button", class: "button button-small button-ghost", "data-focus-key": `edit-${v.number}`, onclick: () => actions.edit(v) },
-              "Edit prompt",
-            ),
-          )
-        : null,
+      h(
+        "p",
+        { class: "notice notice-info", "data-testid": "fallback-notice", title: v.edit_error },
+        v.path === "edits_retried"
+          ? "Its first edit blocks did not fit the page; the second try did."
+          : "Its edit blocks did not fit the page, so it was asked for the whole page instead.",
+      ),
     );
   }
+  const actionsRow = [];
+  const errors = state.errors?.get(v.number) || [];
+  if (errors.length && v.status !== "generating") {
+    body.push(
+      h(
+        "p",
+        { class: "notice notice-error", "data-testid": "runtime-errors-notice" },
+        `This page reported ${errors.length === 1 ? "an error" : `${errors.length} errors`} as it ran: ${String(errors[0].message || errors[0].directive || "").split("\n")[0]}`,
+      ),
+    );
+    actionsRow.push(actions.fixButton(v));
+  }
+  if (v.status === "incomplete") {
+    body.push(h("p", { class: "notice notice-warning", "data-testid": "incomplete-notice" }, v.error || CUT_OFF));
+    actionsRow.push(
+      button("Continue", {
+        "data-testid": "continue-button",
+        "data-focus-key": `continue-${v.number}`,
+        disabled: state.busy,
+        title: busy || "Ask the model to go on where it was cut off",
+        onclick: () => actions.resume(v),
+      }),
+    );
+  }
+  if (v.status === "failed") {
+    body.push(h("p", { class: "notice notice-error", "data-testid": "error-message" }, v.error || "This version failed without saying why. Try again."));
+    if (v.prompt && byModel(v)) {
+      actionsRow.push(
+        button("Retry", {
+          "data-testid": "retry-button",
+          "data-focus-key": `retry-${v.number}`,
+          disabled: state.busy,
+          title: busy,
+          onclick: () => actions.retry(v),
+        }),
+        button("Edit prompt", { class: "button button-small button-ghost", "data-focus-key": `edit-${v.number}`, onclick: () => actions.edit(v) }),
+      );
+    }
+  }
+  const newest = Math.max(...state.versions.map((x) => x.number));
+  if (v.status !== "failed" && v.status !== "generating" && v.number !== newest && (v.has_page ?? true)) {
+    actionsRow.push(
+      button("Restore", {
+        class: "button button-small button-ghost",
+        "data-testid": "restore-button",
+        "data-focus-key": `restore-${v.number}`,
+        title: `Make a new version with the page of v${v.number}; nothing is deleted`,
+        onclick: () => actions.restore(v),
+      }),
+    );
+  }
+  if (actionsRow.length) body.push(h("div", { class: "turn-actions" }, actionsRow));
   body.push(usage(v));
   return body;
 }
 
+function scopeChip(selection) {
+  if (!selection) return null;
+  const text =
+    selection.kind === "code"
+      ? selection.start_line === selection.end_line
+        ? `Line ${selection.start_line}`
+        : `Lines ${selection.start_line}–${selection.end_line}`
+      : `Element ${selection.selector}`;
+  return h("span", { class: "scope-chip", "data-testid": "turn-scope" }, text);
+}
+
+function errorItem(error) {
+  const where = error.line != null ? ` (line ${error.line}${error.column != null ? `:${error.column}` : ""})` : "";
+  return h("li", {}, h("span", { class: "error-kind" }, ERROR_KINDS[error.kind] || "Error"), ` ${error.message.split("\n")[0]}${where}`);
+}
+
+function userSide(v) {
+  if (isImport(v)) return h("p", { class: "bubble-system" }, v.prompt || "Imported an HTML page");
+  if (v.kind === "hand_edit") {
+    const note = v.prompt && v.prompt !== "Edited the code by hand" ? `: ${v.prompt}` : "";
+    return h("p", { class: "bubble-system", "data-testid": "hand-edit-bubble" }, `You edited v${v.parent_number} by hand${note}`);
+  }
+  if (v.kind === "restore") return h("p", { class: "bubble-system", "data-testid": "restore-bubble" }, `Restored v${v.parent_number}`);
+  if (v.kind === "continue") return h("p", { class: "bubble-system" }, `Continue v${v.parent_number}, which was cut off`);
+  if (v.kind === "fix") {
+    const errors = v.runtime_errors || [];
+    const note = (v.prompt || "").split("\n\n").slice(1).join("\n\n");
+    return h(
+      "div",
+      { class: "bubble-user bubble-fix", "data-testid": "fix-bubble" },
+      h("p", { class: "bubble-title" }, v.automatic ? "Automatic fix of" : "Fix", ` ${errors.length === 1 ? "this error" : `${errors.length} errors`}:`),
+      h("ul", { class: "error-list" }, errors.slice(0, 5).map(errorItem)),
+      errors.length > 5 ? h("p", { class: "muted small" }, `…and ${errors.length - 5} more`) : null,
+      note ? paragraphs(note) : null,
+    );
+  }
+  return h("div", { class: "bubble-user" }, paragraphs(v.prompt || ""), scopeChip(v.selection));
+}
+
 function turn(v, state, actions) {
   const current = v.number === state.current;
-  const branched = v.parent_number != null && v.parent_number !== v.number - 1;
+  const branched = v.parent_number != null && v.parent_number !== v.number - 1 && !["restore", "hand_edit", "continue"].includes(v.kind);
   return h(
     "li",
-    { class: `turn${current ? " is-current" : ""}`, "data-version": v.number, "data-status": v.status },
-    isImport(v)
-      ? h("p", { class: "bubble-system" }, v.prompt || "Imported an HTML page")
-      : h("div", { class: "bubble-user" }, paragraphs(v.prompt || "")),
+    { class: `turn${current ? " is-current" : ""}`, "data-version": v.number, "data-status": v.status, "data-kind": v.kind || "" },
+    userSide(v),
     h(
       "div",
       { class: "turn-assistant" },
