@@ -251,6 +251,10 @@ async function send(prompt, model, parent, { errors, automatic } = {}) {
 
 // Starts a version the model writes (POST `url`), then shows and follows it.
 async function start(url, body, onStarted) {
+  if (editor.dirty) {
+    showError(el.form, `Save or discard your changes to v${editor.version}'s code first.`);
+    return false;
+  }
   state.sending = true;
   render();
   try {

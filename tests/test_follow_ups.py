@@ -4,16 +4,18 @@ selections, and what each version records. Each test runs on SQLite and on Postg
 
 from __future__ import annotations
 
+import json as jsonlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from httpx_sse import connect_sse
 
 from app.prompting import CONTINUE_REQUEST, follow_up_system_prompt, recorded_hash, system_prompt
 from app.settings import Endpoint, Settings
-from tests.conftest import wait_for_version
+from tests.conftest import LiveServer, wait_for_version
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import answer, cut_off, default_page, edits, http_error
 
@@ -364,3 +366,26 @@ async def test_a_provider_failure_during_a_fallback_fails_the_version(client: ht
     v2 = await _follow_up(client, app_id, {"prompt": "x"})
     assert v2["status"] == "failed"
     assert "fake" in v2["error"]
+
+
+def test_the_stream_tells_of_a_retry_and_a_continuation(fake: FakeOpenAI, live_server: LiveServer) -> None:
+    """Through a real server: `phase` events between the answers of one version."""
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        app_id = http.post("/api/import", json={"html": PAGE}).json()["app"]["id"]
+        fake.script(cut_off(BROKEN[:40]), answer(BROKEN[40:]), answer(delay=0.01))
+        created = http.post(f"/api/apps/{app_id}/versions", json={"prompt": "x", "model": MODEL}).json()
+        events = []
+        with connect_sse(http, "GET", created["stream_url"]) as source:
+            for event in source.iter_sse():
+                events.append(event)
+                if event.event in ("done", "error"):
+                    break
+    phases = [jsonlib.loads(e.data)["phase"] for e in events if e.event == "phase"]
+    assert phases == ["continue", "retry"]
+    names = [e.event for e in events]
+    assert names.index("phase") < len(names) - 1 and names[-1] == "done"
+    version = jsonlib.loads(events[-1].data)["version"]
+    assert (version["path"], version["continuations"]) == ("edits_then_page", 1)
+    deltas = "".join(jsonlib.loads(e.data)["text"] for e in events if e.event == "delta")
+    assert deltas.startswith(BROKEN)  # the cut-off answer and its continuation, stitched
+    assert version["html"] in deltas[len(BROKEN) :]  # then the whole page of the retry
