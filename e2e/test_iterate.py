@@ -191,6 +191,11 @@ def test_a_cut_off_answer_says_so_and_can_be_continued(page: Page, toolsmith_ser
     _wait_for_version(page, 2)
     expect(_item(page, 2)).to_have_attribute("data-kind", "continue")
     expect(_item(page, 2).get_by_test_id("version-meta")).to_contain_text("continued ×1")
+    page.get_by_test_id("tab-code").click()
+    expect(page.get_by_test_id("code-view")).to_contain_text("<h1>Finished at last</h1>\n<p>All of it.</p>")
+    # The preview right after two quick loads can outrun Playwright's tracking of the sandboxed frame
+    # (the page itself shows it): check it on a fresh load.
+    page.reload()
     expect(_preview(page).locator("h1")).to_have_text("Finished at last")
 
 
