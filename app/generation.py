@@ -1,8 +1,9 @@
 """One generation, from prompt to saved version.
 
 The caller owns the run: this module checks the request, saves the prompt
-before the model is called, streams the answer to `app.live`, turns it into a
-page and records how it ended. Providers only stream; routes only call in here.
+before the model is called, streams the answer to `app.live`, has it read
+(`app.answers`) and records how it ended. Providers only stream; routes only
+call in here.
 
 One version may take more than one request to the model:
 - an answer cut off by the token limit is continued, up to
@@ -22,12 +23,12 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import unescape
 from typing import Any
 
+from app.answers import Answer, Refused, read_answer, read_retry
 from app.continuation import Stitcher
-from app.edits import EditOutcome, apply_edits, has_edit_blocks, parse_edits
 from app.errors import BadRequest, Conflict, InvalidHTML, InvalidPrompt, NotFound, ProviderError
 from app.extract import extract_page
 from app.fixes import check_errors, describe_errors, fix_title
@@ -42,9 +43,6 @@ from app.store import AppRecord, Store, VersionRecord
 log = logging.getLogger("toolsmith.generation")
 
 _TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-CUT_OFF_PAGE = "The answer was cut off before the page was finished; the page may not work fully. Continue it, or ask for a smaller change."
-CUT_OFF_EDITS = "The answer was cut off in the middle of its edit blocks, so none were applied. Continue it, or ask for a smaller change."
-NO_PAGE = "The model answered without an HTML page. Its answer is shown above; rephrase the request and try again."
 
 
 def title_from_prompt(prompt: str, limit: int = 60) -> str:
@@ -90,26 +88,6 @@ class Spent:
         if usage.output_tokens is not None:
             self.output_tokens = (self.output_tokens or 0) + usage.output_tokens
         self.stop_reason = usage.stop_reason
-
-
-@dataclass(frozen=True)
-class Answer:
-    text: str
-    cut_off: bool  # still cut off by the token limit after every continuation
-
-
-@dataclass(frozen=True)
-class Refused:
-    """Edit blocks that did not fit the page, and why."""
-
-    problems: tuple[str, ...]
-
-
-@dataclass
-class Outcome:
-    """How a version ends: the fields `Store.finish_version` records."""
-
-    fields: dict[str, Any] = field(default_factory=dict)
 
 
 class Generator:
@@ -325,12 +303,13 @@ class Generator:
         fields: dict[str, Any]
         try:
             answer = await self._ask(run, job, job.messages, spent, prefix=job.prefix)
-            read = self._read(job, answer)
-            if isinstance(read, Refused):
+            read = read_answer(answer, job.base_html, edits=job.edits)
+            if isinstance(read, Refused) and job.base_html is not None:
                 run.publish("phase", {"phase": "retry", "message": "The edits did not fit the page: asking for the whole page…"})
                 retry = await self._ask(run, job, retry_after_edits(job.messages, answer.text, read.problems), spent)
-                read = self._read_retry(job, retry, read.problems)
-            fields = read.fields
+                read = read_retry(retry, job.base_html, read.problems)
+            assert not isinstance(read, Refused)  # only edit blocks are refused, and they are read against a page
+            fields = read
         except ProviderError as exc:
             fields = {"status": "failed", "error": exc.message}
         except asyncio.CancelledError:
@@ -378,54 +357,6 @@ class Generator:
             run.publish("phase", {"phase": "continue", "message": f"The answer was cut off: asking the model to continue ({automatic} of {self.settings.max_continuations})…"})
             asking = continuation(messages, text)
             stitcher = Stitcher(text)
-
-    def _read(self, job: Job, answer: Answer) -> Outcome | Refused:
-        """The outcome of an answer: edit blocks applied to the page, or the page it holds."""
-        if not (job.edits and job.base_html is not None and has_edit_blocks(answer.text)):
-            return self._read_page(answer, "page")
-        outcome = self._apply(job.base_html, answer, "edits")
-        if isinstance(outcome, EditOutcome):
-            return Refused(outcome.problems)
-        return outcome
-
-    def _read_retry(self, job: Job, answer: Answer, problems: tuple[str, ...]) -> Outcome:
-        """The outcome of the second answer, after edit blocks that did not fit."""
-        first = "\n".join(problems)
-        if job.base_html is not None and has_edit_blocks(answer.text):
-            outcome = self._apply(job.base_html, answer, "edits_retried")
-            if isinstance(outcome, EditOutcome):
-                again = "; ".join(outcome.problems[:3])
-                outcome = Outcome(
-                    {
-                        "status": "failed",
-                        "error": f"The model's edits did not fit the page, twice, so nothing was changed ({again}). Ask again, perhaps for a smaller change, or pick another model.",
-                        "answer": answer.text,
-                    }
-                )
-        else:
-            outcome = self._read_page(answer, "edits_then_page")
-        outcome.fields["edit_error"] = first
-        return outcome
-
-    @staticmethod
-    def _apply(base: str, answer: Answer, path: str) -> Outcome | EditOutcome:
-        parsed = parse_edits(answer.text)
-        if answer.cut_off:
-            return Outcome({"status": "incomplete", "path": path, "error": CUT_OFF_EDITS, "notes": parsed.notes, "answer": answer.text})
-        applied = EditOutcome(None, 0, 0, parsed.problems) if parsed.problems else apply_edits(base, parsed.edits)
-        if not applied.ok:
-            return applied
-        return Outcome({"status": "complete", "html": applied.html, "path": path, "edit_count": applied.applied, "notes": parsed.notes, "answer": answer.text})
-
-    @staticmethod
-    def _read_page(answer: Answer, path: str) -> Outcome:
-        page = extract_page(answer.text, cut_off=answer.cut_off)
-        if page.html is None:
-            return Outcome({"status": "failed", "error": NO_PAGE, "notes": page.notes, "answer": answer.text})
-        fields: dict[str, Any] = {"status": "complete" if page.complete else "incomplete", "html": page.html, "path": path, "notes": page.notes, "answer": answer.text}
-        if not page.complete:
-            fields["error"] = CUT_OFF_PAGE
-        return Outcome(fields)
 
     async def _finish(self, version: VersionRecord, run: LiveRun, spent: Spent, started: float, fields: dict[str, Any]) -> VersionRecord:
         fields = dict(fields)

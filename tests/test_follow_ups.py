@@ -314,7 +314,7 @@ async def test_a_code_selection_scopes_the_request(client: httpx.AsyncClient, fa
     assert v2["selection"] == {"kind": "code", "start_line": 11, "end_line": 12}
     sent = _messages(fake)[1]["content"]
     lines = "\n".join(PAGE.splitlines()[10:12])
-    assert f"The request is about lines 11–12 of the current page, which the person selected." in sent
+    assert "The request is about lines 11–12 of the current page, which the person selected." in sent
     assert f"```html\n{lines}\n```" in sent
     assert sent.index("The request is about") < sent.index("make this bigger")
 
