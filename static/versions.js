@@ -95,7 +95,7 @@ export function renderVersionList(list, state, actions) {
               "data-depth": spot.depth,
               "data-focus-key": `item-${v.number}`,
               "aria-current": current ? "true" : null,
-              "aria-label": `Version ${v.number}, ${v.status}${spot.from !== null ? `, branch from version ${spot.from}` : ""}${current ? ", shown" : ""}`,
+              "aria-label": [`Version ${v.number}`, v.status, meta, current ? "shown" : ""].filter(Boolean).join(", "),
               onclick: () => actions.select(v.number),
             },
             h("span", { class: "version-number" }, `v${v.number}`),
