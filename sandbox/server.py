@@ -14,7 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import NotFound
 from app.extract import partial_page
+from app.hosts import HostCheck, hosts_of
 from app.services import Services
+from app.store import VersionRecord
 from sandbox.headers import sandbox_headers
 
 
@@ -29,8 +31,24 @@ def _notice(title: str, text: str, status: int = 200) -> HTMLResponse:
 
 
 async def serve_version(request: Request) -> Response:
+    """A private version, at the signed, expiring address its owner's editor was given (app.signing)."""
     services: Services = request.app.state.services
-    version = await services.store.get_version_by_token(request.path_params["token"])
+    token = request.path_params["token"]
+    if not services.signer.preview_allowed(token, dict(request.query_params)):
+        raise NotFound("No app is published at this address.")
+    return _page(services, await services.store.get_version_by_token(token))
+
+
+async def serve_share(request: Request) -> Response:
+    """What a share link shows, for as long as the link works; revoked or expired, nothing."""
+    services: Services = request.app.state.services
+    shared = await services.shares.open(request.path_params["token"])
+    response = _page(services, shared.version)
+    response.headers["Cache-Control"] = "no-store"  # the link may be revoked, or point at a newer version
+    return response
+
+
+def _page(services: Services, version: VersionRecord) -> Response:
     if version.status == "generating":
         run = services.live.get(version.id)
         html = partial_page(run.text) if run else None
@@ -39,7 +57,7 @@ async def serve_version(request: Request) -> Response:
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
     if not version.html:
         return _notice("No page", "This version has no page: the model's answer failed.")
-    # A finished version never changes; its address is its key.
+    # A finished version never changes, and its signed address expires within the hour anyway.
     return HTMLResponse(version.html, headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -77,8 +95,10 @@ class AlwaysSandboxed:
 def create_sandbox_app(services: Services) -> ASGIApp:
     main = urlsplit(services.settings.resolved_public_url)
     app = Starlette(
-        routes=[Route("/v/{token}", serve_version)],
+        routes=[Route("/v/{token}", serve_version), Route("/s/{token}", serve_share)],
         exception_handlers={NotFound: not_found, HTTPException: not_found},
     )
     app.state.services = services
-    return AlwaysSandboxed(app, f"{main.scheme}://{main.netloc}")
+    # Its own name only: a rebound attacker's name never reaches a page, even with a valid address.
+    checked = HostCheck(app, hosts_of([services.settings.resolved_sandbox_url]), "TOOLSMITH_SANDBOX_URL")
+    return AlwaysSandboxed(checked, f"{main.scheme}://{main.netloc}")
