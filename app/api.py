@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app.auth import require_user
+from app.auth import require_user, signed_in
 from app.errors import InvalidJSON, NotFound
 from app.services import Services
 from app.standalone import standalone_page
@@ -49,9 +49,16 @@ def _stream_url(app_id: str, number: int) -> str:
 
 
 async def owned_app(request: Request) -> AppRecord:
-    """The app named in the path, if the person asking owns it; NotFound otherwise, whoever asks."""
-    user = require_user(request)
-    return await services_of(request).store.owned_app(request.path_params["app_id"], user.id)
+    """The app named in the path, if the person asking owns it; NotFound otherwise, whoever asks.
+
+    Nobody signed in gets NotFound too, not Unauthorized: the answer must not tell
+    whether an app exists at an address.
+    """
+    who = signed_in(request)
+    app_id = request.path_params["app_id"]
+    if who is None:
+        raise NotFound(f"No app {app_id!r} here for you: sign in, or send an API token as “Authorization: Bearer TOKEN”.")
+    return await services_of(request).store.owned_app(app_id, who.user.id)
 
 
 def download_name(title: str, suffix: str) -> str:

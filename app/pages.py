@@ -46,8 +46,8 @@ async def app_list(request: Request) -> Response:
 
 async def editor(request: Request) -> Response:
     services = services_of(request)
-    user = require_user(request)
     app = await owned_app(request)
+    user = require_user(request)
     versions = await services.store.list_versions(app.id)
     numbers = [v.number for v in versions]
     wanted = request.query_params.get("v", "")

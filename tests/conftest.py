@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -102,6 +104,25 @@ async def client(settings: Settings, services: Services, api_token: str) -> Asyn
     """The main app through HTTP, in process (fine for anything but streaming), as `user` with an API token."""
     transport = httpx.ASGITransport(app=create_app(settings, services))
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000", headers={"Authorization": f"Bearer {api_token}"}) as http:
+        yield http
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
+
+
+@asynccontextmanager
+async def browser_for(settings: Settings, services: Services, user: UserRecord | None = None, *, base_url: str = "http://localhost:8000") -> AsyncIterator[httpx.AsyncClient]:
+    """A client that behaves as a browser on our pages: signed in as `user` through a real one-time
+    link (or nobody), it sends Origin and Sec-Fetch-Site as Chromium does and the CSRF token of the
+    page it loaded."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings, services)), base_url=base_url) as http:
+        if user is not None:
+            link = await services.accounts.create_signin_link(user.id)
+            assert (await http.get(f"/signin/{link}")).status_code == 303
+        page = await http.get("/login", follow_redirects=True)
+        match = CSRF_META.search(page.text)
+        assert match, page.text[:500]
+        http.headers.update({"X-CSRF-Token": match.group(1), "Origin": base_url, "Sec-Fetch-Site": "same-origin"})
         yield http
 
 
