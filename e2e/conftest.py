@@ -149,6 +149,33 @@ class ToolsmithServer:
         self.stop()
         self.start()
 
+    def signin_link(self) -> str:
+        """The one-time sign-in link the server printed last (at first start, or while nobody has a password)."""
+        links = re.findall(r"(http://\S+/signin/\S+)", self.output)
+        if not links:
+            raise AssertionError(f"the server printed no sign-in link:\n{self.output}")
+        return links[-1]
+
+    def sign_in(self, page: Page) -> None:
+        """Sign `page`'s browser in as the owner, the way a person does: open the printed link."""
+        page.goto(self.signin_link())
+        page.wait_for_url(self.url + "/")
+
+    def cli(self, *args: str, stdin: str = "") -> str:
+        """Run `toolsmith ARGS` on this server's database; returns what it printed, failing loudly."""
+        result = subprocess.run(
+            [sys.executable, "-m", "app", *args, "--database-url", self.db_url],
+            cwd=ROOT,
+            env={**self._env, "TOOLSMITH_PUBLIC_URL": self.url},
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"toolsmith {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
 
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
