@@ -1,4 +1,4 @@
-"""Reading and writing apps and versions. The only module that runs SQL."""
+"""Reading and writing apps and versions; with app.accounts and app.shares, the only modules that run SQL."""
 
 from __future__ import annotations
 

@@ -106,6 +106,7 @@ class ToolsmithServer:
         self.log_path = directory / "server.log"
         self._env = env
         self._process: subprocess.Popen[bytes] | None = None
+        self._started_at = 0  # where the output of the current run begins
 
     @property
     def output(self) -> str:
@@ -120,6 +121,7 @@ class ToolsmithServer:
             "--sandbox-port", str(self.sandbox_port),
             "--database-url", self.db_url,
         ]
+        self._started_at = len(self.output)
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 command,
@@ -150,10 +152,13 @@ class ToolsmithServer:
         self.start()
 
     def signin_link(self) -> str:
-        """The one-time sign-in link the server printed last (at first start, or while nobody has a password)."""
-        links = re.findall(r"(http://\S+/signin/\S+)", self.output)
-        if not links:
-            raise AssertionError(f"the server printed no sign-in link:\n{self.output}")
+        """The one-time sign-in link the server printed at its last start (while nobody has a password)."""
+        # It prints once both servers listen, which can be a moment after they first answer.
+        deadline = time.monotonic() + 15
+        while not (links := re.findall(r"(http://\S+/signin/\S+)", self.output[self._started_at :])):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the server printed no sign-in link:\n{self.output}")
+            time.sleep(0.05)
         return links[-1]
 
     def sign_in(self, page: Page) -> None:

@@ -159,3 +159,36 @@ def test_private_apps_are_not_found_by_others(page: Page, browser: Browser, tool
     page.get_by_test_id("sign-out").click()
     expect(page).to_have_url(re.compile(r"/login$"))
     assert page.goto(editor_url).status == 404
+
+
+def test_export_and_import_bring_back_the_whole_history(page: Page, toolsmith_server, tmp_path: Path) -> None:
+    server = toolsmith_server()
+    server.sign_in(page)
+    _make_an_app(page, server)
+    page.get_by_test_id("followup-input").fill("make it dark")
+    page.get_by_test_id("followup-submit").click()
+    expect(page.locator("[data-testid=version-item][data-version='2']")).to_have_attribute("data-status", "complete", timeout=30_000)
+
+    # The editor's download is the standalone file of the version shown.
+    with page.expect_download() as info:
+        page.get_by_test_id("download-button").click()
+    assert info.value.suggested_filename.endswith("-v2.html")
+    standalone = tmp_path / "v2.html"
+    info.value.save_as(standalone)
+    assert 'http-equiv="Content-Security-Policy"' in standalone.read_text()
+
+    with page.expect_download() as info:
+        page.get_by_test_id("export-link").click()
+    exported = tmp_path / info.value.suggested_filename
+    info.value.save_as(exported)
+    assert exported.name.endswith(".toolsmith.json")
+
+    page.goto(server.url + "/")
+    page.locator("#import summary").click()
+    page.get_by_test_id("import-file").set_input_files(str(exported))
+    page.get_by_test_id("import-submit").click()
+    expect(page).to_have_url(re.compile(r"/apps/\w+$"))
+    expect(page.locator("[data-testid=version-item]")).to_have_count(2)
+    expect(page.frame_locator("[data-testid=preview-frame]").locator("h1")).to_contain_text("Tip")
+    page.goto(server.url + "/apps")
+    expect(page.get_by_test_id("app-list").locator(".app-card")).to_have_count(2)
