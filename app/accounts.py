@@ -20,8 +20,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.errors import BadRequest, NotFound, Unauthorized
-from app.passwords import check_new_password, dummy_hash, hash_password, needs_rehash, verify_password
-from app.schema import api_tokens, apps, instance_secrets, sessions, shares, signin_links, users, versions
+from app.passwords import (
+    check_new_password,
+    dummy_hash,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from app.schema import (
+    api_tokens,
+    apps,
+    instance_secrets,
+    sessions,
+    shares,
+    signin_links,
+    users,
+    versions,
+)
 
 SESSION_LIFETIME = timedelta(days=30)
 SIGNIN_LINK_LIFETIME = timedelta(hours=1)

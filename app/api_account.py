@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from app.accounts import UserRecord
 from app.api import json_body, services_of
 from app.auth import require_user, signed_in, start_session
 from app.errors import BadRequest, Forbidden
-from app.accounts import UserRecord
 
 
 def _require_browser_session(request: Request, what: str) -> UserRecord:

@@ -7,7 +7,12 @@ Routes then ask `require_user(request)`; whose app it is they ask the store.
 
 from __future__ import annotations
 
-from starlette.authentication import AuthCredentials, AuthenticationBackend, AuthenticationError, BaseUser
+from starlette.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    AuthenticationError,
+    BaseUser,
+)
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 

@@ -166,6 +166,22 @@ class ToolsmithServer:
         page.goto(self.signin_link())
         page.wait_for_url(self.url + "/")
 
+    def share(self, page: Page, app_id: str, version: int | None = None) -> str:
+        """A share link to the app, made through the API as the owner's editor makes it.
+
+        `page` must be signed in as the owner and showing one of our pages (for its CSRF token).
+        The viewer page is at the link; its sandboxed frame is `[data-testid=share-frame]`.
+        """
+        token = page.evaluate("document.querySelector('meta[name=csrf-token]').content")
+        response = page.request.post(
+            f"{self.url}/api/apps/{app_id}/shares",
+            data={"version": version},
+            headers={"X-CSRF-Token": token, "Origin": self.url},
+        )
+        if response.status != 201:
+            raise AssertionError(f"sharing {app_id} failed: {response.status} {response.text()}")
+        return response.json()["share"]["url"]
+
     def cli(self, *args: str, stdin: str = "") -> str:
         """Run `toolsmith ARGS` on this server's database; returns what it printed, failing loudly."""
         result = subprocess.run(
@@ -176,6 +192,7 @@ class ToolsmithServer:
             capture_output=True,
             text=True,
             timeout=60,
+            check=False,
         )
         if result.returncode != 0:
             raise AssertionError(f"toolsmith {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")

@@ -152,6 +152,11 @@ def test_private_apps_are_not_found_by_others(page: Page, browser: Browser, tool
         bare = preview_src.split("?")[0]
         assert eve.goto(bare).status == 404
         assert "Tip" not in eve.content()
+        # Once the owner shares it, the link shows it to her; the editor stays the owner's.
+        link = server.share(page, re.search(r"/apps/(\w+)", editor_url).group(1), version=1)  # type: ignore[union-attr]
+        eve.goto(link)
+        expect(eve.frame_locator("[data-testid=share-frame]").locator("h1")).to_contain_text("Tip")
+        assert eve.goto(editor_url).status == 404
     finally:
         other.close()
     # The owner can sign out; the editor is then not found for them either.

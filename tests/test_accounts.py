@@ -12,7 +12,13 @@ import sqlalchemy as sa
 from app.accounts import Accounts, UserRecord
 from app.cli_accounts import first_start
 from app.errors import NotFound
-from app.passwords import MAX_LENGTH, check_new_password, hash_password, needs_rehash, verify_password
+from app.passwords import (
+    MAX_LENGTH,
+    check_new_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from app.schema import api_tokens, sessions, signin_links
 from app.server import create_app
 from app.services import Services
@@ -254,15 +260,19 @@ async def test_first_start_makes_an_owner_with_a_link_until_a_password_is_set(se
 
 OLD_SCHEMA = [
     "CREATE TABLE apps (id VARCHAR(32) PRIMARY KEY, title VARCHAR(200) NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)",
-    "CREATE TABLE versions (id VARCHAR(32) PRIMARY KEY, app_id VARCHAR(32) NOT NULL REFERENCES apps (id) ON DELETE CASCADE, number INTEGER NOT NULL, "
-    "parent_number INTEGER, prompt TEXT NOT NULL, model VARCHAR(200) NOT NULL, system_prompt_hash VARCHAR(64), html TEXT, answer TEXT, notes TEXT, "
-    "input_tokens INTEGER, output_tokens INTEGER, duration_ms INTEGER, stop_reason VARCHAR(64), status VARCHAR(16) NOT NULL, error TEXT, "
-    "sandbox_token VARCHAR(64) NOT NULL UNIQUE, created_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, CONSTRAINT uq_versions_app_number UNIQUE (app_id, number))",
+    (
+        "CREATE TABLE versions (id VARCHAR(32) PRIMARY KEY, app_id VARCHAR(32) NOT NULL REFERENCES apps (id) ON DELETE CASCADE, number INTEGER NOT NULL, "
+        "parent_number INTEGER, prompt TEXT NOT NULL, model VARCHAR(200) NOT NULL, system_prompt_hash VARCHAR(64), html TEXT, answer TEXT, notes TEXT, "
+        "input_tokens INTEGER, output_tokens INTEGER, duration_ms INTEGER, stop_reason VARCHAR(64), status VARCHAR(16) NOT NULL, error TEXT, "
+        "sandbox_token VARCHAR(64) NOT NULL UNIQUE, created_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, CONSTRAINT uq_versions_app_number UNIQUE (app_id, number))"
+    ),
     "CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at TIMESTAMP NOT NULL)",
     "INSERT INTO schema_migrations VALUES (1, 'apps and versions', '2025-01-01 00:00:00')",
     "INSERT INTO apps VALUES ('old1', 'Made before accounts', '2025-01-01 00:00:00', '2025-01-01 00:00:00')",
-    "INSERT INTO versions (id, app_id, number, prompt, model, html, status, sandbox_token, created_at) "
-    "VALUES ('v1', 'old1', 1, 'a counter', 'demo', '<p>old</p>', 'complete', 'tok-old', '2025-01-01 00:00:00')",
+    (
+        "INSERT INTO versions (id, app_id, number, prompt, model, html, status, sandbox_token, created_at) "
+        "VALUES ('v1', 'old1', 1, 'a counter', 'demo', '<p>old</p>', 'complete', 'tok-old', '2025-01-01 00:00:00')"
+    ),
 ]
 
 

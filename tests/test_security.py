@@ -148,7 +148,7 @@ async def test_allowed_hosts_add_names(settings: Settings, services: Services, a
 
 
 async def test_the_sandbox_answers_only_to_its_own_name(services: Services) -> None:
-    app, version = await services.store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None, html="<p>hi</p>", status="complete")
+    _, version = await services.store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None, html="<p>hi</p>", status="complete")
     signed = services.preview_url(version.sandbox_token)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_sandbox_app(services)), base_url="http://127.0.0.1:8001") as sandbox:
         assert (await sandbox.get(signed)).status_code == 200

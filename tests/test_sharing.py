@@ -84,7 +84,7 @@ async def test_latest_follows_new_versions_and_a_pinned_link_stays(client: httpx
 
 
 async def test_latest_skips_a_version_being_written_or_failed(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, services: Services, user: UserRecord) -> None:
-    app, v1 = await services.store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None, html=PAGE, status="complete", owner_id=user.id)
+    app, _ = await services.store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None, html=PAGE, status="complete", owner_id=user.id)
     share = await _share(client, app.id)
     failed = await services.store.create_version(app.id, parent_number=1, prompt="q", model="demo", system_prompt_hash=None)
     await services.store.finish_version(failed.id, status="failed", error="boom")

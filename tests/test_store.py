@@ -67,7 +67,7 @@ async def test_interrupted_generations_fail_with_their_prompt(store: Store) -> N
 async def test_recent_apps_newest_first_with_latest_status(store: Store) -> None:
     owner = await Accounts(store.engine).create_user("ada")
     first, v1 = await store.create_app(title="first", prompt="p", model="demo", system_prompt_hash=None, owner_id=owner.id)
-    second, _ = await store.create_app(title="second", prompt="p", model="demo", system_prompt_hash=None, owner_id=owner.id)
+    await store.create_app(title="second", prompt="p", model="demo", system_prompt_hash=None, owner_id=owner.id)
     await store.finish_version(v1.id, status="complete", html="<p>")
     await store.create_version(first.id, parent_number=1, prompt="again", model="demo", system_prompt_hash=None)
     summaries = await store.list_apps(owner.id)
