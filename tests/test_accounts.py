@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -292,3 +293,32 @@ async def test_a_database_from_before_accounts_is_upgraded_and_its_apps_go_to_th
         assert await store.list_apps(bob.id) == []
     finally:
         await store.close()
+
+
+async def test_the_secret_outlives_restarts_and_can_be_set(settings: Settings, user: UserRecord) -> None:
+    """Without TOOLSMITH_SECRET_KEY the secret made on first start is kept: a restart signs nobody out.
+    With it, every process signs alike; changing it signs everyone out."""
+
+    async def session_works(cookie: str, config: Settings) -> bool:
+        services = await Services.open(config)
+        try:
+            transport = httpx.ASGITransport(app=create_app(config, services))
+            async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000", cookies={"toolsmith_session": cookie}) as http:
+                return (await http.get("/api/me")).status_code == 200
+        finally:
+            await services.close()
+
+    first = await Services.open(settings)
+    try:
+        cookie = first.signer.session_cookie(await first.accounts.create_session(user.id))
+    finally:
+        await first.close()
+    assert await session_works(cookie, settings), "a restart keeps the session"
+    assert not await session_works(cookie, replace(settings, secret_key="another secret")), "a new key signs everyone out"
+    keyed = replace(settings, secret_key="a shared secret")
+    opened = await Services.open(keyed)
+    try:
+        cookie = opened.signer.session_cookie(await opened.accounts.create_session(user.id))
+    finally:
+        await opened.close()
+    assert await session_works(cookie, keyed)
