@@ -99,7 +99,9 @@ async def user_for(accounts: Accounts, name: str | None) -> UserRecord:
     if name:
         return await accounts.get_user_by_name(name)
     listed = await accounts.list_users()
-    if len(listed) != 1:
+    if not listed:
+        raise BadRequest("There is no user yet: start `toolsmith serve` once (it makes the owner), or `toolsmith users add NAME`.")
+    if len(listed) > 1:
         raise BadRequest("Name the user with --user NAME (`toolsmith users list` shows them).")
     return listed[0][0]
 

@@ -27,13 +27,15 @@ export function demoBadge() {
 // the demo model always shows as the Offline demo badge.
 export function modelBadge(version) {
   if (version.is_demo || version.model === "demo") return demoBadge();
+  if (version.model === "remix") return h("span", { class: "badge", title: "A copy of an app someone shared" }, "Remixed");
   if (isImport(version)) return h("span", { class: "badge", title: "An HTML page imported as is" }, "Imported");
   const [, name] = version.model.includes(":") ? version.model.split(/:(.*)/s) : ["", version.model];
   return h("span", { class: "badge badge-model", title: version.model }, name || version.model);
 }
 
+// A page brought in as it was (imported, or copied from a share link), not written by a model.
 export function isImport(version) {
-  return !version.model || version.model === "import";
+  return !version.model || version.model === "import" || version.model === "remix";
 }
 
 export const STATUS_LABELS = {

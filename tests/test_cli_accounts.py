@@ -84,10 +84,12 @@ def test_tokens_create_list_and_revoke(db: str, capsys: pytest.CaptureFixture[st
 
 
 def test_import_of_an_export_restores_the_history(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    run(capsys, monkeypatch, "users", "add", "ada", "--no-password", "--database-url", db)
-    token = run(capsys, monkeypatch, "tokens", "create", "--database-url", db)[1].strip()
     page = tmp_path / "counter.html"
     page.write_text("<title>Counter</title><button>+</button>")
+    code, _, err = run(capsys, monkeypatch, "import", str(page), "--database-url", db)
+    assert code == 2 and "no user yet" in err and "toolsmith serve" in err
+    run(capsys, monkeypatch, "users", "add", "ada", "--no-password", "--database-url", db)
+    token = run(capsys, monkeypatch, "tokens", "create", "--database-url", db)[1].strip()
     code, out, _ = run(capsys, monkeypatch, "import", str(page), "--database-url", db)
     app_id = out.strip().rsplit("/", 1)[1]
     assert code == 0 and out.startswith("http://localhost:8000/apps/")
