@@ -28,7 +28,7 @@ def shared_json(services: Services, shared: Shared) -> dict[str, Any]:
         "version": shared.version.number,
         "html": shared.version.html,
         "expires_at": shared.share.expires_at.isoformat() if shared.share.expires_at else None,
-        "frame_url": services.share_frame_url(token),
+        "frame_url": services.share_frame_url(shared),
         "page_url": f"{services.settings.resolved_public_url}/s/{token}",
         "download_url": f"{services.settings.resolved_public_url}/s/{token}/download",
     }

@@ -9,7 +9,7 @@ from app.generation import Generator
 from app.live import LiveRuns
 from app.models import ModelRegistry
 from app.settings import Settings
-from app.shares import Shares
+from app.shares import Shared, Shares
 from app.signing import Signer
 from app.store import Store
 
@@ -45,6 +45,6 @@ class Services:
         """Where the sandbox host serves a private version: signed, and only for a while (app.signing)."""
         return self.signer.preview_url(self.settings.resolved_sandbox_url, sandbox_token)
 
-    def share_frame_url(self, share_token: str) -> str:
-        """Where the sandbox host serves what a share link shows, for as long as the link works."""
-        return f"{self.settings.resolved_sandbox_url}/s/{share_token}"
+    def share_frame_url(self, shared: Shared) -> str:
+        """Where the sandbox host serves what a share link shows now, for as long as the link works."""
+        return f"{self.settings.resolved_sandbox_url}/v/{shared.version.sandbox_token}?share={shared.share.token}"

@@ -24,7 +24,7 @@ async def viewer(request: Request) -> Response:
             "app_title": shared.app.title,
             "author": shared.author,
             "token": token,
-            "frame_url": services.share_frame_url(token),
+            "frame_url": services.share_frame_url(shared),
             "signed_in": signed_in(request) is not None,
         },
     )

@@ -62,7 +62,8 @@ def test_share_use_download_remix_and_revoke(page: Page, browser: Browser, tools
         expect(view.get_by_test_id("share-author")).to_have_text("by owner")
         frame_element = view.get_by_test_id("share-frame")
         assert frame_element.get_attribute("sandbox") == "allow-scripts"
-        assert (frame_element.get_attribute("src") or "").startswith(server.sandbox_url + "/s/")
+        frame_src = frame_element.get_attribute("src") or ""
+        assert frame_src.startswith(server.sandbox_url + "/v/") and "share=" in frame_src
         _use_the_tip_calculator(view.frame_locator("[data-testid=share-frame]"))
         assert visitor.cookies(server.sandbox_url) == [], "the sandbox origin sets and gets no cookies"
 
@@ -123,7 +124,7 @@ def test_share_use_download_remix_and_revoke(page: Page, browser: Browser, tools
         response = gone.goto(share_url)
         assert response is not None and response.status == 404
         expect(gone.get_by_test_id("error-message")).to_contain_text("revoked")
-        assert gone.goto(share_url.replace(server.url, server.sandbox_url)).status == 404
+        assert gone.goto(frame_src).status == 404
     finally:
         late.close()
 

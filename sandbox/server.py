@@ -31,21 +31,24 @@ def _notice(title: str, text: str, status: int = 200) -> HTMLResponse:
 
 
 async def serve_version(request: Request) -> Response:
-    """A private version, at the signed, expiring address its owner's editor was given (app.signing)."""
+    """A version's page, for an address that carries a key to it; 404 for any other.
+
+    Two keys open `/v/{token}`: the signature and expiry the owner's editor was given
+    (`?exp=…&sig=…`, app.signing), or a working share link that shows this version now
+    (`?share=…`). Other parameters are ignored: the editor adds `_r=N` to reload.
+    """
     services: Services = request.app.state.services
     token = request.path_params["token"]
-    if not services.signer.preview_allowed(token, dict(request.query_params)):
-        raise NotFound("No app is published at this address.")
-    return _page(services, await services.store.get_version_by_token(token))
-
-
-async def serve_share(request: Request) -> Response:
-    """What a share link shows, for as long as the link works; revoked or expired, nothing."""
-    services: Services = request.app.state.services
-    shared = await services.shares.open(request.path_params["token"])
-    response = _page(services, shared.version)
-    response.headers["Cache-Control"] = "no-store"  # the link may be revoked, or point at a newer version
-    return response
+    query = dict(request.query_params)
+    if services.signer.preview_allowed(token, query):
+        return _page(services, await services.store.get_version_by_token(token))
+    if query.get("share"):
+        shared = await services.shares.open(query["share"])
+        if shared.version.sandbox_token == token:
+            response = _page(services, shared.version)
+            response.headers["Cache-Control"] = "no-store"  # a revoked link must stop at the next load
+            return response
+    raise NotFound("No app is published at this address.")
 
 
 def _page(services: Services, version: VersionRecord) -> Response:
@@ -95,7 +98,7 @@ class AlwaysSandboxed:
 def create_sandbox_app(services: Services) -> ASGIApp:
     main = urlsplit(services.settings.resolved_public_url)
     app = Starlette(
-        routes=[Route("/v/{token}", serve_version), Route("/s/{token}", serve_share)],
+        routes=[Route("/v/{token}", serve_version)],
         exception_handlers={NotFound: not_found, HTTPException: not_found},
     )
     app.state.services = services

@@ -188,20 +188,22 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("main", "GET", "/api/tokens", None, signed_in(200)),
     ("main", "POST", "/api/tokens", {"json": {"name": "more"}}, {A: 401, O: 201, X: 201, H: 401, V: 401, T: 403, XT: 403}),
     ("main", "DELETE", "/api/tokens/{token_id}", None, {A: 401, O: 200, X: 404, H: 401, V: 401, T: 200, XT: 404}),
-    # the sandbox host: it never looks at cookies or tokens, only at the address
+    # the sandbox host: it never looks at cookies or tokens, only at the address and its key
     ("sandbox", "GET", "/v/{token}", None, own_app(200)),
-    ("sandbox", "GET", "/s/{token}", None, share_link(200)),
+    ("sandbox", "GET", "/v/{token}?share={share}", None, share_link(200)),
 ]
 
 # What only Ada may ever see, and what a working share link shows too.
 PRIVATE_MARKS = ("PROMPT-MARK-91c2",)
 SHARED_MARKS = (TITLE, "PAGE-MARK-c0de")
-SHARE_ROUTES = {"/s/{token}", "/s/{token}/source", "/s/{token}/download", "/api/shares/{token}"}
+SHARE_ROUTES = {"/s/{token}", "/s/{token}/source", "/s/{token}/download", "/api/shares/{token}", "/v/{token}?share={share}"}
 
 
 def _url(origin: str, path: str, world: World, caller: Caller) -> str:
     if origin == "sandbox" and path == "/v/{token}":
         return caller.preview
+    if origin == "sandbox":  # the frame of a share link: the version it shows, and the link's token
+        return path.format(token=world.sandbox_token, share=caller.share)
     filled = path.format(
         app_id=world.app_id,
         number=1,
@@ -238,7 +240,7 @@ class _Dummy:
 
 
 def test_the_matrix_covers_every_route() -> None:
-    tested = {(origin, method, path) for origin, method, path, _, _ in MATRIX}
+    tested = {(origin, method, path.split("?")[0]) for origin, method, path, _, _ in MATRIX}
     assert tested == _declared_routes()
 
 
@@ -257,7 +259,7 @@ async def test_authorisation(kind: str, origin: str, method: str, path: str, bod
     if kind not in (OWNER, TOKEN):
         for mark in PRIVATE_MARKS:
             assert mark not in text, f"{kind} {method} {path} shows the owner's prompt"
-        if not (path in SHARE_ROUTES or (origin == "sandbox" and path == "/s/{token}")) or kind not in (HOLDER,):
+        if path not in SHARE_ROUTES or kind != HOLDER:
             for mark in SHARED_MARKS:
                 assert mark not in text, f"{kind} {method} {path} shows the owner's app"
     if response.status_code in (401, 404) and origin == "main" and path.startswith("/api/"):
@@ -274,8 +276,11 @@ async def test_what_the_owner_sees_and_a_share_holder_does_not(world: World, ser
         shared = (await holder.main.get(f"/api/shares/{world.active_share}")).json()["shared"]
         assert (shared["title"], shared["author"], shared["version"]) == (TITLE, "Ada", 1)
         assert "PAGE-MARK-c0de" in shared["html"] and "prompt" not in shared
-        framed = await holder.sandbox.get(f"/s/{world.active_share}")
+        assert shared["frame_url"] == f"{SANDBOX}/v/{world.sandbox_token}?share={world.active_share}"
+        framed = await holder.sandbox.get(shared["frame_url"])
         assert "PAGE-MARK-c0de" in framed.text and framed.headers["cache-control"] == "no-store"
+        # The link opens the version it shows, and nothing else of the app's.
+        assert (await holder.sandbox.get(f"/v/{world.sandbox_token}?share={world.revoked_share}")).status_code == 404
     finally:
         for caller in (owner, holder):
             await caller.main.aclose()

@@ -57,9 +57,11 @@ async def test_a_share_link_shows_the_app_to_anyone(client: httpx.AsyncClient, a
     assert share["url"] == f"http://localhost:8000/s/{share['token']}" and share["state"] == "active"
     viewer = await anonymous.get(f"/s/{share['token']}")
     assert viewer.status_code == 200
-    assert f'src="http://127.0.0.1:8001/s/{share["token"]}"' in viewer.text and 'sandbox="allow-scripts"' in viewer.text
+    frame_url = (await anonymous.get(f"/api/shares/{share['token']}")).json()["shared"]["frame_url"]
+    assert frame_url.startswith("http://127.0.0.1:8001/v/") and frame_url.endswith(f"?share={share['token']}")
+    assert f'src="{frame_url}"' in viewer.text and 'sandbox="allow-scripts"' in viewer.text
     assert 'data-testid="share-frame"' in viewer.text and "by Test Person" in viewer.text and "Count: 0" not in viewer.text
-    framed = await sandbox.get(f"/s/{share['token']}")
+    framed = await sandbox.get(frame_url)
     assert framed.text == "<!DOCTYPE html>\n" + PAGE or framed.text == PAGE
     assert "sandbox allow-scripts" in framed.headers["content-security-policy"]
     source = await anonymous.get(f"/s/{share['token']}/source")
@@ -81,6 +83,17 @@ async def test_latest_follows_new_versions_and_a_pinned_link_stays(client: httpx
     v2 = await wait_for_version(client, app_id, 2)
     assert (await anonymous.get(f"/api/shares/{latest['token']}")).json()["shared"]["html"] == v2["html"]
     assert (await anonymous.get(f"/api/shares/{pinned['token']}")).json()["shared"]["version"] == 1
+
+
+async def test_a_link_opens_only_the_version_it_shows(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> None:
+    app_id = await _import(client)
+    await client.post(f"/api/apps/{app_id}/versions", json={"prompt": "make it dark", "model": "demo"})
+    await wait_for_version(client, app_id, 2)
+    pinned = await _share(client, app_id, version=1)
+    v2_token = (await client.get(f"/api/apps/{app_id}/versions/2")).json()["version"]["preview_url"].split("/v/")[1].split("?")[0]
+    frame_url = (await anonymous.get(f"/api/shares/{pinned['token']}")).json()["shared"]["frame_url"]
+    assert (await sandbox.get(frame_url)).status_code == 200
+    assert (await sandbox.get(f"/v/{v2_token}?share={pinned['token']}")).status_code == 404
 
 
 async def test_latest_skips_a_version_being_written_or_failed(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, services: Services, user: UserRecord) -> None:
@@ -121,12 +134,14 @@ async def test_revoking_stops_the_link_everywhere_at_once(client: httpx.AsyncCli
     share = await _share(client, app_id)
     token = share["token"]
     assert (await anonymous.get(f"/s/{token}")).status_code == 200
+    frame_url = (await anonymous.get(f"/api/shares/{token}")).json()["shared"]["frame_url"]
+    assert (await sandbox.get(frame_url)).status_code == 200
     revoked = await client.delete(f"/api/apps/{app_id}/shares/{share['id']}")
     assert revoked.json()["share"]["state"] == "revoked"
     for path in (f"/s/{token}", f"/s/{token}/source", f"/s/{token}/download", f"/api/shares/{token}"):
         response = await anonymous.get(path)
         assert response.status_code == 404 and "Count: 0" not in response.text, path
-    assert (await sandbox.get(f"/s/{token}")).status_code == 404
+    assert (await sandbox.get(frame_url)).status_code == 404
     listed = (await client.get(f"/api/apps/{app_id}/shares")).json()["shares"]
     assert [s["state"] for s in listed] == ["revoked"]
 
@@ -134,10 +149,11 @@ async def test_revoking_stops_the_link_everywhere_at_once(client: httpx.AsyncCli
 async def test_an_expired_link_stops_working(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, sandbox: httpx.AsyncClient, services: Services) -> None:
     share = await _share(client, await _import(client), expires_in=3600)
     assert share["expires_at"] and (await anonymous.get(f"/s/{share['token']}")).status_code == 200
+    frame_url = (await anonymous.get(f"/api/shares/{share['token']}")).json()["shared"]["frame_url"]
     async with services.store.engine.begin() as conn:
         await conn.execute(shares.update().values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert (await anonymous.get(f"/s/{share['token']}")).status_code == 404
-    assert (await sandbox.get(f"/s/{share['token']}")).status_code == 404
+    assert (await sandbox.get(frame_url)).status_code == 404
 
 
 # ---- remix ------------------------------------------------------------------------------------------
