@@ -15,7 +15,7 @@ from pathlib import Path
 import uvicorn
 
 from app import cli_accounts
-from app.errors import ToolsmithError
+from app.errors import BadRequest, ToolsmithError
 from app.settings import Settings
 
 
@@ -96,11 +96,13 @@ async def import_file(settings: Settings, path: Path, title: str | None, usernam
     text = path.read_text(encoding="utf-8", errors="replace")
     async with cli_accounts.opened_accounts(settings) as (store, accounts):
         owner = await cli_accounts.user_for(accounts, username)
-        try:
-            data = json.loads(text) if path.suffix.lower() == ".json" else None
-        except ValueError:
-            data = None
-        if is_export(data):
+        if path.suffix.lower() == ".json":
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+            if not is_export(data):
+                raise BadRequest(f"{path} is not a Toolsmith export (the editor's Export makes one); to import a page, give an .html file.")
             app = await import_export(store, data, owner_id=owner.id, max_html_bytes=settings.max_html_bytes)
         else:
             generator = Generator(settings, store, ModelRegistry(settings), LiveRuns())

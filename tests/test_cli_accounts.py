@@ -97,6 +97,10 @@ def test_import_of_an_export_restores_the_history(db: str, tmp_path: Path, capsy
     export["versions"].append({**export["versions"][0], "number": 2, "parent_number": 1, "prompt": "add a minus button"})
     saved = tmp_path / "counter.toolsmith.json"
     saved.write_text(json.dumps(export))
+    not_export = tmp_path / "data.json"
+    not_export.write_text('{"rows": []}')
+    code, _, err = run(capsys, monkeypatch, "import", str(not_export), "--database-url", db)
+    assert code == 2 and "not a Toolsmith export" in err
     code, out, _ = run(capsys, monkeypatch, "import", str(saved), "--database-url", db)
     restored = api(db, token, "GET", f"/api/apps/{out.strip().rsplit('/', 1)[1]}").json()
     assert code == 0 and [v["prompt"] for v in restored["versions"]] == ["Imported “Counter”", "add a minus button"]
