@@ -55,15 +55,15 @@ class SessionOrToken(AuthenticationBackend):
     """An `Authorization: Bearer` API token wins; otherwise the signed session cookie, if any.
 
     A token that is sent but does not work is refused outright (401), never taken
-    for "nobody": a script should learn that its token is wrong.
+    for "nobody": a script should learn that its token is wrong. Other schemes are
+    not ours (a proxy's Basic credentials in front of Toolsmith) and are ignored.
     """
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         services: Services = conn.app.state.services
-        header = conn.headers.get("authorization")
-        if header is not None:
-            scheme, _, value = header.partition(" ")
-            if scheme.lower() != "bearer" or not value.strip():
+        scheme, _, value = conn.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            if not value.strip():
                 raise AuthenticationError("Send an API token as “Authorization: Bearer TOKEN”; `toolsmith tokens create` makes one.")
             try:
                 user = await services.accounts.token_user(value.strip())

@@ -206,10 +206,22 @@ async def test_an_expired_token_is_refused(settings: Settings, services: Service
     assert refused.status_code == 401 and "expired" in refused.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("header", ["Bearer tsk_wrong", "Bearer ", "Basic dGVzdGVyOnB3", "tsk_no_scheme", "Bearer tsk_" + "A" * 43])
+@pytest.mark.parametrize("header", ["Bearer tsk_wrong", "Bearer ", "bearer tsk_wrong", "Bearer tsk_" + "A" * 43])
 async def test_wrong_tokens_are_refused_not_taken_for_nobody(settings: Settings, services: Services, user: UserRecord, header: str) -> None:
-    response = await _bearer(settings, services, header)
+    async with browser_for(settings, services, user) as browser:
+        # Even with a good session alongside: a token that is sent must work.
+        response = await browser.get("/api/me", headers={"Authorization": header})
     assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
+    assert "toolsmith tokens create" in response.json()["error"]["message"]
+
+
+async def test_a_proxys_basic_credentials_are_not_ours(settings: Settings, services: Services, user: UserRecord) -> None:
+    """Behind a reverse proxy that asks for a password of its own, the browser sends Basic credentials."""
+    async with browser_for(settings, services, user) as browser:
+        browser.headers["Authorization"] = "Basic cHJveHk6cGFzcw=="
+        assert (await browser.get("/api/me")).json()["user"]["username"] == "tester"
+        assert (await browser.post("/api/import", json={"html": "<p>hi</p>"})).status_code == 201
+    assert (await _bearer(settings, services, "Basic cHJveHk6cGFzcw==")).status_code == 401, "and alone they sign nobody in"
 
 
 async def test_tokens_are_stored_only_as_hashes(services: Services, user: UserRecord) -> None:
