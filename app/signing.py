@@ -11,7 +11,6 @@ import base64
 import hashlib
 import hmac
 import time
-from urllib.parse import parse_qs, urlsplit
 
 PREVIEW_SECONDS = 3600  # how long a private preview address works once the editor asked for it
 
@@ -66,8 +65,3 @@ class Signer:
         if int(expires) < (now if now is not None else time.time()):
             return False
         return self.verify("preview", f"{sandbox_token}:{expires}", signature)
-
-
-def query_of(url: str) -> dict[str, str]:
-    """The first value of each query parameter of `url`."""
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
