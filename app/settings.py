@@ -38,8 +38,8 @@ ENVIRONMENT: dict[str, str] = {
     "TOOLSMITH_PUBLIC_URL": "URL people use to reach the main service. Default: http://localhost:PORT",
     "TOOLSMITH_SANDBOX_URL": "URL people's browsers use to reach the sandbox host; must be another host name "
     "(another registrable domain in deployments) than the main service. Default: http://127.0.0.1:SANDBOX_PORT",
-    "TOOLSMITH_DEFAULT_MODEL": "Model picked when a request names none. Default: anthropic:claude-sonnet-4-5 "
-    "when ANTHROPIC_API_KEY is set, else openai:gpt-4.1-mini when OPENAI_API_KEY is set, else demo.",
+    "TOOLSMITH_DEFAULT_MODEL": "Model picked when a request names none. Default: anthropic:claude-sonnet-5-5 "
+    "when ANTHROPIC_API_KEY is set, else openai:gpt-5.4-mini when OPENAI_API_KEY is set, else demo.",
     "TOOLSMITH_CONFIG": "TOML file declaring OpenAI-compatible endpoints. Default: ./toolsmith.toml when present.",
     "TOOLSMITH_MAX_PROMPT_CHARS": "Longest prompt accepted, in characters. Default: 20000",
     "TOOLSMITH_MAX_HTML_BYTES": "Largest page accepted by import, in bytes. Default: 2000000",
@@ -97,9 +97,9 @@ class Settings:
         if self.default_model:
             return self.default_model
         if self.anthropic_api_key:
-            return "anthropic:claude-sonnet-4-5"
+            return "anthropic:claude-sonnet-5-5"
         if self.openai_api_key:
-            return "openai:gpt-4.1-mini"
+            return "openai:gpt-5.4-mini"
         return "demo"
 
     @classmethod
