@@ -1,7 +1,7 @@
 """Links to public CDNs in a served page, pointed at our vendored copy when we have one.
 
 Models write the URLs they have seen most: jsDelivr, unpkg, cdnjs, esm.sh,
-skypack, the Tailwind Play CDN. At serve time (so imported and hand-edited
+skypack, d3js.org, the Tailwind Play CDN. At serve time (so imported and hand-edited
 pages benefit too, and the stored page stays as written) every such URL that
 names a library of sandbox/libraries.py, at a major version our copy stands in
 for, and a file we serve, becomes the root-relative address of our copy. Any
@@ -23,8 +23,8 @@ from urllib.parse import unquote
 
 from sandbox.libraries import TAILWIND, Library, VendoredFiles, by_cdnjs_name, by_name
 
-_HOSTS = r"(?:cdn|fastly|gcore|testingcf)\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|esm\.sh|cdn\.skypack\.dev|cdn\.tailwindcss\.com"
-_URL = re.compile(rf"(?:https?:)?//(?P<host>{_HOSTS})(?P<path>/[^\s\"'`<>()\\]*)?", re.IGNORECASE)
+_HOSTS = r"(?:cdn|fastly|gcore|testingcf)\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|esm\.sh|cdn\.skypack\.dev|cdn\.tailwindcss\.com|d3js\.org"
+_URL = re.compile(rf"(?:https?:)?//(?P<host>{_HOSTS})(?P<path>[/?#][^\s\"'`<>()\\]*)?", re.IGNORECASE)
 _TAG = re.compile(r"<(?P<name>script|link)\b(?P<attrs>[^>]*)>", re.IGNORECASE)
 _URL_ATTR = re.compile(r"""(?P<lead>\s(?:src|href)\s*=\s*)(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`]+))""", re.IGNORECASE)
 _INTEGRITY = re.compile(r"""\sintegrity\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)""", re.IGNORECASE)
@@ -57,6 +57,10 @@ def vendored_url(url: str, files: VendoredFiles) -> str | None:
         return TAILWIND.url(TAILWIND.entry) if files.served_path(TAILWIND, TAILWIND.entry) else None
     if host == "cdnjs.cloudflare.com":
         return _cdnjs(path, files)
+    if host == "d3js.org":
+        # d3js.org/d3.v7.min.js: the builds D3's own examples load.
+        d3 = re.fullmatch(r"d3(?:\.v(\d+))?(\.min)?\.js", path)
+        return _npm(f"d3@{d3[1] or ''}/dist/d3{d3[2] or ''}.js", files, esm=False) if d3 else None
     if host.endswith("jsdelivr.net"):
         if not path.startswith("npm/"):
             return None
@@ -108,6 +112,11 @@ def _major(version: str | None) -> int | None:
     return 0 if (version or "").startswith("r") else major
 
 
+def _host(url: str) -> str | None:
+    match = _URL.fullmatch(url.strip())
+    return match["host"].lower() if match else None
+
+
 def _is_tailwind_stylesheet(url: str) -> bool:
     """A prebuilt Tailwind CSS file (tailwindcss 1 and 2 shipped one; models still link it)."""
     match = _URL.fullmatch(url.strip())
@@ -132,6 +141,6 @@ def _rewrite_tag(match: re.Match[str], files: VendoredFiles) -> str:
     attrs = attrs[: found.start()] + f'{found["lead"]}"{target}"' + attrs[found.end() :]
     attrs = _INTEGRITY.sub("", attrs)
     tag = f"<{match['name']}{attrs}>"
-    if target == TAILWIND.url(TAILWIND.entry) and name == "script":
+    if name == "script" and _host(url) == "cdn.tailwindcss.com":
         return _TAILWIND_CONFIG_GUARD + tag
     return tag
