@@ -264,6 +264,25 @@ def test_tailwind_utility_classes_apply(page: Page, server: ToolsmithServer, req
     expect(frame.locator("html")).to_have_attribute("data-out", "page ran")
 
 
+def test_tailwind_play_cdn_configuration_is_applied(page: Page, server: ToolsmithServer, requests_seen: Requests) -> None:
+    head = """<script src="https://cdn.tailwindcss.com"></script>
+    <script>
+      tailwind.config = {
+        darkMode: "class",
+        theme: { extend: { colors: { brand: { DEFAULT: "#0f766e", light: "#ccfbf1" } }, fontFamily: { display: ["Trebuchet MS", "sans-serif"] } } },
+      };
+    </script>"""
+    body = """<div class="dark"><p id="brand" class="bg-brand text-brand-light font-display dark:underline">brand</p></div>
+    <p id="light" class="dark:underline">light</p>"""
+    frame = open_app(page, server, "Tailwind config", head, body)
+    brand = frame.locator("#brand")
+    expect(brand).to_have_css("background-color", "rgb(15, 118, 110)", timeout=20_000)
+    expect(brand).to_have_css("color", "rgb(204, 251, 241)")
+    expect(brand).to_have_css("font-family", '"Trebuchet MS", sans-serif')
+    expect(brand).to_have_css("text-decoration-line", "underline")
+    expect(frame.locator("#light")).to_have_css("text-decoration-line", "none")
+
+
 def test_a_library_we_do_not_have_stays_blocked(page: Page, server: ToolsmithServer, requests_seen: Requests) -> None:
     url = "https://cdn.jsdelivr.net/npm/lodash@4.17.21/lodash.min.js"
     frame = open_app(page, server, "Lodash", f'<script src="{url}"></script>', "")

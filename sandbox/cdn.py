@@ -19,6 +19,7 @@ then any remaining URL anywhere in the page: import maps, `import ... from`,
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import unquote
 
 from sandbox.libraries import TAILWIND, Library, VendoredFiles, by_cdnjs_name, by_name
@@ -32,10 +33,9 @@ _INTEGRITY = re.compile(r"""\sintegrity\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)""
 _SPEC = re.compile(r"(?P<package>(?:@[^/@]+/)?[^/@]+)(?:@(?P<version>[^/]*))?(?:/(?P<path>.*))?")
 _MAJOR = re.compile(r"^[\^~=v>r]*\s*(?P<major>\d+)")
 
-# The Play CDN's page scripts assign `tailwind.config = {...}`; the in-browser
-# build has no such object, so without this the assignment would throw and stop
-# the rest of that script. The configuration itself is not applied.
-_TAILWIND_CONFIG_GUARD = "<script>window.tailwind = window.tailwind || {config: {}};</script>"
+# Before the in-browser Tailwind build: gives pages the `tailwind` object the Play
+# CDN had (assigning its config would otherwise throw) and applies that config.
+_TAILWIND_CONFIG = "<script>" + (Path(__file__).parent / "tailwind_config.js").read_text(encoding="utf-8").strip() + "</script>"
 
 
 def rewrite_cdn_links(html: str, files: VendoredFiles) -> str:
@@ -134,7 +134,7 @@ def _rewrite_tag(match: re.Match[str], files: VendoredFiles) -> str:
     url = found["dq"] if found["dq"] is not None else found["sq"] if found["sq"] is not None else found["bare"]
     name = match["name"].lower()
     if name == "link" and _is_tailwind_stylesheet(url) and files.served_path(TAILWIND, TAILWIND.entry):
-        return f'{_TAILWIND_CONFIG_GUARD}<script src="{TAILWIND.url(TAILWIND.entry)}"></script>'
+        return f'{_TAILWIND_CONFIG}<script src="{TAILWIND.url(TAILWIND.entry)}"></script>'
     target = vendored_url(url, files)
     if target is None:
         return match.group(0)
@@ -142,5 +142,5 @@ def _rewrite_tag(match: re.Match[str], files: VendoredFiles) -> str:
     attrs = _INTEGRITY.sub("", attrs)
     tag = f"<{match['name']}{attrs}>"
     if name == "script" and _host(url) == "cdn.tailwindcss.com":
-        return _TAILWIND_CONFIG_GUARD + tag
+        return _TAILWIND_CONFIG + tag
     return tag

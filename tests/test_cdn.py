@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+import sandbox
 from sandbox.cdn import rewrite_cdn_links
 from sandbox.libraries import VendoredFiles
 from tests.fakes.node_modules import make_node_modules
 
-TAILWIND = '<script>window.tailwind = window.tailwind || {config: {}};</script><script src="/vendor/@tailwindcss/browser@4.3.4/dist/index.global.js"></script>'
+TAILWIND_CONFIG = "<script>" + (Path(sandbox.__file__).parent / "tailwind_config.js").read_text().strip() + "</script>"
+TAILWIND = TAILWIND_CONFIG + '<script src="/vendor/@tailwindcss/browser@4.3.4/dist/index.global.js"></script>'
 
 CASES = [
     # jsDelivr, the URL form the system prompt teaches: the exact pinned file.
