@@ -81,7 +81,7 @@ LIBRARIES: tuple[Library, ...] = (
         files=("dist/chart.umd.js", "dist/chart.umd.min.js"),
         entry="dist/chart.umd.min.js",
         # Chart.js 3 named its browser build chart.min.js; its options are those of 4.
-        aliases={"dist/chart.min.js": "dist/chart.umd.min.js", "chart.min.js": "dist/chart.umd.min.js"},
+        aliases={"dist/chart.min.js": "dist/chart.umd.min.js"},
         cdnjs="Chart.js",
         cdnjs_dir="dist/",
         majors=(3, 4),
