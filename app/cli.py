@@ -68,16 +68,23 @@ async def serve(settings: Settings) -> None:
             print("  no API key is set: using the offline demo model (set ANTHROPIC_API_KEY or OPENAI_API_KEY for a real one)", flush=True)
         print("Press Ctrl+C to stop.", flush=True)
 
+    async def run(server: _Server) -> None:
+        try:
+            await server.serve()
+        except SystemExit:  # uvicorn exits when it cannot bind its port
+            pass
+        finally:
+            stop()  # one server down takes the other with it
+
     try:
-        results = await asyncio.gather(announce(), *(s.serve() for s in servers), return_exceptions=True)
+        await asyncio.gather(announce(), *(run(s) for s in servers))
     finally:
-        stop()
         await services.close()
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
     if any(not s.started for s in servers):
-        raise SystemExit(f"Toolsmith could not start: is port {settings.port} or {settings.sandbox_port} already in use? Pick others with --port and --sandbox-port.")
+        raise SystemExit(
+            f"Toolsmith could not start: port {settings.port} or {settings.sandbox_port} is already in use, "
+            "or the host cannot be listened on. Pick other ports with --port and --sandbox-port."
+        )
 
 
 def _safe_url(url: str) -> str:

@@ -63,7 +63,7 @@ class Generator:
         if model is None or model == "":
             return self.settings.resolved_default_model
         if not isinstance(model, str):
-            raise BadRequest("“model” must be a string such as “anthropic:claude-sonnet-4-5” or “demo”.")
+            raise BadRequest("“model” must be a string such as “anthropic:claude-sonnet-5-5” or “demo”.")
         return model.strip()
 
     async def create_app(self, prompt: object, model: object = None, *, owner_id: str) -> tuple[AppRecord, VersionRecord]:

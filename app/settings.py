@@ -42,8 +42,8 @@ ENVIRONMENT: dict[str, str] = {
     "made on first start and kept in the database. Changing it signs everyone out.",
     "TOOLSMITH_ALLOWED_HOSTS": "Comma-separated host names (host or host:port) the main service answers to besides the "
     "host of TOOLSMITH_PUBLIC_URL; any other Host header is refused. Default: none",
-    "TOOLSMITH_DEFAULT_MODEL": "Model picked when a request names none. Default: anthropic:claude-sonnet-4-5 "
-    "when ANTHROPIC_API_KEY is set, else openai:gpt-4.1-mini when OPENAI_API_KEY is set, else demo.",
+    "TOOLSMITH_DEFAULT_MODEL": "Model picked when a request names none. Default: anthropic:claude-sonnet-5-5 "
+    "when ANTHROPIC_API_KEY is set, else openai:gpt-5.4-mini when OPENAI_API_KEY is set, else demo.",
     "TOOLSMITH_CONFIG": "TOML file declaring OpenAI-compatible endpoints. Default: ./toolsmith.toml when present.",
     "TOOLSMITH_MAX_PROMPT_CHARS": "Longest prompt accepted, in characters. Default: 20000",
     "TOOLSMITH_MAX_HTML_BYTES": "Largest page accepted by import, in bytes. Default: 2000000",
@@ -103,9 +103,9 @@ class Settings:
         if self.default_model:
             return self.default_model
         if self.anthropic_api_key:
-            return "anthropic:claude-sonnet-4-5"
+            return "anthropic:claude-sonnet-5-5"
         if self.openai_api_key:
-            return "openai:gpt-4.1-mini"
+            return "openai:gpt-5.4-mini"
         return "demo"
 
     @classmethod

@@ -23,7 +23,7 @@ export function demoBadge() {
   return h("span", { class: "badge badge-demo", "data-testid": "demo-badge", title: DEMO_TOOLTIP }, "Offline demo");
 }
 
-// "anthropic:claude-sonnet-4-5" shows as "claude-sonnet-4-5" (full id in the tooltip);
+// "anthropic:claude-sonnet-5-5" shows as "claude-sonnet-5-5" (full id in the tooltip);
 // the demo model always shows as the Offline demo badge.
 export function modelBadge(version) {
   if (version.is_demo || version.model === "demo") return demoBadge();

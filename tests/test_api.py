@@ -15,7 +15,7 @@ async def test_models_lists_demo_and_says_which_lack_a_key(client: httpx.AsyncCl
     by_id = {m["id"]: m for m in data["models"]}
     assert data["default"] == "demo"
     assert by_id["demo"]["is_demo"] and by_id["demo"]["usable"]
-    assert by_id["anthropic:claude-sonnet-4-5"] == {**by_id["anthropic:claude-sonnet-4-5"], "usable": False, "key_env_var": "ANTHROPIC_API_KEY"}
+    assert by_id["anthropic:claude-sonnet-5-5"] == {**by_id["anthropic:claude-sonnet-5-5"], "usable": False, "key_env_var": "ANTHROPIC_API_KEY"}
 
 
 async def test_create_app_streams_a_demo_page_into_version_1(client: httpx.AsyncClient) -> None:
@@ -66,7 +66,7 @@ async def test_follow_up_while_generating_is_a_conflict(client: httpx.AsyncClien
         ({"prompt": 5}, 400, "invalid_prompt", "empty"),
         ({"prompt": "a timer", "model": "nonsense"}, 400, "unknown_model", "provider:model"),
         ({"prompt": "a timer", "model": "mystery:model"}, 400, "unknown_model", "toolsmith models"),
-        ({"prompt": "a timer", "model": "anthropic:claude-sonnet-4-5"}, 400, "missing_key", "set ANTHROPIC_API_KEY"),
+        ({"prompt": "a timer", "model": "anthropic:claude-sonnet-5-5"}, 400, "missing_key", "set ANTHROPIC_API_KEY"),
         ({"prompt": "a timer", "model": "openai:gpt-4.1-mini"}, 400, "missing_key", "set OPENAI_API_KEY"),
     ],
 )
