@@ -161,10 +161,15 @@ class ToolsmithServer:
             time.sleep(0.05)
         return links[-1]
 
-    def sign_in(self, page: Page) -> None:
-        """Sign `page`'s browser in as the owner, the way a person does: open the printed link."""
-        page.goto(self.signin_link())
+    def sign_in(self, page: Page, username: str | None = None) -> None:
+        """Sign `page`'s browser in the way a person does: open a one-time link. By default the link
+        the server printed (the owner's, good once); with `username`, a new one from `toolsmith users link`."""
+        page.goto(self.cli("users", "link", username).strip() if username else self.signin_link())
         page.wait_for_url(self.url + "/")
+
+    def api_token(self, username: str = "owner") -> str:
+        """A new API token of `username`, from `toolsmith tokens create`, for requests made as a script."""
+        return self.cli("tokens", "create", "--user", username, "--name", "e2e").strip()
 
     def share(self, page: Page, app_id: str, version: int | None = None) -> str:
         """A share link to the app, made through the API as the owner's editor makes it.

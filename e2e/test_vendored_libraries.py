@@ -1,10 +1,11 @@
 """Each vendored library loads and works inside the sandboxed preview, in real Chromium, offline.
 
 Every page is written the way models write them, with public CDN URLs (jsDelivr,
-unpkg, cdnjs, d3js.org, the Tailwind Play CDN), imported as an app and opened
-in the editor: the sandbox host rewrites the links to its vendored copies, the
-sandbox CSP lets those load, and no request leaves this machine. A library we do
-not have stays blocked, and the page sees the CSP violation.
+unpkg, cdnjs, d3js.org, the Tailwind Play CDN), imported as an app of the owner
+(with an API token) and opened in the owner's editor: the sandbox host rewrites
+the links to its vendored copies, the sandbox CSP lets those load, and no request
+leaves this machine. A library we do not have stays blocked, and the page sees
+the CSP violation.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,6 +21,8 @@ from playwright.sync_api import FrameLocator, Page, expect
 
 from e2e.conftest import _LEAKY_ENV, ToolsmithServer
 from sandbox.libraries import vendored_files
+
+OpenApp = Callable[[str, str, str], FrameLocator]
 
 # A page reports what it saw on <html data-out>, errors and CSP violations included.
 PAGE = """<!DOCTYPE html>
@@ -148,6 +151,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolsmithServer
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def token(server: ToolsmithServer) -> str:
+    """The owner's API token, with which pages are imported."""
+    return server.api_token()
+
+
 class Requests:
     """Every http(s) URL the page or its frames asked for, and those the CSP stopped before they left."""
 
@@ -169,29 +178,40 @@ def requests_seen(page: Page) -> Iterator[Requests]:
     assert not requests.remote(), f"requests left the machine: {requests.remote()}"
 
 
-def open_app(page: Page, server: ToolsmithServer, title: str, head: str, body: str) -> FrameLocator:
+def import_app(server: ToolsmithServer, token: str, title: str, head: str, body: str) -> str:
+    """The page as a new app of the owner's; its editor URL."""
     html = PAGE.format(title=title, head=head, body=body)
     request = urllib.request.Request(
         server.url + "/api/import",
         data=json.dumps({"html": html, "title": title}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         method="POST",
     )
     with urllib.request.urlopen(request) as response:
-        editor_url = json.load(response)["editor_url"]
-    page.goto(server.url + editor_url)
-    return page.frame_locator("[data-testid=preview-frame]")
+        return server.url + json.load(response)["editor_url"]
+
+
+@pytest.fixture
+def open_app(page: Page, server: ToolsmithServer, token: str) -> OpenApp:
+    """`open_app(title, head, body)`: the page imported and shown in the owner's editor, signed in with a one-time link."""
+    server.sign_in(page, "owner")
+
+    def open_it(title: str, head: str, body: str) -> FrameLocator:
+        page.goto(import_app(server, token, title, head, body))
+        return page.frame_locator("[data-testid=preview-frame]")
+
+    return open_it
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_library_works_in_the_sandbox(page: Page, server: ToolsmithServer, requests_seen: Requests, name: str) -> None:
+def test_library_works_in_the_sandbox(requests_seen: Requests, open_app: OpenApp, name: str) -> None:
     head, body, expected = CASES[name]
-    frame = open_app(page, server, name, head, body)
+    frame = open_app(name, head, body)
     expect(frame.locator("html")).to_have_attribute("data-out", expected, timeout=20_000)
     assert any("/vendor/" in url for url in requests_seen.seen)
 
 
-def test_react_with_jsx_renders_and_updates(page: Page, server: ToolsmithServer, requests_seen: Requests) -> None:
+def test_react_with_jsx_renders_and_updates(requests_seen: Requests, open_app: OpenApp) -> None:
     head = (
         '<script crossorigin src="https://unpkg.com/react@18/umd/react.development.js"></script>\n'
         '<script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.development.js"></script>\n'
@@ -204,23 +224,23 @@ def test_react_with_jsx_renders_and_updates(page: Page, server: ToolsmithServer,
     }
     ReactDOM.createRoot(document.getElementById("root")).render(<Counter />);
     </script>"""
-    frame = open_app(page, server, "React", head, body)
+    frame = open_app("React", head, body)
     button = frame.get_by_role("button", name="clicked 0 times")
     expect(button).to_be_visible(timeout=20_000)
     button.click()
     expect(frame.get_by_role("button")).to_have_text("clicked 1 times")
 
 
-def test_alpine_binds_data_and_events(page: Page, server: ToolsmithServer, requests_seen: Requests) -> None:
+def test_alpine_binds_data_and_events(requests_seen: Requests, open_app: OpenApp) -> None:
     head = '<script defer src="https://cdn.jsdelivr.net/npm/alpinejs@3.x.x/dist/cdn.min.js"></script>'
     body = """<div x-data="{ count: 0 }"><button x-on:click="count++" x-text="'count ' + count">not bound</button></div>"""
-    frame = open_app(page, server, "Alpine", head, body)
+    frame = open_app("Alpine", head, body)
     expect(frame.get_by_role("button")).to_have_text("count 0", timeout=20_000)
     frame.get_by_role("button").click()
     expect(frame.get_by_role("button")).to_have_text("count 1")
 
 
-def test_three_classic_build_renders_with_webgl(page: Page, server: ToolsmithServer, requests_seen: Requests) -> None:
+def test_three_classic_build_renders_with_webgl(page: Page, requests_seen: Requests, open_app: OpenApp) -> None:
     head = '<script src="https://cdnjs.cloudflare.com/ajax/libs/three.js/r128/three.min.js"></script>'
     body = """<script>
     const mesh = new THREE.Mesh(new THREE.BoxGeometry(2, 3, 4), new THREE.MeshBasicMaterial());
@@ -238,7 +258,7 @@ def test_three_classic_build_renders_with_webgl(page: Page, server: ToolsmithSer
     }
     report(`three r${THREE.REVISION} box ${size.x}x${size.y}x${size.z} ${drawn}`);
     </script>"""
-    frame = open_app(page, server, "three.js", head, body)
+    frame = open_app("three.js", head, body)
     # WebGL is the browser's, not ours: with none, the scene graph must still work.
     webgl = page.evaluate("() => !!document.createElement('canvas').getContext('webgl')")
     drawn = "rendered 255,0,0,255" if webgl else "no webgl"
@@ -253,9 +273,9 @@ def test_three_classic_build_renders_with_webgl(page: Page, server: ToolsmithSer
     ],
     ids=["play CDN", "prebuilt stylesheet"],
 )
-def test_tailwind_utility_classes_apply(page: Page, server: ToolsmithServer, requests_seen: Requests, head: str) -> None:
+def test_tailwind_utility_classes_apply(requests_seen: Requests, open_app: OpenApp, head: str) -> None:
     body = '<div id="box" class="p-4 rounded-lg bg-red-500 text-white">box</div><script>report("page ran")</script>'
-    frame = open_app(page, server, "Tailwind", head, body)
+    frame = open_app("Tailwind", head, body)
     box = frame.locator("#box")
     expect(box).to_have_css("padding-top", "16px", timeout=20_000)
     expect(box).to_have_css("color", "rgb(255, 255, 255)")
@@ -264,7 +284,7 @@ def test_tailwind_utility_classes_apply(page: Page, server: ToolsmithServer, req
     expect(frame.locator("html")).to_have_attribute("data-out", "page ran")
 
 
-def test_tailwind_play_cdn_configuration_is_applied(page: Page, server: ToolsmithServer, requests_seen: Requests) -> None:
+def test_tailwind_play_cdn_configuration_is_applied(requests_seen: Requests, open_app: OpenApp) -> None:
     head = """<script src="https://cdn.tailwindcss.com"></script>
     <script>
       tailwind.config = {
@@ -274,7 +294,7 @@ def test_tailwind_play_cdn_configuration_is_applied(page: Page, server: Toolsmit
     </script>"""
     body = """<div class="dark"><p id="brand" class="bg-brand text-brand-light font-display dark:underline">brand</p></div>
     <p id="light" class="dark:underline">light</p>"""
-    frame = open_app(page, server, "Tailwind config", head, body)
+    frame = open_app("Tailwind config", head, body)
     brand = frame.locator("#brand")
     expect(brand).to_have_css("background-color", "rgb(15, 118, 110)", timeout=20_000)
     expect(brand).to_have_css("color", "rgb(204, 251, 241)")
@@ -283,8 +303,9 @@ def test_tailwind_play_cdn_configuration_is_applied(page: Page, server: Toolsmit
     expect(frame.locator("#light")).to_have_css("text-decoration-line", "none")
 
 
-def test_a_library_we_do_not_have_stays_blocked(page: Page, server: ToolsmithServer, requests_seen: Requests) -> None:
+def test_a_library_we_do_not_have_stays_blocked(requests_seen: Requests, open_app: OpenApp) -> None:
     url = "https://cdn.jsdelivr.net/npm/lodash@4.17.21/lodash.min.js"
-    frame = open_app(page, server, "Lodash", f'<script src="{url}"></script>', "")
+    frame = open_app("Lodash", f'<script src="{url}"></script>', "")
     expect(frame.locator("html")).to_have_attribute("data-out", f"blocked: {url}", timeout=20_000)
     assert url in requests_seen.blocked
+

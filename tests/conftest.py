@@ -107,6 +107,16 @@ async def client(settings: Settings, services: Services, api_token: str) -> Asyn
         yield http
 
 
+@asynccontextmanager
+async def api_client(settings: Settings, services: Services, user: UserRecord | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """The main app through HTTP as a script calls it: as `user` (by default a new one, `tester`) with an API token."""
+    user = user or await services.accounts.create_user("tester")
+    _, secret = await services.accounts.create_token(user.id, "tests")
+    transport = httpx.ASGITransport(app=create_app(settings, services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000", headers={"Authorization": f"Bearer {secret}"}) as http:
+        yield http
+
+
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
 
 

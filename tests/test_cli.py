@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -13,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.settings import ROOT
+from app.services import Services
+from app.settings import ROOT, Settings
 from tests.conftest import free_port
 
 
@@ -51,14 +53,30 @@ def test_models_lists_configured_endpoints(tmp_path: Path) -> None:
     assert re.search(r"ollama:qwen2.5-coder\s+ready", result.stdout)
 
 
-def test_import_prints_the_editor_url_and_the_app_exists(tmp_path: Path) -> None:
+def _apps_of(database: str, username: str) -> list[str]:
+    async def titles() -> list[str]:
+        services = await Services.open(Settings(database_url=database))
+        try:
+            user = await services.accounts.get_user_by_name(username)
+            return [summary.app.title for summary in await services.store.list_apps(user.id)]
+        finally:
+            await services.close()
+
+    return asyncio.run(titles())
+
+
+def test_import_prints_the_editor_url_and_the_app_is_its_users(tmp_path: Path) -> None:
     page = tmp_path / "counter.html"
     page.write_text("<!DOCTYPE html><html><head><title>Counter</title></head><body><button>+1</button></body></html>")
     database = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+    nobody = toolsmith("import", str(page), "--database-url", database)
+    assert nobody.returncode == 2 and "no user yet" in nobody.stderr and "toolsmith users add" in nobody.stderr
+    assert toolsmith("users", "add", "ada", "--no-password", "--database-url", database).returncode == 0
     result = toolsmith("import", str(page), "--title", "My counter", "--database-url", database)
     assert result.returncode == 0, result.stderr
     url = result.stdout.strip()
     assert re.fullmatch(r"http://localhost:8000/apps/\w+", url)
+    assert _apps_of(database, "ada") == ["My counter"]
     listed = toolsmith("import", str(tmp_path / "missing.html"), "--database-url", database)
     assert listed.returncode == 2 and "is not a file" in listed.stderr
 
@@ -66,7 +84,9 @@ def test_import_prints_the_editor_url_and_the_app_exists(tmp_path: Path) -> None
 def test_import_refuses_an_empty_page(tmp_path: Path) -> None:
     page = tmp_path / "empty.html"
     page.write_text("  ")
-    result = toolsmith("import", str(page), "--database-url", f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    database = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+    assert toolsmith("users", "add", "ada", "--no-password", "--database-url", database).returncode == 0
+    result = toolsmith("import", str(page), "--database-url", database)
     assert result.returncode == 2
     assert "empty" in result.stderr and "Traceback" not in result.stderr
 
@@ -83,15 +103,20 @@ def _serve(tmp_path: Path, port: int, sandbox_port: int) -> subprocess.Popen[str
     )
 
 
-def test_serve_prints_the_url_serves_both_origins_and_stops_on_sigint(tmp_path: Path) -> None:
+def test_serve_prints_a_sign_in_link_serves_both_origins_and_stops_on_sigint(tmp_path: Path) -> None:
     port, sandbox_port = free_port(), free_port()
     process = _serve(tmp_path, port, sandbox_port)
     try:
         assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.strip() == f"Toolsmith is running: open http://localhost:{port}"
+        first = re.fullmatch(rf"Toolsmith is running: open (http://localhost:{port}/signin/\S+)", process.stdout.readline().strip())
+        assert first, "the first start prints a one-time sign-in link"
+        assert process.stdout.readline().strip() == f"that link signs you in as 'owner', once, within the hour; later: http://localhost:{port}"
         assert "offline demo" in "".join(process.stdout.readline() for _ in range(3))
-        assert httpx.get(f"http://localhost:{port}/").status_code == 200
+        assert httpx.get(f"http://localhost:{port}/").headers["location"].startswith("/login"), "nobody is signed in without it"
+        with httpx.Client() as browser:
+            home = browser.get(first[1], follow_redirects=True)
+            assert (home.status_code, home.url) == (200, f"http://localhost:{port}/")
+        assert httpx.get(first[1]).status_code == 404, "the link works once"
         assert httpx.get(f"http://127.0.0.1:{sandbox_port}/v/none").status_code == 404
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0

@@ -9,10 +9,9 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from app.server import create_app
 from app.services import Services
 from app.settings import Endpoint, Settings
-from tests.conftest import wait_for_version
+from tests.conftest import api_client, wait_for_version
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import answer, cut_off, disconnect, http_error, rate_limited, stream_error
@@ -45,7 +44,7 @@ async def api(settings: Settings, fake_openai: FakeOpenAI, fake_anthropic: FakeA
         endpoints=(Endpoint(name="local", base_url=fake_openai.url + "/v1", key_env_var="LOCAL_API_KEY", api_key="sk-test", models=("coder",)),),
     )
     services = await Services.open(configured)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(configured, services)), base_url="http://localhost:8000") as client:
+    async with api_client(configured, services) as client:
         yield client
     await services.close()
 
@@ -125,7 +124,7 @@ async def test_upstream_failures_keep_the_prompt_in_a_failed_version(
 async def test_unreachable_endpoint_says_so(settings: Settings) -> None:
     configured = replace(settings, endpoints=(Endpoint(name="ollama", base_url="http://127.0.0.1:9/v1"),))
     services = await Services.open(configured)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(configured, services)), base_url="http://localhost:8000") as client:
+    async with api_client(configured, services) as client:
         version = await _generate(client, "ollama:qwen2.5-coder")
     await services.close()
     assert version["status"] == "failed"
@@ -144,7 +143,8 @@ async def test_stopping_the_server_mid_answer_fails_the_version(settings: Settin
     configured = replace(settings, openai_api_key="sk-test", openai_base_url=fake_openai.url + "/v1")
     fake_openai.script(answer(delay=0.05))
     services = await Services.open(configured)
-    app, version = await services.generator.create_app("a slow page", "openai:gpt-4.1-mini")
+    owner = await services.accounts.create_user("tester")
+    app, _ = await services.generator.create_app("a slow page", "openai:gpt-4.1-mini", owner_id=owner.id)
     await services.close()
     reopened = await Services.open(configured)
     stopped = await reopened.store.get_version(app.id, 1)

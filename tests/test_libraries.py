@@ -107,7 +107,7 @@ async def test_served_pages_load_the_vendored_copies(sandbox: httpx.AsyncClient,
         'integrity="sha384-x" crossorigin="anonymous"></script></head><body><h1>Chart</h1></body></html>'
     )
     _, version = await services.store.create_app(title="t", prompt="p", model="import", system_prompt_hash=None, html=page, status="complete")
-    response = await sandbox.get(f"/v/{version.sandbox_token}")
+    response = await sandbox.get(services.preview_url(version.sandbox_token))
     assert response.status_code == 200
     assert '<script src="/vendor/chart.js@4.6.1/dist/chart.umd.js" crossorigin="anonymous"></script>' in response.text
     # The stored page stays as it was written.
@@ -127,7 +127,7 @@ async def test_without_the_libraries_nothing_is_served_or_rewritten(services: Se
     _, version = await services.store.create_app(title="t", prompt="p", model="import", system_prompt_hash=None, html=page, status="complete")
     transport = httpx.ASGITransport(app=create_sandbox_app(services, empty))
     async with httpx.AsyncClient(transport=transport, base_url=services.settings.resolved_sandbox_url) as http:
-        assert (await http.get(f"/v/{version.sandbox_token}")).text == page
+        assert (await http.get(services.preview_url(version.sandbox_token))).text == page
         assert (await http.get("/vendor/chart.js@4.6.1/dist/chart.umd.min.js")).status_code == 404
 
 
