@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.accounts import Accounts
 from app.generation import Generator
@@ -12,6 +12,7 @@ from app.settings import Settings
 from app.shares import Shared, Shares
 from app.signing import Signer
 from app.store import Store
+from sandbox.libraries import VendoredFiles, vendored_files
 
 
 @dataclass
@@ -24,6 +25,8 @@ class Services:
     accounts: Accounts
     shares: Shares
     signer: Signer
+    # The vendored libraries installed here: served by the sandbox host, inlined by downloads.
+    vendored: VendoredFiles = field(default_factory=vendored_files)
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:

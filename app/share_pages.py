@@ -41,8 +41,9 @@ async def source(request: Request) -> Response:
 
 
 async def download(request: Request) -> Response:
-    shared = await services_of(request).shares.open(request.path_params["token"])
-    return page_download(shared.version.html or "", download_name(shared.app.title, ".html"))
+    services = services_of(request)
+    shared = await services.shares.open(request.path_params["token"])
+    return page_download(services, shared.version.html or "", download_name(shared.app.title, ".html"))
 
 
 async def remix_form(request: Request) -> Response:

@@ -1,7 +1,9 @@
 """The standalone download: one .html file that works opened from disk, with no network.
 
-Vendored libraries the page loads by URL (`<script src>`, `<link rel=stylesheet>`,
-and the fonts and images those stylesheets name) are inlined, and the page gets
+The page first gets the sandbox host's rewriting of public CDN links
+(sandbox.cdn: links to our copies, the Tailwind Play CDN's configuration script),
+then every vendored library it loads by URL (`<script src>`, `<link rel=stylesheet>`,
+and the fonts and images those stylesheets name) is inlined, and the page gets
 the sandbox's policy as a `<meta>` Content-Security-Policy, so that a page that
 works offline in Toolsmith works offline on disk, and still cannot call out.
 """
@@ -15,8 +17,10 @@ from collections.abc import Callable
 from html import escape, unescape
 from urllib.parse import urljoin
 
-from app.vendored import vendored_file
+from app.vendored import VendoredLookup
+from sandbox.cdn import rewrite_cdn_links
 from sandbox.headers import sandbox_csp
+from sandbox.libraries import VendoredFiles
 
 Lookup = Callable[[str], bytes | None]
 
@@ -48,7 +52,8 @@ def _render(attrs: list[tuple[str, str | None]]) -> str:
 
 
 def offline_policy() -> str:
-    directives = [d.strip() for d in sandbox_csp("'none'").split(";")]
+    # No vendor source: on disk there is no sandbox host, and what it would serve is inlined.
+    directives = [" ".join(d.split()) for d in sandbox_csp("'none'", vendor_source="").split(";")]
     return "; ".join(d for d in directives if d and d.split()[0] not in _NOT_IN_META)
 
 
@@ -69,8 +74,9 @@ def _inline_css_urls(css: str, base: str, lookup: Lookup) -> str:
     return _CSS_URL.sub(replace, css)
 
 
-def standalone_page(html: str, lookup: Lookup = vendored_file) -> str:
-    """`html` with every vendored library it loads inlined and the offline policy added."""
+def standalone_page(html: str, files: VendoredFiles) -> str:
+    """`html` with every vendored library of `files` it loads inlined and the offline policy added."""
+    lookup: Lookup = VendoredLookup(files)
 
     def script(match: re.Match[str]) -> str:
         attrs = _attrs(match.group(1))
@@ -78,7 +84,11 @@ def standalone_page(html: str, lookup: Lookup = vendored_file) -> str:
         data = lookup(src) if src else None
         if data is None:
             return match.group(0)
+        # Neither may appear raw inside <script>: `</script` ends it, and `<!--` followed by a
+        # `<script` makes the parser skip the next `</script>`. In the vendored libraries both occur
+        # only in strings and regular expressions, where the escaped forms mean the same.
         code = re.sub(r"</(script)", r"<\\/\1", data.decode("utf-8", errors="replace"), flags=re.IGNORECASE)
+        code = code.replace("<!--", "<\\x21--")
         return f"<script{_render(attrs)}>{code}</script>"
 
     def link(match: re.Match[str]) -> str:
@@ -95,7 +105,7 @@ def standalone_page(html: str, lookup: Lookup = vendored_file) -> str:
         media = f' media="{escape(values["media"] or "")}"' if values.get("media") else ""
         return f"<style{media}>{css}</style>"
 
-    page = _SCRIPT.sub(script, html)
+    page = _SCRIPT.sub(script, rewrite_cdn_links(html, files))
     page = _LINK.sub(link, page)
     meta = f'<meta http-equiv="Content-Security-Policy" content="{escape(offline_policy())}">'
     # The policy must come before anything it governs: first thing in <head>.

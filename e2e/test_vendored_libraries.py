@@ -5,19 +5,23 @@ unpkg, cdnjs, d3js.org, the Tailwind Play CDN), imported as an app of the owner
 (with an API token) and opened in the owner's editor: the sandbox host rewrites
 the links to its vendored copies, the sandbox CSP lets those load, and no request
 leaves this machine. A library we do not have stays blocked, and the page sees
-the CSP violation.
+the CSP violation. The editor's download of such a page carries the libraries
+inside it, and works opened from disk with the network cut off.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import FrameLocator, Page, expect
+from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from e2e.conftest import _LEAKY_ENV, ToolsmithServer
 from sandbox.libraries import vendored_files
@@ -309,3 +313,46 @@ def test_a_library_we_do_not_have_stays_blocked(requests_seen: Requests, open_ap
     expect(frame.locator("html")).to_have_attribute("data-out", f"blocked: {url}", timeout=20_000)
     assert url in requests_seen.blocked
 
+
+@contextmanager
+def downloaded_and_opened_offline(page: Page, browser: Browser, tmp_path: Path) -> Iterator[Page]:
+    """The editor's download of the page it shows, saved to disk and opened from `file://` in a
+    browser with no network and every http(s) request refused; no request or error is allowed."""
+    with page.expect_download() as info:
+        page.get_by_test_id("download-button").click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    offline = browser.new_context(offline=True)
+    attempts: list[str] = []
+    errors: list[str] = []
+    try:
+        offline.route(re.compile(r"^(https?|wss?)://"), lambda route: (attempts.append(route.request.url), route.abort()))
+        disk = offline.new_page()
+        disk.on("pageerror", lambda error: errors.append(str(error)))
+        disk.goto(saved.as_uri())
+        yield disk
+        assert attempts == [], f"the page asked the network for {attempts}"
+        assert errors == []
+    finally:
+        offline.close()
+
+
+@pytest.mark.parametrize("name", ["chart.js", "KaTeX with its fonts", "marked"])
+def test_a_downloaded_page_works_from_disk_offline(page: Page, browser: Browser, open_app: OpenApp, tmp_path: Path, name: str) -> None:
+    head, body, expected = CASES[name]
+    open_app(name, head, body)
+    with downloaded_and_opened_offline(page, browser, tmp_path) as disk:
+        expect(disk.locator("html")).to_have_attribute("data-out", expected, timeout=20_000)
+        assert "cdn.jsdelivr.net" not in disk.content(), "the library is in the file"
+
+
+def test_a_downloaded_tailwind_page_keeps_its_configuration_offline(page: Page, browser: Browser, open_app: OpenApp, tmp_path: Path) -> None:
+    head = """<script src="https://cdn.tailwindcss.com"></script>
+    <script>tailwind.config = { theme: { extend: { colors: { brand: "#0f766e" } } } };</script>"""
+    body = '<p id="brand" class="p-4 bg-brand text-white">brand</p><script>report("page ran")</script>'
+    open_app("Tailwind offline", head, body)
+    with downloaded_and_opened_offline(page, browser, tmp_path) as disk:
+        brand = disk.locator("#brand")
+        expect(brand).to_have_css("background-color", "rgb(15, 118, 110)", timeout=20_000)
+        expect(brand).to_have_css("padding-top", "16px")
+        expect(disk.locator("html")).to_have_attribute("data-out", "page ran")

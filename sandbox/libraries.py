@@ -218,6 +218,11 @@ class VendoredFiles:
         """The file served at /vendor/<base>/<path>, if it is one we serve."""
         return self._files.get(base, {}).get(path)
 
+    def at(self, spec: str) -> Path | None:
+        """The file served at /vendor/<spec>, `spec` being `<package>@<version>/<path>`, if it is one we serve."""
+        slash = spec.find("/", spec.find("@", 1))
+        return self.file(spec[:slash], spec[slash + 1 :]) if slash > 0 else None
+
     def served_path(self, lib: Library, path: str | None) -> str | None:
         """The path of our file (or folder of files) standing in for `path` of `lib`, or None.
 
@@ -270,9 +275,7 @@ def vendored_files(root: Path = VENDOR_DIR) -> VendoredFiles:
 async def serve_vendored(request: Request) -> Response:
     """GET /vendor/<package>@<version>/<path>: one listed file, cached for good (its address names its version)."""
     files: VendoredFiles = request.app.state.vendored
-    spec: str = request.path_params["spec"]
-    slash = spec.find("/", spec.find("@", 1))
-    file = files.file(spec[:slash], spec[slash + 1 :]) if slash > 0 else None
+    file = files.at(request.path_params["spec"])
     if file is None:
         raise HTTPException(404)
     return FileResponse(

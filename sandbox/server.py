@@ -19,7 +19,7 @@ from app.services import Services
 from app.store import VersionRecord
 from sandbox.cdn import rewrite_cdn_links
 from sandbox.headers import sandbox_headers
-from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored, vendored_files
+from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
 
 
 def _notice(title: str, text: str, status: int = 200) -> HTMLResponse:
@@ -110,14 +110,14 @@ class AlwaysSandboxed:
 
 
 def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None) -> ASGIApp:
-    """`vendored`: the library files to serve; by default those installed by scripts/vendor."""
+    """`vendored`: the library files to serve; by default those of `services` (installed by scripts/vendor)."""
     main = urlsplit(services.settings.resolved_public_url)
     app = Starlette(
         routes=[Route("/v/{token}", serve_version), Route(VENDOR_PATH + "{spec:path}", serve_vendored)],
         exception_handlers={NotFound: not_found, HTTPException: not_found},
     )
     app.state.services = services
-    app.state.vendored = vendored or vendored_files()
+    app.state.vendored = vendored or services.vendored
     # Its own name only: a rebound attacker's name never reaches a page, even with a valid address.
     checked = HostCheck(app, hosts_of([services.settings.resolved_sandbox_url]), "TOOLSMITH_SANDBOX_URL")
     return AlwaysSandboxed(checked, f"{main.scheme}://{main.netloc}", services.settings.resolved_sandbox_url + VENDOR_PATH)

@@ -25,7 +25,9 @@ from starlette.routing import Mount, Route
 from app.server import create_app
 from app.services import Services
 from app.settings import Settings
+from sandbox.libraries import VendoredFiles
 from sandbox.server import create_sandbox_app
+from tests.fakes.node_modules import make_node_modules
 
 TITLE = "Ledger-TITLE-7f3a"
 PROMPT = "a private PROMPT-MARK-91c2 budget ledger"
@@ -33,6 +35,7 @@ PAGE = "<!DOCTYPE html><html><head><title>Ledger</title></head><body><h1>PAGE-MA
 MAIN = "http://localhost:8000"
 SANDBOX = "http://127.0.0.1:8001"
 UNKNOWN_SHARE = "nobody-gave-me-a-link-0000000000000000000"
+LIBRARY_FILE = "chart.js@4.6.1/dist/chart.umd.min.js"
 
 ANON, OWNER, OTHER, HOLDER, REVOKED, TOKEN, OTHER_TOKEN = "anonymous", "owner", "other user", "share holder", "revoked holder", "API token", "other's API token"
 CALLERS = (ANON, OWNER, OTHER, HOLDER, REVOKED, TOKEN, OTHER_TOKEN)
@@ -101,6 +104,7 @@ async def services(world: World, tmp_path: Path) -> AsyncIterator[Services]:
     db = tmp_path / "copy.sqlite"
     shutil.copy(world.db, db)
     opened = await Services.open(Settings(data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{db}", demo_delay=0.0))
+    opened.vendored = VendoredFiles(make_node_modules(tmp_path / "node_modules"))
     yield opened
     await opened.close()
 
@@ -191,6 +195,8 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     # the sandbox host: it never looks at cookies or tokens, only at the address and its key
     ("sandbox", "GET", "/v/{token}", None, own_app(200)),
     ("sandbox", "GET", "/v/{token}?share={share}", None, share_link(200)),
+    # vendored libraries: public code, the same for everyone, never anyone's data
+    ("sandbox", "GET", "/vendor/{spec:path}", None, everyone(200)),
 ]
 
 # What only Ada may ever see, and what a working share link shows too.
@@ -202,6 +208,8 @@ SHARE_ROUTES = {"/s/{token}", "/s/{token}/source", "/s/{token}/download", "/api/
 def _url(origin: str, path: str, world: World, caller: Caller) -> str:
     if origin == "sandbox" and path == "/v/{token}":
         return caller.preview
+    if origin == "sandbox" and path.startswith("/vendor/"):
+        return f"/vendor/{LIBRARY_FILE}"
     if origin == "sandbox":  # the frame of a share link: the version it shows, and the link's token
         return path.format(token=world.sandbox_token, share=caller.share)
     filled = path.format(
@@ -224,7 +232,7 @@ def _declared_routes() -> set[tuple[str, str, str]]:
         for method in route.methods or ():
             if method != "HEAD":
                 declared.add(("main", method, route.path))
-    layer = create_sandbox_app(_Dummy(settings))  # type: ignore[arg-type]
+    layer = create_sandbox_app(_Dummy(settings), VendoredFiles(Path("/nonexistent")))  # type: ignore[arg-type]
     while not isinstance(layer, Starlette):  # below the wrappers that add headers and check Host
         layer = layer.app
     for route in layer.routes:

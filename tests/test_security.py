@@ -4,6 +4,7 @@ allow-list against DNS rebinding, cookie flags, and the headers of our own pages
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,8 +14,10 @@ from app.hosts import host_allowed, hosts_of
 from app.server import create_app
 from app.services import Services
 from app.settings import Settings
+from sandbox.libraries import VendoredFiles
 from sandbox.server import create_sandbox_app
 from tests.conftest import browser_for
+from tests.fakes.node_modules import make_node_modules
 
 CREATE = {"prompt": "a timer", "model": "demo"}
 
@@ -147,13 +150,17 @@ async def test_allowed_hosts_add_names(settings: Settings, services: Services, a
         assert (await http.get("/api/apps", headers={"Host": "192.168.1.20:9000"})).status_code == 400
 
 
-async def test_the_sandbox_answers_only_to_its_own_name(services: Services) -> None:
+async def test_the_sandbox_answers_only_to_its_own_name(services: Services, tmp_path: Path) -> None:
     _, version = await services.store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None, html="<p>hi</p>", status="complete")
     signed = services.preview_url(version.sandbox_token)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_sandbox_app(services)), base_url="http://127.0.0.1:8001") as sandbox:
-        assert (await sandbox.get(signed)).status_code == 200
-        refused = await sandbox.get(signed, headers={"Host": "rebound.example:8001"})
-        assert refused.status_code == 400 and "sandbox allow-scripts" in refused.headers["content-security-policy"]
+    library = "/vendor/chart.js@4.6.1/dist/chart.umd.min.js"
+    files = VendoredFiles(make_node_modules(tmp_path / "node_modules"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_sandbox_app(services, files)), base_url="http://127.0.0.1:8001") as sandbox:
+        for address in (signed, library):
+            assert (await sandbox.get(address)).status_code == 200
+            refused = await sandbox.get(address, headers={"Host": "rebound.example:8001"})
+            assert refused.status_code == 400 and "sandbox allow-scripts" in refused.headers["content-security-policy"]
+            assert "chart.js" not in refused.text
 
 
 def test_host_parsing() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 
 import httpx
@@ -18,9 +19,11 @@ from app.services import Services
 from app.settings import Settings
 from app.signing import PREVIEW_SECONDS
 from app.standalone import offline_policy, standalone_page
-from app.vendored import VendorDirectory, vendor_spec
+from app.vendored import VendoredLookup
+from sandbox.libraries import VendoredFiles
 from sandbox.server import create_sandbox_app
 from tests.conftest import browser_for, wait_for_version
+from tests.fakes.node_modules import make_node_modules
 
 PAGE = "<!DOCTYPE html><html><head><title>Counter</title></head><body><h1>Count: 0</h1></body></html>"
 
@@ -293,57 +296,86 @@ async def test_downloads_are_attachments_that_never_render_on_our_origin(client:
 
 
 @pytest.fixture
-def vendor(tmp_path: Path) -> VendorDirectory:
-    """A folder of npm packages, as the vendored libraries are kept."""
-    lib = tmp_path / "packages" / "chart.js"
-    (lib / "dist").mkdir(parents=True)
-    (lib / "package.json").write_text(json.dumps({"name": "chart.js", "version": "4.6.1", "jsdelivr": "dist/chart.umd.js"}))
-    (lib / "dist" / "chart.umd.js").write_text("window.Chart = function () { return '</script><b>not markup</b>'; };")
-    katex = tmp_path / "packages" / "katex"
-    (katex / "dist" / "fonts").mkdir(parents=True)
-    (katex / "package.json").write_text(json.dumps({"name": "katex", "version": "0.16.47"}))
-    (katex / "dist" / "katex.min.css").write_text("@font-face{src:url(fonts/KaTeX_Main.woff2) format('woff2')}.katex{color:red}")
-    (katex / "dist" / "fonts" / "KaTeX_Main.woff2").write_bytes(b"\x00woff2")
-    (tmp_path / "secret.txt").write_text("outside")
-    return VendorDirectory(tmp_path / "packages")
+def files(tmp_path: Path) -> VendoredFiles:
+    """The vendored libraries as scripts/vendor installs them, with contents that show what inlining does."""
+    root = make_node_modules(tmp_path / "node_modules")
+    (root / "chart.js" / "dist" / "chart.umd.min.js").write_text("window.Chart = function () { return '</script><!--<b>not markup</b>'; };")
+    (root / "katex" / "dist" / "katex.min.css").write_text("@font-face{src:url(fonts/KaTeX_Main-Regular.woff2) format('woff2')}.katex{color:red}")
+    (root / "katex" / "dist" / "fonts" / "KaTeX_Main-Regular.woff2").write_bytes(b"\x00woff2")
+    return VendoredFiles(root)
 
 
-def test_vendored_urls_are_recognised() -> None:
-    assert vendor_spec("https://cdn.jsdelivr.net/npm/chart.js@4/dist/chart.umd.js") == ("chart.js", "4", "dist/chart.umd.js")
-    assert vendor_spec("https://unpkg.com/@babel/standalone@7.29.13/babel.min.js") == ("@babel/standalone", "7.29.13", "babel.min.js")
-    assert vendor_spec("http://127.0.0.1:8001/vendor/katex@0.16.47/dist/katex.min.css") == ("katex", "0.16.47", "dist/katex.min.css")
-    assert vendor_spec("/vendor/chart.js@4.6.1") == ("chart.js", "4.6.1", "")
-    assert vendor_spec("https://evil.example/npm/chart.js@4/x.js") is None and vendor_spec("app.js") is None
+def test_the_lookup_reads_what_the_sandbox_host_serves_and_nothing_else(files: VendoredFiles) -> None:
+    lookup = VendoredLookup(files)
+    chart = (files.root / "chart.js" / "dist" / "chart.umd.min.js").read_bytes()
+    assert lookup("/vendor/chart.js@4.6.1/dist/chart.umd.min.js") == chart
+    assert lookup("https://cdn.jsdelivr.net/npm/chart.js@4.4.1/dist/chart.umd.min.js") == chart, "the copy standing in for 4.x"
+    assert lookup("https://cdn.jsdelivr.net/npm/chart.js") == chart, "a bare package: its browser build"
+    assert lookup("https://cdnjs.cloudflare.com/ajax/libs/Chart.js/3.9.1/chart.min.js") == chart
+    assert lookup("https://cdn.jsdelivr.net/npm/chart.js@2/dist/Chart.min.js") is None, "a major version ours does not stand in for"
+    assert lookup("/vendor/chart.js@4.6.1/dist/chart.js") is None, "in the package, but not a file the sandbox host serves"
+    assert lookup("/vendor/chart.js@4.6.1/../../secret.js") is None and lookup("/vendor/chart.js@4.6.1/%2e%2e/%2e%2e/secret.js") is None
+    assert lookup("https://evil.example/npm/chart.js@4/dist/chart.umd.min.js") is None and lookup("app.js") is None
 
 
-def test_the_lookup_finds_files_and_nothing_else(vendor: VendorDirectory) -> None:
-    assert vendor("https://cdn.jsdelivr.net/npm/chart.js@4.6/dist/chart.umd.js").startswith(b"window.Chart")
-    assert vendor("https://cdn.jsdelivr.net/npm/chart.js") is not None, "a bare package: its browser entry"
-    assert vendor("https://cdn.jsdelivr.net/npm/chart.js@3/dist/chart.umd.js") is None, "another major version is not ours"
-    assert vendor("/vendor/chart.js@4.6.1/../../secret.txt") is None
-    assert vendor("/vendor/chart.js@4.6.1/dist/missing.js") is None
-
-
-def test_a_standalone_page_inlines_vendored_libraries(vendor: VendorDirectory) -> None:
+def test_a_standalone_page_inlines_the_vendored_libraries_it_links(files: VendoredFiles) -> None:
     page = (
         "<!DOCTYPE html><html><head><title>Chart</title>"
-        '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/katex@0.16.47/dist/katex.min.css" integrity="sha384-x" crossorigin="anonymous">'
-        '<script src="https://cdn.jsdelivr.net/npm/chart.js@4.6.1/dist/chart.umd.js" defer></script>'
+        '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/katex@0.16/dist/katex.min.css" integrity="sha384-x" crossorigin="anonymous">'
+        '<script src="https://cdn.jsdelivr.net/npm/chart.js@4.4.1/dist/chart.umd.min.js" defer></script>'
         '<script src="https://cdn.example.com/unknown.js"></script>'
         "</head><body><script>new Chart()</script></body></html>"
     )
-    out = standalone_page(page, vendor)
+    out = standalone_page(page, files)
     assert out.startswith('<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy"')
-    assert "window.Chart = function () { return '<\\/script><b>not markup</b>'; };</script>" in out
-    assert "chart.umd.js" not in out and "katex.min.css" not in out and "integrity" not in out
+    assert "<script>window.Chart = function () { return '<\\/script><\\x21--<b>not markup</b>'; };</script>" in out
+    assert "chart.umd" not in out and "katex.min.css" not in out and "integrity" not in out and "/vendor/" not in out
     assert "<style>@font-face{src:url(\"data:font/woff2;base64,AHdvZmYy\") format('woff2')}.katex{color:red}</style>" in out
     assert '<script src="https://cdn.example.com/unknown.js"></script>' in out, "what is not vendored stays as it was"
-    assert "connect-src 'none'" in offline_policy() and "sandbox" not in offline_policy() and "frame-ancestors" not in offline_policy()
+    assert "<script>new Chart()</script>" in out
 
 
-def test_a_page_without_a_head_still_gets_the_policy_first() -> None:
-    assert standalone_page("<p>hi</p>", lambda url: None).startswith('<meta http-equiv="Content-Security-Policy"')
-    assert standalone_page("<!doctype html><html><body>x</body></html>", lambda url: None).startswith("<!doctype html><html><head><meta http-equiv")
+def test_a_tailwind_play_cdn_page_keeps_its_configuration(files: VendoredFiles) -> None:
+    page = (
+        '<html><head><script src="https://cdn.tailwindcss.com"></script>'
+        "<script>tailwind.config = {theme: {extend: {colors: {brand: '#0af'}}}}</script></head>"
+        '<body class="bg-brand"></body></html>'
+    )
+    out = standalone_page(page, files)
+    build = "/* @tailwindcss/browser dist/index.global.js */"
+    # As the sandbox host serves it: the script that carries the page's config over, then the build, then the page's config.
+    assert out.index("window.tailwind = window.tailwind ||") < out.index(build) < out.index("tailwind.config = {theme")
+    assert "cdn.tailwindcss.com" not in out and "/vendor/" not in out
+
+
+def test_the_offline_policy_is_the_sandbox_policy_with_nothing_to_load() -> None:
+    policy = offline_policy()
+    assert "connect-src 'none'" in policy and "default-src 'none'" in policy
+    assert "script-src 'unsafe-inline' 'unsafe-eval' blob:;" in policy, "inline only: the vendored files are in the page"
+    assert "font-src data:;" in policy and "/vendor/" not in policy and "http" not in policy
+    assert "sandbox" not in policy and "frame-ancestors" not in policy, "a <meta> policy cannot carry them"
+
+
+def test_without_the_libraries_a_page_is_only_given_the_policy(tmp_path: Path) -> None:
+    nothing = VendoredFiles(tmp_path / "nothing")
+    page = '<!DOCTYPE html><html><head><script src="https://cdn.jsdelivr.net/npm/chart.js"></script></head></html>'
+    assert standalone_page(page, nothing) == page.replace("<head>", f'<head><meta http-equiv="Content-Security-Policy" content="{escape(offline_policy())}">')
+
+
+def test_a_page_without_a_head_still_gets_the_policy_first(files: VendoredFiles) -> None:
+    assert standalone_page("<p>hi</p>", files).startswith('<meta http-equiv="Content-Security-Policy"')
+    assert standalone_page("<!doctype html><html><body>x</body></html>", files).startswith("<!doctype html><html><head><meta http-equiv")
+
+
+async def test_a_download_inlines_what_the_page_links(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, services: Services, files: VendoredFiles) -> None:
+    services.vendored = files
+    page = '<!DOCTYPE html><html><head><title>Chart</title><script src="https://cdn.jsdelivr.net/npm/chart.js@4/dist/chart.umd.min.js"></script></head><body></body></html>'
+    app_id = await _import(client, page)
+    share = await _share(client, app_id)
+    for http, path in ((client, f"/api/apps/{app_id}/versions/1/download"), (anonymous, f"/s/{share['token']}/download")):
+        response = await http.get(path)
+        assert response.status_code == 200
+        assert "window.Chart = function" in response.text and "cdn.jsdelivr.net" not in response.text
 
 
 # ---- one's own apps ---------------------------------------------------------------------------------
