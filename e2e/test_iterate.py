@@ -55,9 +55,11 @@ def _follow_up(page: Page, prompt: str) -> None:
     page.get_by_test_id("followup-submit").click()
 
 
-def _api(server: ToolsmithServer, path: str) -> dict:
-    with urllib.request.urlopen(server.url + path, timeout=10) as response:
-        return json.load(response)
+def _api(page: Page, server: ToolsmithServer, path: str) -> dict:
+    """GET from the API as the signed-in person of `page`."""
+    response = page.request.get(server.url + path)
+    assert response.ok, f"{path}: {response.status} {response.text()}"
+    return response.json()
 
 
 def _fake_control(fake_openai: str, path: str, body: dict | None = None) -> object:
@@ -80,6 +82,7 @@ def _dispatch(page: Page, name: str, detail: dict) -> None:
 
 def test_edits_branch_hand_edit_diff_and_restore(page: Page, toolsmith_server) -> None:
     server = toolsmith_server()
+    server.sign_in(page)
     app_id = _create(page, server, "a tip calculator that splits the bill")
     _wait_for_version(page, 1)
     expect(_item(page, 1).get_by_test_id("version-meta")).to_contain_text("whole page")
@@ -138,7 +141,7 @@ def test_edits_branch_hand_edit_diff_and_restore(page: Page, toolsmith_server) -
     expect(page.locator("[data-testid=version-item]")).to_have_count(5)
     page.get_by_test_id("tab-preview").click()
     expect(_preview(page).locator("h1")).to_contain_text("Tip")
-    assert _api(server, f"/api/apps/{app_id}/versions/5")["version"]["html"] == _api(server, f"/api/apps/{app_id}/versions/1")["version"]["html"]
+    assert _api(page, server, f"/api/apps/{app_id}/versions/5")["version"]["html"] == _api(page, server, f"/api/apps/{app_id}/versions/1")["version"]["html"]
 
     # The tree survives a reload.
     page.reload()
@@ -148,6 +151,7 @@ def test_edits_branch_hand_edit_diff_and_restore(page: Page, toolsmith_server) -
 
 def test_a_follow_up_scoped_to_selected_lines(page: Page, toolsmith_server) -> None:
     server = toolsmith_server()
+    server.sign_in(page)
     app_id = _create(page, server, "a dice roller")
     _wait_for_version(page, 1)
     page.get_by_test_id("tab-code").click()
@@ -175,11 +179,12 @@ def test_a_follow_up_scoped_to_selected_lines(page: Page, toolsmith_server) -> N
     _wait_for_version(page, 2)
     expect(page.get_by_test_id("followup-scope")).to_be_hidden()
     expect(_turn(page, 2).get_by_test_id("turn-scope")).to_have_text("Lines 3–5")
-    assert _api(server, f"/api/apps/{app_id}/versions/2")["version"]["selection"] == {"kind": "code", "start_line": 3, "end_line": 5}
+    assert _api(page, server, f"/api/apps/{app_id}/versions/2")["version"]["selection"] == {"kind": "code", "start_line": 3, "end_line": 5}
 
 
 def test_a_cut_off_answer_says_so_and_can_be_continued(page: Page, toolsmith_server, fake_openai: str, tmp_path: Path) -> None:
     server = _fake_server(toolsmith_server, fake_openai, tmp_path, TOOLSMITH_MAX_CONTINUATIONS="0")
+    server.sign_in(page)
     full = "Here.\n\n```html\n<!DOCTYPE html>\n<html>\n<head><title>Long</title></head>\n<body>\n<h1>Finished at last</h1>\n<p>All of it.</p>\n</body>\n</html>\n```\n"
     cut = full.index("<h1>") + 8
     _fake_control(fake_openai, "/_fake/script", {"steps": [{"kind": "cut_off", "text": full[:cut]}, {"kind": "answer", "text": full[cut:]}]})
@@ -201,6 +206,7 @@ def test_a_cut_off_answer_says_so_and_can_be_continued(page: Page, toolsmith_ser
 
 def test_reported_errors_offer_fix_which_carries_them_to_the_model(page: Page, toolsmith_server, fake_openai: str, tmp_path: Path) -> None:
     server = _fake_server(toolsmith_server, fake_openai, tmp_path)
+    server.sign_in(page)
     app_id = _create(page, server, "a counter", "localai:coder-1")
     _wait_for_version(page, 1)
     _fake_control(fake_openai, "/_fake/reset", {})
@@ -213,7 +219,7 @@ def test_reported_errors_offer_fix_which_carries_them_to_the_model(page: Page, t
     expect(_item(page, 2)).to_have_attribute("data-kind", "fix")
     expect(_item(page, 2).get_by_test_id("version-meta")).to_contain_text("fix, 1 edit")
     expect(_turn(page, 2).get_by_test_id("fix-bubble")).to_contain_text("TypeError: boom is not a function (line 14:3)")
-    version = _api(server, f"/api/apps/{app_id}/versions/2")["version"]
+    version = _api(page, server, f"/api/apps/{app_id}/versions/2")["version"]
     assert (version["kind"], version["automatic"], version["runtime_errors"][0]["message"]) == ("fix", False, entry["message"])
     sent = _fake_control(fake_openai, "/_fake/requests")[-1]["json"]["messages"][-1]["content"]
     assert "Uncaught error: TypeError: boom is not a function (line 14, column 3)" in sent
@@ -221,6 +227,7 @@ def test_reported_errors_offer_fix_which_carries_them_to_the_model(page: Page, t
 
 def test_automatic_fixes_stop_at_the_limit(page: Page, toolsmith_server, fake_openai: str, tmp_path: Path) -> None:
     server = _fake_server(toolsmith_server, fake_openai, tmp_path, TOOLSMITH_AUTO_FIX_ATTEMPTS="1")
+    server.sign_in(page)
     app_id = _create(page, server, "a counter", "localai:coder-1")
     _wait_for_version(page, 1)
     entry = {"kind": "rejection", "message": "Unhandled: nope", "line": 3}
@@ -228,7 +235,7 @@ def test_automatic_fixes_stop_at_the_limit(page: Page, toolsmith_server, fake_op
     _wait_for_version(page, 2)
     expect(_item(page, 2)).to_have_attribute("data-kind", "fix")
     expect(_turn(page, 2).get_by_test_id("fix-bubble")).to_contain_text("Automatic fix of this error")
-    assert _api(server, f"/api/apps/{app_id}/versions/2")["version"]["automatic"] is True
+    assert _api(page, server, f"/api/apps/{app_id}/versions/2")["version"]["automatic"] is True
     _dispatch(page, "toolsmith:runtime-errors", {"version": 2, "entries": [entry]})
     expect(page.locator("#announcer")).to_have_text("v2 still reports errors after 1 automatic fix: use Fix to try again yourself.")
     expect(_turn(page, 2).get_by_test_id("fix-button")).to_be_enabled()
@@ -237,6 +244,7 @@ def test_automatic_fixes_stop_at_the_limit(page: Page, toolsmith_server, fake_op
 
 def test_a_picked_element_scopes_the_follow_up(page: Page, toolsmith_server) -> None:
     server = toolsmith_server()
+    server.sign_in(page)
     app_id = _create(page, server, "a tip calculator")
     _wait_for_version(page, 1)
     expect(page.get_by_test_id("pick-element")).to_be_hidden()
@@ -248,7 +256,7 @@ def test_a_picked_element_scopes_the_follow_up(page: Page, toolsmith_server) -> 
     expect(page.get_by_test_id("followup-scope")).to_contain_text("About <input> of v1")
     _follow_up(page, "allow up to 50 people")
     _wait_for_version(page, 2)
-    selection = _api(server, f"/api/apps/{app_id}/versions/2")["version"]["selection"]
+    selection = _api(page, server, f"/api/apps/{app_id}/versions/2")["version"]["selection"]
     assert selection == {"kind": "element", "selector": "#people", "tag": "input", "html": '<input id="people" type="number" value="2">'}
     expect(_turn(page, 2).get_by_test_id("turn-scope")).to_have_text("Element #people")
 
@@ -263,6 +271,7 @@ FIXED = "Removed the line.\n\n<<<<<<< SEARCH\ndocument.getElementById('missing')
 @NEEDS_BRIDGE
 def test_a_page_that_throws_is_fixed(page: Page, toolsmith_server, fake_openai: str, tmp_path: Path) -> None:
     server = _fake_server(toolsmith_server, fake_openai, tmp_path)
+    server.sign_in(page)
     _fake_control(fake_openai, "/_fake/script", {"steps": [{"kind": "answer", "text": THROWS}, {"kind": "answer", "text": FIXED}]})
     _create(page, server, "a counter", "localai:coder-1")
     _wait_for_version(page, 1)
@@ -277,6 +286,7 @@ def test_a_page_that_throws_is_fixed(page: Page, toolsmith_server, fake_openai: 
 @NEEDS_BRIDGE
 def test_picking_an_element_in_the_preview(page: Page, toolsmith_server) -> None:
     server = toolsmith_server()
+    server.sign_in(page)
     app_id = _create(page, server, "a tip calculator")
     _wait_for_version(page, 1)
     page.get_by_test_id("pick-element").click()
@@ -284,4 +294,4 @@ def test_picking_an_element_in_the_preview(page: Page, toolsmith_server) -> None
     expect(page.get_by_test_id("followup-scope")).to_contain_text("About <h1>")
     _follow_up(page, "make the heading smaller")
     _wait_for_version(page, 2)
-    assert _api(server, f"/api/apps/{app_id}/versions/2")["version"]["selection"]["tag"] == "h1"
+    assert _api(page, server, f"/api/apps/{app_id}/versions/2")["version"]["selection"]["tag"] == "h1"

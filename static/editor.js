@@ -7,8 +7,9 @@ import { byModel, modelBadge } from "./dom.js";
 import { Fixer } from "./fix.js";
 import { keepRelativeTimesFresh } from "./format.js";
 import { NOT_LIVE, goLive } from "./live.js";
-import { Preview, Throttle } from "./preview.js";
+import { Preview, Throttle, expiresSoon } from "./preview.js";
 import { ScopeChip, elementSelection, scopeLabel, selectedLines } from "./selection.js";
+import { setupShareDialog } from "./share.js";
 import { overlayFor, statusLine } from "./status.js";
 import { setupTabs } from "./tabs.js";
 import { CUT_OFF, renderConversation, renderVersionList } from "./versions.js";
@@ -193,9 +194,27 @@ async function showCode() {
   }
 }
 
-function showPreview({ fresh = false } = {}) {
-  const v = shown();
+async function showPreview({ fresh = false } = {}) {
+  let v = shown();
+  if (v?.preview_url && expiresSoon(v.preview_url)) {
+    await renewPreviewUrls();
+    v = shown();
+  }
   if (v?.preview_url) preview.show(v.preview_url, { fresh: fresh || v.status === "generating" });
+}
+
+// Preview addresses expire within the hour: an editor left open asks for fresh ones.
+async function renewPreviewUrls() {
+  try {
+    const { versions } = await getJSON(`/api/apps/${appId}`);
+    for (const { number, preview_url } of versions) {
+      const v = find(number);
+      if (v) v.preview_url = preview_url;
+    }
+    render();
+  } catch {
+    // Keep the old address: the preview says so if it no longer works.
+  }
 }
 
 // The overlay stays until a reload has shown a page whose <body> had begun (styles come first).
@@ -545,7 +564,14 @@ setupCodeActions(code, {
     const slug = (data.app.title || "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
     return `${slug || "tool"}-v${state.current}.html`;
   },
+  downloadUrl() {
+    const v = shown();
+    const finished = v && (v.status === "complete" || v.status === "incomplete") && live.number !== v.number;
+    return finished ? `/api/apps/${appId}/versions/${v.number}/download` : null;
+  },
 });
+
+setupShareDialog({ appId, versions: () => state.versions, authorName: data.author_name, opener: $("share-open") });
 
 const lastUsed = [...state.versions].reverse().find((v) => v.model && byModel(v));
 const option = lastUsed && [...el.model.options].find((o) => o.value === lastUsed.model && !o.disabled);

@@ -370,7 +370,7 @@ async def test_a_provider_failure_during_a_fallback_fails_the_version(client: ht
 
 def test_the_stream_tells_of_a_retry_and_a_continuation(fake: FakeOpenAI, live_server: LiveServer) -> None:
     """Through a real server: `phase` events between the answers of one version."""
-    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+    with httpx.Client(base_url=live_server.url, timeout=30, headers=live_server.headers) as http:
         app_id = http.post("/api/import", json={"html": PAGE}).json()["app"]["id"]
         fake.script(cut_off(BROKEN[:40]), answer(BROKEN[40:]), answer(delay=0.01))
         created = http.post(f"/api/apps/{app_id}/versions", json={"prompt": "x", "model": MODEL}).json()

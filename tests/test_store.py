@@ -8,16 +8,11 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from app.accounts import Accounts
 from app.errors import NotFound
 from app.migrations import MIGRATIONS
-from app.schema import apps, schema_migrations, versions
+from app.schema import metadata, schema_migrations
 from app.store import Store
-
-OLD_VERSION_COLUMNS = {
-    "id", "app_id", "number", "parent_number", "prompt", "model", "system_prompt_hash", "html", "answer", "notes", "input_tokens",
-    "output_tokens", "duration_ms", "stop_reason", "status", "error", "sandbox_token", "created_at", "finished_at",
-}  # the versions table as migration 1 made it
-
 
 @pytest.fixture
 async def store(database_url: str):
@@ -70,11 +65,12 @@ async def test_interrupted_generations_fail_with_their_prompt(store: Store) -> N
 
 
 async def test_recent_apps_newest_first_with_latest_status(store: Store) -> None:
-    first, v1 = await store.create_app(title="first", prompt="p", model="demo", system_prompt_hash=None)
-    second, _ = await store.create_app(title="second", prompt="p", model="demo", system_prompt_hash=None)
+    owner = await Accounts(store.engine).create_user("ada")
+    first, v1 = await store.create_app(title="first", prompt="p", model="demo", system_prompt_hash=None, owner_id=owner.id)
+    await store.create_app(title="second", prompt="p", model="demo", system_prompt_hash=None, owner_id=owner.id)
     await store.finish_version(v1.id, status="complete", html="<p>")
     await store.create_version(first.id, parent_number=1, prompt="again", model="demo", system_prompt_hash=None)
-    summaries = await store.list_apps()
+    summaries = await store.list_apps(owner.id)
     assert [s.app.title for s in summaries] == ["first", "second"]
     assert (summaries[0].version_count, summaries[0].latest_number, summaries[0].latest_status) == (2, 2, "generating")
 
@@ -104,32 +100,74 @@ async def test_versions_record_how_they_were_made(store: Store) -> None:
     assert (data["kind"], data["runtime_errors"], data["selection"]["start_line"]) == ("fix", errors, 3)
 
 
-async def test_an_older_database_gains_the_provenance_columns(database_url: str) -> None:
-    """A database made before migration 2 is brought up to date, its versions described as they were made."""
-    old = sa.MetaData()
-    for table in (apps, versions, schema_migrations):
-        kept = [c for c in table.columns if table is not versions or c.name in OLD_VERSION_COLUMNS]
-        sa.Table(table.name, old, *(sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in kept))
+# The tables as migration 1 made them, spelled out: a database from then, whatever app.schema says now.
+SCHEMA_1 = [
+    "CREATE TABLE apps (id VARCHAR(32) PRIMARY KEY, title VARCHAR(200) NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)",
+    (
+        "CREATE TABLE versions (id VARCHAR(32) PRIMARY KEY, app_id VARCHAR(32) NOT NULL REFERENCES apps (id) ON DELETE CASCADE, number INTEGER NOT NULL, "
+        "parent_number INTEGER, prompt TEXT NOT NULL, model VARCHAR(200) NOT NULL, system_prompt_hash VARCHAR(64), html TEXT, answer TEXT, notes TEXT, "
+        "input_tokens INTEGER, output_tokens INTEGER, duration_ms INTEGER, stop_reason VARCHAR(64), status VARCHAR(16) NOT NULL, error TEXT, "
+        "sandbox_token VARCHAR(64) NOT NULL UNIQUE, created_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, CONSTRAINT uq_versions_app_number UNIQUE (app_id, number))"
+    ),
+    "CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at TIMESTAMP NOT NULL)",
+    "INSERT INTO schema_migrations VALUES (1, 'apps and versions', '2025-01-01 00:00:00')",
+    "INSERT INTO apps VALUES ('a1', 't', '2025-01-01 00:00:00', '2025-01-01 00:00:00')",
+]
+
+
+def _old_version(id: str, number: int, parent: int | None, model: str, html: str | None, status: str = "complete") -> sa.TextClause:
+    return sa.text(
+        "INSERT INTO versions (id, app_id, number, parent_number, prompt, model, html, status, sandbox_token, created_at) "
+        "VALUES (:id, 'a1', :number, :parent, 'p', :model, :html, :status, :token, '2025-01-01 00:00:00')"
+    ).bindparams(id=id, number=number, parent=parent, model=model, html=html, status=status, token=f"tok-{id}")
+
+
+def _columns(connection: sa.Connection) -> dict[str, dict[str, bool]]:
+    """Each table's columns and whether they take NULL (SQLite says a text primary key does: it is never left empty here)."""
+    inspector = sa.inspect(connection)
+    tables = {}
+    for table in inspector.get_table_names():
+        keys = set(inspector.get_pk_constraint(table)["constrained_columns"])
+        tables[table] = {c["name"]: c["nullable"] and c["name"] not in keys for c in inspector.get_columns(table)}
+    return tables
+
+
+async def _has_current_schema(store: Store) -> None:
+    """Every table and column app.schema declares, with the same nullability: as a new database has them."""
+    async with store.engine.connect() as conn:
+        found = await conn.run_sync(_columns)
+    expected = {table.name: {c.name: bool(c.nullable) for c in table.columns} for table in metadata.sorted_tables}
+    assert found == expected
+
+
+@pytest.mark.parametrize("start", ["1", "1+2"])
+async def test_an_older_database_is_brought_to_the_current_schema(database_url: str, start: str) -> None:
+    """A database from migration 1, or from 1 and 2 (accounts), gains the columns of how versions were made,
+    its versions described as they were made."""
     store = Store.from_url(database_url)
-    now = datetime.now(UTC)
-    row = {"created_at": now, "finished_at": now, "status": "complete", "system_prompt_hash": None, "answer": None, "notes": None, "input_tokens": None, "output_tokens": None, "duration_ms": None, "stop_reason": None, "error": None}
-    async with store.engine.begin() as conn:
-        await conn.run_sync(old.create_all)
-        await conn.execute(schema_migrations.insert().values(id=1, name="apps and versions", applied_at=now))
-        await conn.execute(apps.insert().values(id="a1", title="t", created_at=now, updated_at=now))
-        await conn.execute(
-            sa.insert(old.tables["versions"]),
-            [
-                {**row, "id": "v1", "app_id": "a1", "number": 1, "parent_number": None, "prompt": "Imported", "model": "import", "html": "<p>1", "sandbox_token": "t1"},
-                {**row, "id": "v2", "app_id": "a1", "number": 2, "parent_number": 1, "prompt": "dark", "model": "demo", "html": "<p>2", "sandbox_token": "t2"},
-                {**row, "id": "v3", "app_id": "a1", "number": 3, "parent_number": None, "prompt": "again", "model": "demo", "html": None, "sandbox_token": "t3", "status": "failed"},
-            ],
-        )
     try:
-        assert await store.migrate() == [2]
-        kinds = [(v.kind, v.path, v.continuations, v.automatic) for v in await store.list_versions("a1")]
-        assert kinds == [("import", None, 0, False), ("follow_up", "page", 0, False), ("create", None, 0, False)]
-        added = await store.create_version("a1", parent_number=2, prompt="x", model="demo", system_prompt_hash=None, kind="fix", runtime_errors=[{"message": "m"}])
-        assert (await store.get_version("a1", added.number)).runtime_errors == [{"message": "m"}]
+        async with store.engine.begin() as conn:
+            for statement in SCHEMA_1:
+                await conn.execute(sa.text(statement))
+            await conn.execute(_old_version("v1", 1, None, "import", "<p>1"))
+            await conn.execute(_old_version("v2", 2, 1, "demo", "<p>2"))
+            await conn.execute(_old_version("v3", 3, None, "demo", None, "failed"))
+            if start == "1+2":
+                accounts = next(m for m in MIGRATIONS if m.id == 2)
+                await conn.run_sync(accounts.apply)
+                await conn.execute(schema_migrations.insert().values(id=2, name=accounts.name, applied_at=datetime.now(UTC)))
+                await conn.execute(_old_version("v4", 4, None, "remix", "<p>4"))
+        assert await store.migrate() == ([2, 3] if start == "1" else [3])
+        await _has_current_schema(store)
+        made = [(v.number, v.kind, v.path, v.continuations, v.automatic) for v in await store.list_versions("a1")]
+        expected = [(1, "import", None, 0, False), (2, "follow_up", "page", 0, False), (3, "create", None, 0, False)]
+        assert made == expected + ([(4, "remix", None, 0, False)] if start == "1+2" else [])
+        added = await store.create_version("a1", parent_number=2, prompt="x", model="demo", system_prompt_hash=None, kind="fix", runtime_errors=[{"message": "m"}], selection={"kind": "code", "start_line": 1, "end_line": 2})
+        fetched = await store.get_version("a1", added.number)
+        assert (fetched.runtime_errors, fetched.selection) == ([{"message": "m"}], {"kind": "code", "start_line": 1, "end_line": 2})
     finally:
         await store.close()
+
+
+async def test_a_new_database_has_the_current_schema(store: Store) -> None:
+    await _has_current_schema(store)

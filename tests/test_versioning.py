@@ -77,8 +77,8 @@ async def test_a_follow_up_from_an_older_version_branches(client: httpx.AsyncCli
     assert parents == {1: None, 2: 1, 3: 1}
 
 
-async def test_versions_without_a_page_cannot_be_restored_or_edited(client: httpx.AsyncClient, services) -> None:
-    app, version = await services.store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None)
+async def test_versions_without_a_page_cannot_be_restored_or_edited(client: httpx.AsyncClient, services, user) -> None:
+    app, version = await services.store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None, owner_id=user.id)
     await services.store.finish_version(version.id, status="failed", error="boom")
     for path in ("restore", "hand-edit"):
         response = await client.post(f"/api/apps/{app.id}/versions/1/{path}", json={"html": PAGE})

@@ -37,8 +37,10 @@ from tests.fakes.script import (
     Step,
     answer_text,
     chunks,
+    last_user_prompt,
     main,
     reported_usage,
+    user_prompts,
 )
 
 # The error type and message the real API sends with each status.
@@ -53,23 +55,6 @@ ERRORS: dict[int, tuple[str, str]] = {
     529: ("overloaded_error", "Overloaded"),
 }
 _ids = itertools.count(1)
-
-
-def last_user_prompt(body: dict[str, Any]) -> str:
-    """The text of the last user message; content is a string or a list of blocks."""
-    for message in reversed(body.get("messages") or []):
-        if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return "".join(b.get("text", "") for b in content if isinstance(b, dict))
-    return ""
-
-
-def user_prompts(body: dict[str, Any]) -> list[str]:
-    """The text of every user message, oldest first."""
-    return [last_user_prompt({"messages": [m]}) for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
 
 
 def error_body(status: int, message: str | None, error_type: str | None, model: str) -> dict[str, Any]:

@@ -43,8 +43,10 @@ from tests.fakes.script import (
     Step,
     answer_text,
     chunks,
+    last_user_prompt,
     main,
     reported_usage,
+    user_prompts,
 )
 
 # The error type, code and message the real API sends with each status.
@@ -58,23 +60,6 @@ ERRORS: dict[int, tuple[str, str | None, str]] = {
     503: ("server_error", None, "The engine is currently overloaded, please try again later"),
 }
 _ids = itertools.count(1)
-
-
-def last_user_prompt(body: dict[str, Any]) -> str:
-    """The text of the last user message; content is a string or a list of parts."""
-    for message in reversed(body.get("messages") or []):
-        if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return ""
-
-
-def user_prompts(body: dict[str, Any]) -> list[str]:
-    """The text of every user message, oldest first."""
-    return [last_user_prompt({"messages": [m]}) for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
 
 
 def error_body(status: int, step: Step, model: str) -> dict[str, Any]:
