@@ -19,6 +19,7 @@ from app.schema import apps, versions
 
 STATUSES = ("generating", "complete", "incomplete", "failed")
 KINDS = ("create", "follow_up", "fix", "continue", "hand_edit", "restore", "import", "remix")
+PATHS = ("page", "edits", "edits_then_page", "edits_retried")  # how a model's answer made the page
 FINISH_FIELDS = frozenset(
     {"html", "answer", "notes", "input_tokens", "output_tokens", "duration_ms", "stop_reason", "status", "error", "path", "edit_count", "edit_error", "continuations"}
 )

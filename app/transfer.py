@@ -1,9 +1,11 @@
 """Apps moving between places: export with the whole history, import of an export, and remix.
 
 An export is one JSON object (docs/api.md "Export format"): the app, and every
-version with its prompt, model, page, the model's answer, token counts and
-timings. Importing it on another Toolsmith makes a new app of the importer with
-the same history; ids and preview addresses are new there.
+version with its prompt, model, page, the model's answer, token counts,
+timings, and how it was made (kind, path, edits, continuations, the errors a
+fix carried, the selection a request was scoped to). Importing it on another
+Toolsmith makes a new app of the importer with the same history; ids and
+preview addresses are new there.
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.errors import BadRequest
+from app.fixes import check_errors
+from app.selection import check_selection
 from app.shares import Shared
-from app.store import STATUSES, AppRecord, Store, VersionRecord
+from app.store import KINDS, PATHS, STATUSES, AppRecord, Store, VersionRecord
 
 FORMAT = "toolsmith.app"
 FORMAT_VERSION = 1
 MAX_VERSIONS = 2000
 
-_TEXT_FIELDS = ("prompt", "model", "system_prompt_hash", "html", "answer", "notes", "stop_reason", "error")
-_INT_FIELDS = ("input_tokens", "output_tokens", "duration_ms")
+_TEXT_FIELDS = ("prompt", "model", "system_prompt_hash", "html", "answer", "notes", "stop_reason", "error", "edit_error")
+_INT_FIELDS = ("input_tokens", "output_tokens", "duration_ms", "edit_count", "continuations")
+_MADE_FIELDS = ("kind", "path", "automatic", "runtime_errors", "selection")  # how a version was made
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -38,7 +43,7 @@ def export_app(app: AppRecord, versions: list[VersionRecord]) -> dict[str, Any]:
             {
                 "number": v.number,
                 "parent_number": v.parent_number,
-                **{name: getattr(v, name) for name in _TEXT_FIELDS + _INT_FIELDS},
+                **{name: getattr(v, name) for name in _TEXT_FIELDS + _INT_FIELDS + _MADE_FIELDS},
                 "status": v.status,
                 "created_at": _iso(v.created_at),
                 "finished_at": _iso(v.finished_at),
@@ -89,17 +94,16 @@ def read_export(data: object, *, max_html_bytes: int) -> tuple[dict[str, Any], l
         "remixed_from_title": remixed[:200] if isinstance(remixed, str) and remixed.strip() else None,
     }
     history: list[dict[str, Any]] = []
-    numbers: set[int] = set()
+    pages: dict[int, str | None] = {}
     for index, item in enumerate(items):
         where = f"versions[{index}]"
         if not isinstance(item, dict):
             raise BadRequest(f"{where} is not an object.")
         number, parent = item.get("number"), item.get("parent_number")
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1 or number in numbers:
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1 or number in pages:
             raise BadRequest(f"{where}.number must be a whole number from 1, each used once.")
-        if parent is not None and (isinstance(parent, bool) or not isinstance(parent, int) or parent not in numbers):
+        if parent is not None and (isinstance(parent, bool) or not isinstance(parent, int) or parent not in pages):
             raise BadRequest(f"{where}.parent_number must be the number of an earlier version, or null.")
-        numbers.add(number)
         fields: dict[str, Any] = {"number": number, "parent_number": parent}
         for name in _TEXT_FIELDS:
             value = item.get(name)
@@ -128,8 +132,36 @@ def read_export(data: object, *, max_html_bytes: int) -> tuple[dict[str, Any], l
             fields["error"] = "This version was still being written when the app was exported."
             fields["finished_at"] = fields["finished_at"] or now
         fields["status"] = status
+        fields.update(_how_made(item, fields, pages.get(parent) if parent is not None else None, where))
+        pages[number] = fields["html"]
         history.append(fields)
     return app_fields, history
+
+
+def _how_made(item: dict[str, Any], fields: dict[str, Any], parent_page: str | None, where: str) -> dict[str, Any]:
+    """A version's kind, path, automatic, runtime errors and selection, checked; from an export made
+    before versions recorded them, described as the database migration describes older versions."""
+    made: dict[str, Any] = {"continuations": fields["continuations"] or 0}
+    if "kind" not in item:
+        made["kind"] = fields["model"] if fields["model"] in ("import", "remix") else "create" if fields["parent_number"] is None else "follow_up"
+        made["path"] = "page" if made["kind"] in ("create", "follow_up") and fields["html"] is not None else None
+        return made
+    kind, path, automatic = item["kind"], item.get("path"), item.get("automatic", False)
+    if kind not in KINDS:
+        raise BadRequest(f"{where}.kind must be one of {', '.join(KINDS)}.")
+    if path is not None and path not in PATHS:
+        raise BadRequest(f"{where}.path must be one of {', '.join(PATHS)}, or null.")
+    if not isinstance(automatic, bool):
+        raise BadRequest(f"{where}.automatic must be true or false.")
+    made.update(kind=kind, path=path, automatic=automatic, runtime_errors=None, selection=None)
+    try:
+        if item.get("runtime_errors") is not None:
+            made["runtime_errors"] = [error.to_json() for error in check_errors(item["runtime_errors"])]
+        if item.get("selection") is not None:
+            made["selection"] = check_selection(item["selection"], parent_page)
+    except BadRequest as exc:
+        raise BadRequest(f"{where}: {exc.message}") from None
+    return made
 
 
 async def import_export(store: Store, data: object, *, owner_id: str, max_html_bytes: int) -> AppRecord:

@@ -14,8 +14,9 @@ import pytest
 from httpx_sse import connect_sse
 
 from app.prompting import CONTINUE_REQUEST, follow_up_system_prompt, recorded_hash, system_prompt
+from app.services import Services
 from app.settings import Endpoint, Settings
-from tests.conftest import LiveServer, wait_for_version
+from tests.conftest import LiveServer, api_client, wait_for_version
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import answer, cut_off, default_page, edits, http_error
 
@@ -389,3 +390,75 @@ def test_the_stream_tells_of_a_retry_and_a_continuation(fake: FakeOpenAI, live_s
     deltas = "".join(jsonlib.loads(e.data)["text"] for e in events if e.event == "delta")
     assert deltas.startswith(BROKEN)  # the cut-off answer and its continuation, stitched
     assert version["html"] in deltas[len(BROKEN) :]  # then the whole page of the retry
+
+
+# ---- export and import -------------------------------------------------------------------------
+
+
+MADE = ("number", "parent_number", "kind", "path", "edit_count", "edit_error", "continuations", "runtime_errors", "automatic", "selection", "model", "status")
+
+
+async def test_an_export_carries_how_each_version_was_made(client: httpx.AsyncClient, fake: FakeOpenAI, tmp_path: Path) -> None:
+    """Edits, a fallback, a continuation, fixes, a selection, a hand edit and a restore survive export and import."""
+    app_id = await _app(client, fake)
+    fake.script(edits())
+    await _follow_up(client, app_id, {"prompt": "call it Tally", "selection": {"kind": "code", "start_line": 11, "end_line": 12}})  # v2
+    fake.script(answer(BROKEN), answer())
+    await _follow_up(client, app_id, {"prompt": "a second heading", "parent": 1})  # v3, a branch
+    fake.script(cut_off(FULL[:300]), answer(FULL[300:]))
+    await _follow_up(client, app_id, {"prompt": "again"})  # v4
+    fake.script(edits())
+    await _follow_up(client, app_id, {"errors": ERRORS, "automatic": True, "parent": 2})  # v5
+    await client.post(f"/api/apps/{app_id}/versions/5/hand-edit", json={"html": PAGE + "\n<!-- mine -->"})  # v6
+    await client.post(f"/api/apps/{app_id}/versions/1/restore")  # v7
+    originals = (await client.get(f"/api/apps/{app_id}")).json()["versions"]
+    assert [v["kind"] for v in originals] == ["import", "follow_up", "follow_up", "follow_up", "fix", "hand_edit", "restore"]
+    assert [v["path"] for v in originals] == [None, "edits", "edits_then_page", "page", "edits", None, None]
+    data = (await client.get(f"/api/apps/{app_id}/export")).json()
+
+    elsewhere = Settings(data_dir=tmp_path / "b", database_url=f"sqlite+aiosqlite:///{tmp_path / 'b.sqlite'}", demo_delay=0.0)
+    other = await Services.open(elsewhere)
+    try:
+        async with api_client(elsewhere, other) as http:
+            imported = await http.post("/api/import", json={"export": jsonlib.loads(jsonlib.dumps(data))})
+            assert imported.status_code == 201, imported.text
+            restored = (await http.get(f"/api/apps/{imported.json()['app']['id']}")).json()["versions"]
+    finally:
+        await other.close()
+    assert [{k: v[k] for k in MADE} for v in restored] == [{k: v[k] for k in MADE} for v in originals]
+    assert restored[1]["selection"] == {"kind": "code", "start_line": 11, "end_line": 12}
+    assert restored[2]["edit_error"] and restored[3]["continuations"] == 1
+    assert restored[4]["runtime_errors"] == [ERRORS[0], ERRORS[1]] and restored[4]["automatic"] is True
+
+
+async def test_an_export_from_before_versions_recorded_how_they_were_made(client: httpx.AsyncClient, fake: FakeOpenAI) -> None:
+    """Without those fields, versions are described as the database migration describes older ones."""
+    app_id = await _app(client, fake)
+    await _follow_up(client, app_id, {"prompt": "rewrite it"})
+    data = (await client.get(f"/api/apps/{app_id}/export")).json()
+    for version in data["versions"]:
+        for name in ("kind", "path", "edit_count", "edit_error", "continuations", "runtime_errors", "automatic", "selection"):
+            del version[name]
+    imported = (await client.post("/api/import", json={"export": data})).json()
+    restored = (await client.get(f"/api/apps/{imported['app']['id']}")).json()["versions"]
+    assert [(v["kind"], v["path"], v["continuations"], v["automatic"]) for v in restored] == [("import", None, 0, False), ("follow_up", "page", 0, False)]
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"kind": "magic"}, "versions[1].kind must be one of"),
+        ({"path": "somehow"}, "versions[1].path must be one of"),
+        ({"automatic": "yes"}, "versions[1].automatic must be true or false"),
+        ({"continuations": -1}, "versions[1].continuations must be a whole number"),
+        ({"runtime_errors": [{"line": 3}]}, "versions[1]: errors[0] needs a “message”"),
+        ({"selection": {"kind": "code", "start_line": 1, "end_line": 999}}, "versions[1]: A code selection needs"),
+    ],
+)
+async def test_an_export_with_a_bad_record_of_how_a_version_was_made_is_refused(client: httpx.AsyncClient, fake: FakeOpenAI, change: dict, words: str) -> None:
+    app_id = await _app(client, fake)
+    await _follow_up(client, app_id, {"prompt": "rewrite it"})
+    data = (await client.get(f"/api/apps/{app_id}/export")).json()
+    data["versions"][1].update(change)
+    response = await client.post("/api/import", json={"export": data})
+    assert response.status_code == 400 and words in response.json()["error"]["message"]
