@@ -4,6 +4,7 @@ selections, and what each version records. Each test runs on SQLite and on Postg
 
 from __future__ import annotations
 
+import hashlib
 import json as jsonlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,6 +99,9 @@ async def test_a_follow_up_answered_with_edit_blocks_applies_them(client: httpx.
     assert messages[1]["content"].endswith("answering with edit blocks or with the complete updated document as your instructions say:\n\ncall it Tally")
     assert v2["system_prompt_hash"] == recorded_hash(follow_up_system_prompt(edits=True), fix=False)
     assert v2["system_prompt_hash"] != system_prompt().hash
+    # What was sent: the system prompt of a first request (v2 with the libraries, else v1), then the edit-block format.
+    assert messages[0]["content"].startswith(system_prompt().text + "\n\n## Changing a page you already wrote")
+    assert v2["system_prompt_hash"] == hashlib.sha256(messages[0]["content"].encode("utf-8")).hexdigest()[:16]
 
 
 async def test_a_whole_page_answer_to_a_follow_up_is_still_taken(client: httpx.AsyncClient, fake: FakeOpenAI) -> None:
