@@ -566,7 +566,8 @@ setupCodeActions(code, {
   },
   downloadUrl() {
     const v = shown();
-    const finished = v && (v.status === "complete" || v.status === "incomplete") && live.number !== v.number;
+    // Edit blocks cut off leave an incomplete version with no page.
+    const finished = v && (v.status === "complete" || v.status === "incomplete") && v.has_page !== false && live.number !== v.number;
     return finished ? `/api/apps/${appId}/versions/${v.number}/download` : null;
   },
 });
