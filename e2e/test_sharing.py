@@ -5,6 +5,7 @@ blocked; remix it as a second user signed in through the sign-in form; revoke it
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
@@ -45,7 +46,11 @@ def _share(page: Page) -> str:
 
 def test_share_use_download_remix_and_revoke(page: Page, browser: Browser, toolsmith_server, tmp_path: Path) -> None:
     server = toolsmith_server()
-    assert "signs you in as 'owner'" in server.output
+    # Printed once both servers listen, which can be a moment after they first answer.
+    deadline = time.monotonic() + 15
+    while "signs you in as 'owner'" not in server.output:
+        assert time.monotonic() < deadline, f"no sign-in link was printed:\n{server.output}"
+        time.sleep(0.05)
 
     # The owner opens the printed link: one click, signed in.
     server.sign_in(page)
