@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.errors import NotFound
 from app.extract import partial_page
 from app.services import Services
+from sandbox.bridge import inject_bridge
 from sandbox.headers import sandbox_headers
 
 
@@ -36,11 +37,11 @@ async def serve_version(request: Request) -> Response:
         html = partial_page(run.text) if run else None
         if html is None:
             return _notice("Writing…", "The page is being written…")
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(inject_bridge(html, services.settings.resolved_public_url), headers={"Cache-Control": "no-store"})
     if not version.html:
         return _notice("No page", "This version has no page: the model's answer failed.")
     # A finished version never changes; its address is its key.
-    return HTMLResponse(version.html, headers={"Cache-Control": "private, max-age=3600"})
+    return HTMLResponse(inject_bridge(version.html, services.settings.resolved_public_url), headers={"Cache-Control": "private, max-age=3600"})
 
 
 async def not_found(request: Request, exc: Exception) -> Response:

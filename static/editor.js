@@ -1,10 +1,13 @@
 // The editor: conversation, follow-ups, versions, and the live preview / code of one app.
 import { getJSON, pageData, postJSON, showError } from "./api.js";
+import { connectBridge } from "./bridge-host.js";
 import { modelBadge } from "./dom.js";
 import { CodeView, setupCodeActions } from "./code.js";
 import { keepRelativeTimesFresh } from "./format.js";
 import { NOT_LIVE, goLive } from "./live.js";
+import { Picker, describePick } from "./picker.js";
 import { Preview, Throttle } from "./preview.js";
+import { RuntimeErrors } from "./runtime-errors.js";
 import { overlayFor, statusLine } from "./status.js";
 import { setupTabs } from "./tabs.js";
 import { CUT_OFF, renderConversation, renderVersionList } from "./versions.js";
@@ -55,6 +58,7 @@ const tabs = setupTabs(el.main, (view) => {
 });
 const find = (n) => state.versions.find((v) => v.number === n);
 const shown = () => find(state.current);
+const runtime = new RuntimeErrors($("runtime-errors"));
 const streamUrl = (n) => `/api/apps/${appId}/versions/${n}/stream`;
 const announce = (text) => (el.announcer.textContent = text);
 
@@ -88,6 +92,8 @@ function render() {
   el.send.title = state.busy ? "Wait for the version being written to finish" : "Send (Ctrl+Enter)";
   renderStatus();
   renderOverlay();
+  runtime.show(state.current, { hidden: v?.status === "generating" });
+  picker.setEnabled(Boolean(v?.preview_url) && (v.status === "complete" || v.status === "incomplete"));
 }
 
 function renderStatus() {
@@ -134,11 +140,42 @@ function showPreview({ fresh = false } = {}) {
 
 // The overlay stays until a reload has shown a page whose <body> had begun (styles come first).
 preview.onSwap = () => {
+  picker.stop();
   if (live.number !== null && live.number === state.current && (live.bodyAt !== null || live.bytes > 12_000) && !live.previewed) {
     live.previewed = true;
     renderOverlay();
   }
 };
+
+// ---- what the running page reports (docs/bridge.md) --------------------------------------
+
+// Reports are filed under the version the iframe they come from shows.
+const versionIn = (frame) => state.versions.find((v) => preview.shows(frame, v.preview_url))?.number ?? null;
+const report = (message, frame) => runtime.add(versionIn(frame), message);
+const bridge = connectBridge(() => preview.frames(), {
+  ready(_, frame) {
+    runtime.clear(versionIn(frame));
+    picker.ended(frame);
+  },
+  error: report,
+  rejection: report,
+  "console-error": report,
+  "csp-violation": report,
+  picked: (message, frame) => picker.picked(message, frame),
+  "pick-cancel": (_, frame) => picker.ended(frame),
+});
+const picker = new Picker($("pick-element"), {
+  bridge,
+  frame: () => preview.front,
+  onStart: () => tabs.select("preview"),
+  onPicked(message) {
+    const about = describePick(message);
+    el.input.value = el.input.value.trim() ? `${el.input.value.trimEnd()}\n${about}` : about;
+    tabs.select("chat");
+    el.input.focus();
+    el.input.setSelectionRange(el.input.value.length, el.input.value.length);
+  },
+});
 
 // ---- actions -----------------------------------------------------------------------------
 

@@ -36,6 +36,20 @@ export class Preview {
     this.show(this.url, { fresh: true });
   }
 
+  // The iframes whose pages count: the one shown and, while it loads, the one replacing it.
+  // The hidden one is otherwise a page on its way out.
+  frames() {
+    return this.pending === null ? [this.front] : [this.front, this.back];
+  }
+
+  // Whether `frame` shows the page at `url`, whatever cache-buster it was loaded with.
+  shows(frame, url) {
+    if (!frame.src || !url) return false;
+    const page = new URL(frame.src);
+    page.searchParams.delete("_r");
+    return page.href === new URL(url, window.location.href).href;
+  }
+
   loaded(frame) {
     if (frame !== this.back || this.pending === null || frame.src !== this.pending) return;
     this.pending = null;
