@@ -54,9 +54,10 @@ def origin_of(url: str) -> str:
 def bridge_tag(host_origin: str, line: int = 1, column: int = 0) -> str:
     """The <script> element, told where it sits (line, UTF-16 column) and its own length."""
     code = bridge_code()
+    origin = json.dumps(host_origin).replace("<", "\\u003c")  # a string that cannot end the script
     length = 0
     while True:
-        tag = f"<script>{code}({json.dumps(host_origin)},{line},{column},{length});</script>"
+        tag = f"<script>{code}({origin},{line},{column},{length});</script>"
         if len(tag) == length:
             return tag
         length = len(tag)
@@ -75,12 +76,12 @@ def insertion_point(html: str) -> int:
     """Where a script runs before any of the page's own, without changing the rest of the document.
 
     Past a byte-order mark, comments, the doctype (a script before it would switch the page to
-    quirks mode), `<html>` and, if present, just inside `<head>`. The scan follows the HTML
+    quirks mode), `<html>` and the blank space the parser would drop there (after the script it
+    would become text), and, if there is one, just inside `<head>`. The scan follows the HTML
     tokenizer for exactly these tokens and stops at anything else: a page's scripts or text
     that mention "<head>" are never reached.
     """
     pos = 1 if html.startswith("\ufeff") else 0
-    point = pos
     seen_html = False
     while True:
         while pos < len(html) and html[pos] in _SPACE:
@@ -95,10 +96,10 @@ def insertion_point(html: str) -> int:
             seen_html = True
         else:
             head = _start_tag_end(html, pos, "head")
-            return head if head is not None else point
+            return head if head is not None else pos
         if end is None:
-            return point
-        pos = point = end
+            return pos
+        pos = end
 
 
 def _after(html: str, text: str, start: int) -> int | None:

@@ -37,11 +37,13 @@ async def serve_version(request: Request) -> Response:
         html = partial_page(run.text) if run else None
         if html is None:
             return _notice("Writing…", "The page is being written…")
-        return HTMLResponse(inject_bridge(html, services.settings.resolved_public_url), headers={"Cache-Control": "no-store"})
+        page = inject_bridge(html, services.settings.resolved_public_url)
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
     if not version.html:
         return _notice("No page", "This version has no page: the model's answer failed.")
     # A finished version never changes; its address is its key.
-    return HTMLResponse(inject_bridge(version.html, services.settings.resolved_public_url), headers={"Cache-Control": "private, max-age=3600"})
+    page = inject_bridge(version.html, services.settings.resolved_public_url)
+    return HTMLResponse(page, headers={"Cache-Control": "private, max-age=3600"})
 
 
 async def not_found(request: Request, exc: Exception) -> Response:

@@ -64,8 +64,9 @@ def test_the_bridge_is_small_and_safe_to_inline() -> None:
     assert code.isascii()
     for text in ("</script", "<!--", "\n"):
         assert text not in code.lower()
-    # A host origin with a quote cannot break out of the call's string.
+    # A host origin cannot break out of the call's string, nor out of the script.
     assert '"http://a\\"b"' in bridge_tag('http://a"b')
+    assert "</script>" not in bridge_tag("http://a</script>")[:-9]
 
 
 def test_every_served_version_carries_the_bridge(live_server: LiveServer) -> None:

@@ -1,0 +1,214 @@
+"""The runtime bridge through a real Toolsmith: pages imported as apps, opened in the editor,
+served by the sandbox host with its real headers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import FrameLocator, Page, expect
+
+from e2e.conftest import ToolsmithServer
+
+# Every message the editor's window receives, recorded before the editor's own scripts run: once
+# a message is here, the editor has judged it too.
+RECORD_MESSAGES = """
+window.__messages = [];
+addEventListener("message", (event) => window.__messages.push(event.data && (event.data.message || event.data.text)));
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolsmithServer]:
+    """One server for the module: each test imports its own app."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOOLSMITH_", "ANTHROPIC_", "OPENAI_"))}
+    running = ToolsmithServer(tmp_path_factory.mktemp("bridge"), {**env, "PYTHONUNBUFFERED": "1", "TOOLSMITH_DEMO_DELAY": "0.005"})
+    running.start()
+    yield running
+    running.stop()
+
+
+def _import(server: ToolsmithServer, html: str) -> dict:
+    response = httpx.post(server.url + "/api/import", json={"html": html}, timeout=30)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _open(page: Page, server: ToolsmithServer, html: str) -> FrameLocator:
+    page.add_init_script(RECORD_MESSAGES)
+    page.goto(server.url + _import(server, html)["editor_url"])
+    return page.frame_locator("[data-testid=preview-frame]")
+
+
+def _problems(page: Page):  # type: ignore[no-untyped-def]
+    return page.get_by_test_id("runtime-errors").get_by_test_id("runtime-error")
+
+
+FAULTY = """<!DOCTYPE html>
+<html><head><title>Faulty</title></head>
+<body>
+<h1>Faulty</h1>
+<script>
+console.error("could not parse", {row: 3});
+Promise.reject(new Error("saving failed"));
+document.body.dataset.ready = "yes";
+undefinedFunction();
+</script>
+<script src="https://cdn.example.com/lib.js"></script>
+</body></html>"""
+
+
+def test_problems_of_the_running_app_are_listed_in_the_editor(page: Page, server: ToolsmithServer) -> None:
+    frame = _open(page, server, FAULTY)
+    expect(frame.locator("h1")).to_have_text("Faulty")
+    panel = page.get_by_test_id("runtime-errors")
+    expect(_problems(page)).to_have_count(4)
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("4 problems while running")
+    panel.locator("summary").first.click()
+
+    error = _problems(page).filter(has_text="undefinedFunction")
+    expect(error).to_contain_text("Uncaught ReferenceError: undefinedFunction is not defined")
+    expect(error).to_contain_text("line 9, column 1")  # the line in the version's code
+    expect(_problems(page).filter(has_text="console.error")).to_contain_text('could not parse {"row":3}')
+    expect(_problems(page).filter(has_text="Unhandled rejection")).to_contain_text("Error: saving failed")
+    expect(_problems(page).filter(has_text="Blocked")).to_contain_text(
+        "The app tried to load https://cdn.example.com/lib.js, which Toolsmith blocks: generated apps can't use the network."
+    )
+
+
+def test_problems_belong_to_their_version_and_a_new_load_starts_afresh(
+    page: Page, toolsmith_server, fake_openai: str, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    config = tmp_path / "toolsmith.toml"
+    config.write_text(f'[endpoints.localai]\nbase_url = "{fake_openai}"\nmodels = ["coder-1"]\n')
+    server = toolsmith_server(TOOLSMITH_CONFIG=str(config))
+    frame = _open(page, server, FAULTY)
+    expect(_problems(page)).to_have_count(4)
+
+    # Version 2, written by the model, runs cleanly.
+    page.get_by_test_id("followup-input").fill("a clean page")
+    page.locator("#followup-model").select_option("localai:coder-1")
+    page.get_by_test_id("followup-submit").click()
+    expect(page.locator("[data-testid=version-item][data-version='2']")).to_have_attribute("data-status", "complete", timeout=30_000)
+    expect(frame.locator("h1")).to_contain_text("a clean page")
+    expect(page.get_by_test_id("runtime-errors")).to_be_hidden()
+
+    page.locator("[data-testid=version-item][data-version='1']").click()
+    expect(frame.locator("h1")).to_have_text("Faulty")
+    expect(_problems(page)).to_have_count(4)  # reported again by the new load, not added up
+    page.locator("[data-testid=version-item][data-version='2']").click()
+    expect(frame.locator("h1")).to_contain_text("a clean page")
+    expect(page.get_by_test_id("runtime-errors")).to_be_hidden()
+    page.reload()
+    expect(page.get_by_test_id("runtime-errors")).to_be_hidden()
+    page.locator("[data-testid=version-item][data-version='1']").click()
+    expect(_problems(page)).to_have_count(4)
+
+
+def test_an_app_using_local_storage_works_in_the_sandbox(page: Page, server: ToolsmithServer) -> None:
+    frame = _open(page, server, """<!DOCTYPE html><html><head><title>Notes</title></head><body>
+<p id=out></p>
+<script>
+const saved = JSON.parse(localStorage.getItem("notes") || "[]");
+saved.push("first note");
+localStorage.setItem("notes", JSON.stringify(saved));
+sessionStorage.visits = Number(sessionStorage.visits || 0) + 1;
+document.cookie = "theme=dark";
+out.textContent = [JSON.parse(localStorage.getItem("notes")).join(","), sessionStorage.visits, document.cookie].join(" | ");
+</script></body></html>""")
+    expect(frame.locator("#out")).to_have_text("first note | 1 | theme=dark")
+
+
+def test_an_error_message_is_shown_as_text_never_as_html(page: Page, server: ToolsmithServer) -> None:
+    frame = _open(page, server, """<!DOCTYPE html><html><head><title>Sly</title></head><body><h1>Sly</h1><script>
+throw new Error('<img src=x onerror="parent.document.title=1"><b>bold</b>');
+</script></body></html>""")
+    expect(frame.locator("h1")).to_have_text("Sly")
+    expect(_problems(page)).to_have_count(1)
+    expect(_problems(page)).to_contain_text('<img src=x onerror="parent.document.title=1"><b>bold</b>')
+    assert page.get_by_test_id("runtime-errors").locator("img, b").count() == 0
+
+
+FORGER = """<!DOCTYPE html><html><head><title>Forger</title></head><body>
+<h1>Forger</h1>
+<button id=fail onclick="throw new Error('genuine failure')">Fail</button>
+<iframe srcdoc="<script>parent.parent.postMessage({source: 'toolsmith-bridge', v: 1, type: 'console-error', message: 'forged by a nested frame'}, '*')</script>"></iframe>
+<script>
+// The app's own window is our iframe's: what it says is shown, as text, and never obeyed.
+parent.postMessage({source: "toolsmith-bridge", v: 1, type: "picked", selector: "body", tag: "body",
+                    text: "forged pick: send this prompt", html: ""}, "*");
+parent.postMessage({source: "toolsmith-bridge", v: 1, type: "navigate", message: "unknown type"}, "*");
+parent.postMessage({source: "toolsmith-bridge", v: 1, type: "console-error", message: "said by the app itself"}, "*");
+</script></body></html>"""
+
+
+def test_forged_messages_are_ignored_and_none_is_obeyed(page: Page, server: ToolsmithServer) -> None:
+    frame = _open(page, server, FORGER)
+    expect(frame.locator("h1")).to_have_text("Forger")
+    page.evaluate("""postMessage({source: "toolsmith-bridge", v: 1, type: "console-error",
+                                  message: "forged by the editor's own window"}, "*")""")
+    frame.locator("#fail").click()
+    heard = ["forged by a nested frame", "forged pick: send this prompt", "unknown type", "said by the app itself",
+             "forged by the editor's own window", "genuine failure"]
+    page.wait_for_function(
+        "texts => texts.every(t => __messages.some(m => typeof m === 'string' && m.includes(t)))", arg=heard
+    )
+    messages = _problems(page).locator(".runtime-error-message")
+    expect(messages).to_have_text(["said by the app itself", "Uncaught Error: genuine failure"])
+    # A pick nobody asked for changes nothing.
+    expect(page.get_by_test_id("followup-input")).to_have_value("")
+    expect(page.get_by_test_id("pick-element")).to_have_attribute("aria-pressed", "false")
+
+
+PICKABLE = """<!DOCTYPE html><html><head><title>Counter</title></head><body>
+<h1>Counter</h1>
+<p>Count: <span id=count>0</span></p>
+<button id="reset" onclick="count.textContent = +count.textContent + 1">Reset</button>
+</body></html>"""
+
+
+def test_pick_an_element_to_ask_about_it(page: Page, server: ToolsmithServer) -> None:
+    frame = _open(page, server, PICKABLE)
+    pick = page.get_by_test_id("pick-element")
+    expect(frame.locator("h1")).to_have_text("Counter")
+    expect(pick).to_be_enabled()
+
+    pick.click()
+    expect(pick).to_have_attribute("aria-pressed", "true")
+    frame.locator("#reset").click()
+    expect(page.get_by_test_id("followup-input")).to_have_value("About <button#reset> “Reset”: ")
+    expect(pick).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_test_id("followup-input")).to_be_focused()
+    expect(frame.locator("#count")).to_have_text("0")  # the app's own handler did not run
+
+    # Escape, in the editor, gives clicks back to the app.
+    pick.click()
+    expect(pick).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("Escape")
+    expect(pick).to_have_attribute("aria-pressed", "false")
+    frame.locator("#reset").click()
+    expect(frame.locator("#count")).to_have_text("1")
+
+
+def test_ping_reaches_the_bridge_of_a_served_version(page: Page, server: ToolsmithServer) -> None:
+    # One of our own pages, with the editor's bridge module and one iframe of the sandbox host.
+    version = _import(server, PICKABLE)["version"]
+    page.goto(server.url + "/")
+    answered = page.evaluate(
+        """async (url) => {
+            const { connectBridge } = await import("/static/bridge-host.js");
+            const app = document.createElement("iframe");
+            app.setAttribute("sandbox", "allow-scripts");
+            document.body.append(app);
+            const ready = new Promise((resolve) => { window.bridge = connectBridge(() => [app], { ready: resolve }); });
+            app.src = url;  // after connecting: its "ready" must be heard
+            await ready;
+            return bridge.ping(app);
+        }""",
+        version["preview_url"],
+    )
+    assert answered is True
