@@ -73,7 +73,8 @@ class Harness:
         self.page.wait_for_function(condition, arg=arg)
 
     def got(self, type_: str | None = None) -> list[dict]:
-        messages = self.page.evaluate("got")
+        """The messages passed on (of one type), with the iframe they came from."""
+        messages = self.page.evaluate("got.map(({seen, ...message}) => message)")
         return [m for m in messages if type_ is None or m["type"] == type_]
 
     def frame(self, frame: str = "ours"):  # type: ignore[no-untyped-def]
