@@ -109,6 +109,38 @@ def test_problems_belong_to_their_version_and_a_new_load_starts_afresh(
     expect(_problems(page)).to_have_count(4)
 
 
+def test_a_version_being_written_lists_only_what_its_finished_page_reports(
+    page: Page, toolsmith_server, fake_openai: str, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    config = tmp_path / "toolsmith.toml"
+    config.write_text(f'[endpoints.localai]\nbase_url = "{fake_openai}"\nmodels = ["coder-1"]\n')
+    server = toolsmith_server(TOOLSMITH_CONFIG=str(config))
+    # Until its last line has arrived, the page calls halfWritten(); then finished(). Neither exists.
+    written = (
+        "<!DOCTYPE html>\n<html><head><title>Slow</title></head><body><h1>Slow</h1>\n"
+        "<script>addEventListener('DOMContentLoaded', () => document.getElementById('end') ? finished() : halfWritten());</script>\n"
+        + "<p>Some text of the page, arriving slowly.</p>\n" * 80
+        + "<p id=end>The end.</p></body></html>"
+    )
+    steps = {"steps": [{"kind": "answer", "text": f"```html\n{written}\n```", "delay": 0.05, "chunk_size": 40}]}
+    assert httpx.post(fake_openai.removesuffix("/v1") + "/_fake/script", json=steps).status_code < 300
+    frame = _open(page, server, "<!DOCTYPE html><h1>Start</h1>")
+    page.get_by_test_id("followup-input").fill("a slow page")
+    page.locator("#followup-model").select_option("localai:coder-1")
+    page.get_by_test_id("followup-submit").click()
+
+    page.wait_for_function("() => __messages.some(m => typeof m === 'string' && m.includes('halfWritten'))")
+    panel_hidden = page.get_by_test_id("runtime-errors").is_hidden()
+    still_writing = page.locator("[data-testid=version-item][data-version='2']").get_attribute("data-status") == "generating"
+    assert still_writing, "the page should still be being written; make the scripted answer slower"
+    assert panel_hidden, "problems of a half-written page are not listed"
+
+    expect(page.locator("[data-testid=version-item][data-version='2']")).to_have_attribute("data-status", "complete", timeout=30_000)
+    expect(frame.locator("#end")).to_be_visible()
+    expect(_problems(page)).to_have_count(1)
+    expect(_problems(page)).to_contain_text("finished is not defined")
+
+
 def test_an_app_using_local_storage_works_in_the_sandbox(page: Page, server: ToolsmithServer) -> None:
     frame = _open(page, server, """<!DOCTYPE html><html><head><title>Notes</title></head><body>
 <p id=out></p>

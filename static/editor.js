@@ -308,6 +308,7 @@ function finish(n, version) {
   clearInterval(ticker);
   live = NOT_LIVE;
   upsert(version);
+  runtime.clear(n); // what half-written pages said; the finished page reports for itself
   const v = find(n);
   if (v.status === "failed") announce(`Version ${n} failed: ${v.error || "no reason given"}`);
   else if (v.status === "incomplete") announce(`Version ${n}: ${CUT_OFF}`);
