@@ -9,14 +9,18 @@ from typing import Any
 
 from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from app.auth import require_user, signed_in
 from app.errors import InvalidJSON, NotFound
 from app.services import Services
-from app.store import VersionRecord
+from app.standalone import standalone_page
+from app.store import AppRecord, VersionRecord
+from app.transfer import export_app, import_export, is_export
 
 MAX_BODY_BYTES = 8_000_000
+MAX_IMPORT_BYTES = 64_000_000  # an export carries every version's page and answer
 
 
 def services_of(request: Request) -> Services:
@@ -27,10 +31,10 @@ def version_json(services: Services, version: VersionRecord, *, with_html: bool 
     return {**version.to_json(with_html=with_html), "preview_url": services.preview_url(version.sandbox_token)}
 
 
-async def json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
     raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise InvalidJSON(f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
+    if len(raw) > limit:
+        raise InvalidJSON(f"The request body is larger than {limit:,} bytes.")
     try:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
@@ -44,6 +48,35 @@ def _stream_url(app_id: str, number: int) -> str:
     return f"/api/apps/{app_id}/versions/{number}/stream"
 
 
+async def owned_app(request: Request) -> AppRecord:
+    """The app named in the path, if the person asking owns it; NotFound otherwise, whoever asks.
+
+    Nobody signed in gets NotFound too, not Unauthorized: the answer must not tell
+    whether an app exists at an address.
+    """
+    who = signed_in(request)
+    app_id = request.path_params["app_id"]
+    if who is None:
+        raise NotFound(f"No app {app_id!r} here for you: sign in, or send an API token as “Authorization: Bearer TOKEN”.")
+    return await services_of(request).store.owned_app(app_id, who.user.id)
+
+
+def download_name(title: str, suffix: str) -> str:
+    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in title.lower()).strip("-")
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    return f"{slug[:60] or 'tool'}{suffix}"
+
+
+def page_download(services: Services, html: str, filename: str) -> Response:
+    """A page as a file to save, never shown on our origin: attachment, and sandboxed should it be shown."""
+    return Response(
+        standalone_page(html, services.vendored),
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Content-Security-Policy": "sandbox", "Cache-Control": "no-store"},
+    )
+
+
 def _number(request: Request) -> int:
     raw = request.path_params["number"]
     if not raw.isdigit():
@@ -52,19 +85,22 @@ def _number(request: Request) -> int:
 
 
 async def list_models(request: Request) -> JSONResponse:
+    require_user(request)
     services = services_of(request)
     return JSONResponse({"models": [m.to_json() for m in services.registry.list()], "default": services.settings.resolved_default_model})
 
 
 async def list_apps(request: Request) -> JSONResponse:
-    summaries = await services_of(request).store.list_apps()
+    user = require_user(request)
+    summaries = await services_of(request).store.list_apps(user.id, query=request.query_params.get("q", ""))
     return JSONResponse({"apps": [s.to_json() for s in summaries]})
 
 
 async def create_app(request: Request) -> JSONResponse:
+    user = require_user(request)
     services = services_of(request)
     body = await json_body(request)
-    app, version = await services.generator.create_app(body.get("prompt"), body.get("model"))
+    app, version = await services.generator.create_app(body.get("prompt"), body.get("model"), owner_id=user.id)
     return JSONResponse(
         {"app": app.to_json(), "version": version_json(services, version), "stream_url": _stream_url(app.id, 1), "editor_url": f"/apps/{app.id}"},
         status_code=202,
@@ -73,14 +109,14 @@ async def create_app(request: Request) -> JSONResponse:
 
 async def get_app(request: Request) -> JSONResponse:
     services = services_of(request)
-    app = await services.store.get_app(request.path_params["app_id"])
+    app = await owned_app(request)
     versions = await services.store.list_versions(app.id)
     return JSONResponse({"app": app.to_json(), "versions": [version_json(services, v) for v in versions]})
 
 
 async def create_version(request: Request) -> JSONResponse:
     services = services_of(request)
-    app_id = request.path_params["app_id"]
+    app_id = (await owned_app(request)).id
     body = await json_body(request)
     version = await services.generator.follow_up(app_id, body.get("prompt"), body.get("model"), body.get("parent"))
     return JSONResponse({"version": version_json(services, version), "stream_url": _stream_url(app_id, version.number)}, status_code=202)
@@ -88,8 +124,25 @@ async def create_version(request: Request) -> JSONResponse:
 
 async def get_version(request: Request) -> JSONResponse:
     services = services_of(request)
-    version = await services.store.get_version(request.path_params["app_id"], _number(request))
+    version = await services.store.get_version((await owned_app(request)).id, _number(request))
     return JSONResponse({"version": version_json(services, version, with_html=True)})
+
+
+async def download_version(request: Request) -> Response:
+    """The version's page as one standalone .html file (app.standalone)."""
+    app = await owned_app(request)
+    version = await services_of(request).store.get_version(app.id, _number(request))
+    if not version.html:
+        raise NotFound(f"Version {version.number} has no page to download.")
+    return page_download(services_of(request), version.html, download_name(app.title, f"-v{version.number}.html"))
+
+
+async def export(request: Request) -> Response:
+    """The app with its whole history as one JSON file; POST /api/import restores it."""
+    services = services_of(request)
+    app = await owned_app(request)
+    data = export_app(app, await services.store.list_versions(app.id))
+    return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{download_name(app.title, ".toolsmith.json")}"'})
 
 
 async def stream_version(request: Request) -> EventSourceResponse:
@@ -99,7 +152,7 @@ async def stream_version(request: Request) -> EventSourceResponse:
     A version that is already finished answers at once with its final event.
     """
     services = services_of(request)
-    version = await services.store.get_version(request.path_params["app_id"], _number(request))
+    version = await services.store.get_version((await owned_app(request)).id, _number(request))
     header = request.headers.get("last-event-id", "")
     after = int(header) if header.isdigit() else 0
     return EventSourceResponse(_version_events(services, version, after), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
@@ -129,9 +182,17 @@ async def _version_events(services: Services, version: VersionRecord, after: int
 
 
 async def import_page(request: Request) -> JSONResponse:
+    """A page as version 1 of a new app (`{"html", "title"}`), or a whole exported app (`{"export"}`)."""
+    user = require_user(request)
     services = services_of(request)
-    body = await json_body(request)
-    app, version = await services.generator.import_page(body.get("html"), body.get("title"))
+    body = await json_body(request, MAX_IMPORT_BYTES)
+    if "export" in body:
+        if not is_export(body["export"]):
+            raise InvalidJSON("“export” must be the JSON of a Toolsmith export (GET /api/apps/ID/export).")
+        app = await import_export(services.store, body["export"], owner_id=user.id, max_html_bytes=services.settings.max_html_bytes)
+        versions = await services.store.list_versions(app.id)
+        return JSONResponse({"app": app.to_json(), "version": version_json(services, versions[-1]), "editor_url": f"/apps/{app.id}"}, status_code=201)
+    app, version = await services.generator.import_page(body.get("html"), body.get("title"), owner_id=user.id)
     return JSONResponse({"app": app.to_json(), "version": version_json(services, version), "editor_url": f"/apps/{app.id}"}, status_code=201)
 
 
@@ -143,5 +204,7 @@ routes = [
     Route("/api/apps/{app_id}/versions", create_version, methods=["POST"]),
     Route("/api/apps/{app_id}/versions/{number}", get_version),
     Route("/api/apps/{app_id}/versions/{number}/stream", stream_version),
+    Route("/api/apps/{app_id}/versions/{number}/download", download_version),
+    Route("/api/apps/{app_id}/export", export),
     Route("/api/import", import_page, methods=["POST"]),
 ]

@@ -1,4 +1,4 @@
-"""The `toolsmith` command: serve, import, models."""
+"""The `toolsmith` command: serve, import, models, users, tokens."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import json
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import uvicorn
 
-from app.errors import ToolsmithError
+from app import cli_accounts
+from app.errors import BadRequest, ToolsmithError
 from app.settings import Settings
 
 
@@ -32,6 +34,7 @@ async def serve(settings: Settings) -> None:
     from sandbox.server import create_sandbox_app
 
     services = await Services.open(settings)
+    first = await cli_accounts.first_start(services.accounts)
     servers = [
         _Server(uvicorn.Config(create_app(settings, services), host=settings.host, port=port, log_level="warning", timeout_graceful_shutdown=3, lifespan="on"))
         for port in (settings.port,)
@@ -53,23 +56,35 @@ async def serve(settings: Settings) -> None:
                 return
             await asyncio.sleep(0.05)
         models = services.registry.list()
-        print(f"Toolsmith is running: open {settings.resolved_public_url}", flush=True)
+        if first is not None:
+            user, token = first
+            print(f"Toolsmith is running: open {cli_accounts.signin_url(settings, token)}", flush=True)
+            print(f"  that link signs you in as {user.username!r}, once, within the hour; later: {settings.resolved_public_url}", flush=True)
+        else:
+            print(f"Toolsmith is running: open {settings.resolved_public_url}", flush=True)
         print(f"  generated apps are served from {settings.resolved_sandbox_url}", flush=True)
         print(f"  database: {_safe_url(settings.resolved_database_url)}", flush=True)
         if not any(m.usable and not m.is_demo for m in models):
             print("  no API key is set: using the offline demo model (set ANTHROPIC_API_KEY or OPENAI_API_KEY for a real one)", flush=True)
         print("Press Ctrl+C to stop.", flush=True)
 
+    async def run(server: _Server) -> None:
+        try:
+            await server.serve()
+        except SystemExit:  # uvicorn exits when it cannot bind its port
+            pass
+        finally:
+            stop()  # one server down takes the other with it
+
     try:
-        results = await asyncio.gather(announce(), *(s.serve() for s in servers), return_exceptions=True)
+        await asyncio.gather(announce(), *(run(s) for s in servers))
     finally:
-        stop()
         await services.close()
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
     if any(not s.started for s in servers):
-        raise SystemExit(f"Toolsmith could not start: is port {settings.port} or {settings.sandbox_port} already in use? Pick others with --port and --sandbox-port.")
+        raise SystemExit(
+            f"Toolsmith could not start: port {settings.port} or {settings.sandbox_port} is already in use, "
+            "or the host cannot be listened on. Pick other ports with --port and --sandbox-port."
+        )
 
 
 def _safe_url(url: str) -> str:
@@ -78,14 +93,27 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-async def import_file(settings: Settings, path: Path, title: str | None) -> str:
-    from app.services import Services
+async def import_file(settings: Settings, path: Path, title: str | None, username: str | None) -> str:
+    """An HTML page as a new app, or a whole app from a Toolsmith export (.json); prints its editor URL."""
+    from app.generation import Generator
+    from app.live import LiveRuns
+    from app.models import ModelRegistry
+    from app.transfer import import_export, is_export
 
-    services = await Services.open(settings)
-    try:
-        app, _ = await services.generator.import_page(path.read_text(encoding="utf-8", errors="replace"), title)
-    finally:
-        await services.close()
+    text = path.read_text(encoding="utf-8", errors="replace")
+    async with cli_accounts.opened_accounts(settings) as (store, accounts):
+        owner = await cli_accounts.user_for(accounts, username)
+        if path.suffix.lower() == ".json":
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+            if not is_export(data):
+                raise BadRequest(f"{path} is not a Toolsmith export (the editor's Export makes one); to import a page, give an .html file.")
+            app = await import_export(store, data, owner_id=owner.id, max_html_bytes=settings.max_html_bytes)
+        else:
+            generator = Generator(settings, store, ModelRegistry(settings), LiveRuns())
+            app, _ = await generator.import_page(text, title, owner_id=owner.id)
     return f"{settings.resolved_public_url}/apps/{app.id}"
 
 
@@ -113,12 +141,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--sandbox-port", type=int, help="port of the sandbox host for generated apps (default 8001)")
     serve_cmd.add_argument("--database-url", help="SQLAlchemy database URL (default: SQLite file in ./data)")
 
-    import_cmd = commands.add_parser("import", help="make an app from an existing HTML page", description="Create an app whose version 1 is FILE, and print its editor URL.")
-    import_cmd.add_argument("file", type=Path, metavar="FILE", help="the HTML file to import")
-    import_cmd.add_argument("--title", help="the app's title (default: the page's <title>)")
-    import_cmd.add_argument("--database-url", help="SQLAlchemy database URL (default: SQLite file in ./data)")
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument("--database-url", help="SQLAlchemy database URL (default: SQLite file in ./data)")
+
+    import_cmd = commands.add_parser(
+        "import",
+        parents=[database],
+        help="make an app from an HTML page or a Toolsmith export",
+        description="Create an app from FILE, and print its editor URL: an HTML page becomes version 1; "
+        "a Toolsmith export (.json, from the editor's Export) comes back with its whole history.",
+    )
+    import_cmd.add_argument("file", type=Path, metavar="FILE", help="the HTML page or .json export to import")
+    import_cmd.add_argument("--title", help="the app's title, for a page (default: the page's <title>)")
+    import_cmd.add_argument("--user", help="who gets the app (default: the only user)")
 
     commands.add_parser("models", help="list the models and which lack a key", description="List the models Toolsmith can use and which need a key.")
+    cli_accounts.add_parsers(commands, database)
     return parser
 
 
@@ -139,10 +177,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.file.is_file():
                 print(f"toolsmith import: {args.file} is not a file.", file=sys.stderr)
                 return 2
-            print(asyncio.run(import_file(settings, args.file, args.title)))
+            print(asyncio.run(import_file(settings, args.file, args.title, args.user)))
         elif args.command == "models":
             print(list_models(settings))
+        elif args.command in ("users", "tokens"):
+            asyncio.run(cli_accounts.run(settings, args))
     except ToolsmithError as exc:
-        print(f"toolsmith {args.command}: {exc.message}", file=sys.stderr)
+        print(f"toolsmith {args.command}{' ' + args.action if getattr(args, 'action', None) else ''}: {exc.message}", file=sys.stderr)
         return 2
     return 0

@@ -5,10 +5,15 @@
     │   ├── InvalidJSON       (400) the body is not a JSON object
     │   ├── InvalidPrompt     (400) empty or too long
     │   ├── InvalidHTML       (400) an imported page that is empty or too large
-    │   └── UnknownModel      (400) no such provider or model
+    │   ├── UnknownModel      (400) no such provider or model
+    │   └── BadHost           (400) a Host header the service does not answer to
     ├── MissingKey            (400) the provider needs a key that is not set
-    ├── NotFound              (404) no such app or version
+    ├── Unauthorized          (401) not signed in, or an API token that is wrong, expired or revoked
+    ├── Forbidden             (403) refused as sent
+    │   └── CSRFFailed        (403) a state-changing request that did not come from our own page
+    ├── NotFound              (404) no such app, version or share, or not yours
     ├── Conflict              (409) the app is still generating
+    ├── TooManyAttempts       (429) too many failed sign-ins for one user name
     └── ProviderError         (502) the model's service failed
         ├── ProviderUnavailable (502) it could not be reached
         ├── ProviderRateLimited (429) it asked us to slow down
@@ -28,9 +33,14 @@ __all__ = [
     "InvalidPrompt",
     "InvalidHTML",
     "UnknownModel",
+    "BadHost",
     "MissingKey",
+    "Unauthorized",
+    "Forbidden",
+    "CSRFFailed",
     "NotFound",
     "Conflict",
+    "TooManyAttempts",
     "ProviderError",
     "ProviderUnavailable",
     "ProviderRateLimited",
@@ -83,6 +93,12 @@ class UnknownModel(BadRequest):
     code = "unknown_model"
 
 
+class BadHost(BadRequest):
+    """The Host header names a host this service does not answer to (DNS rebinding, a stray proxy)."""
+
+    code = "bad_host"
+
+
 class MissingKey(ToolsmithError):
     """The chosen provider needs an API key and none is set."""
 
@@ -90,8 +106,28 @@ class MissingKey(ToolsmithError):
     code = "missing_key"
 
 
+class Unauthorized(ToolsmithError):
+    """Nobody is signed in, or the API token sent is wrong, expired or revoked."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ToolsmithError):
+    """The request is refused as sent, whoever sends it."""
+
+    status = 403
+    code = "forbidden"
+
+
+class CSRFFailed(Forbidden):
+    """A state-changing browser request without our page's origin and security token."""
+
+    code = "csrf_failed"
+
+
 class NotFound(ToolsmithError):
-    """No app or version at this address."""
+    """No app, version or share at this address, or it is not yours: the two look the same."""
 
     status = 404
     code = "not_found"
@@ -102,6 +138,13 @@ class Conflict(ToolsmithError):
 
     status = 409
     code = "conflict"
+
+
+class TooManyAttempts(ToolsmithError):
+    """Sign-in for this user name is paused after too many wrong passwords."""
+
+    status = 429
+    code = "too_many_attempts"
 
 
 class ProviderError(ToolsmithError):

@@ -63,16 +63,16 @@ class Generator:
         if model is None or model == "":
             return self.settings.resolved_default_model
         if not isinstance(model, str):
-            raise BadRequest("“model” must be a string such as “anthropic:claude-sonnet-4-5” or “demo”.")
+            raise BadRequest("“model” must be a string such as “anthropic:claude-sonnet-5-5” or “demo”.")
         return model.strip()
 
-    async def create_app(self, prompt: object, model: object = None) -> tuple[AppRecord, VersionRecord]:
-        """A new app whose version 1 is being generated from `prompt`."""
+    async def create_app(self, prompt: object, model: object = None, *, owner_id: str) -> tuple[AppRecord, VersionRecord]:
+        """A new app of `owner_id` whose version 1 is being generated from `prompt`."""
         text = self._check_prompt(prompt)
         model_id = self._model_id(model)
         provider, model_name = self.registry.resolve(model_id)
         system = system_prompt()
-        app, version = await self.store.create_app(title=title_from_prompt(text), prompt=text, model=model_id, system_prompt_hash=system.hash)
+        app, version = await self.store.create_app(title=title_from_prompt(text), prompt=text, model=model_id, system_prompt_hash=system.hash, owner_id=owner_id)
         self._launch(version, provider, model_name, build_messages([], None, text), rename_app=True)
         return app, version
 
@@ -115,8 +115,8 @@ class Generator:
             raise BadRequest(f"Version {parent} has no page to change (it failed): pick another version.")
         return base
 
-    async def import_page(self, html: object, title: object = None) -> tuple[AppRecord, VersionRecord]:
-        """A new app whose version 1 is an existing HTML page."""
+    async def import_page(self, html: object, title: object = None, *, owner_id: str) -> tuple[AppRecord, VersionRecord]:
+        """A new app of `owner_id` whose version 1 is an existing HTML page."""
         if not isinstance(html, str) or not html.strip():
             raise InvalidHTML("The page is empty: paste or upload an HTML document.")
         size = len(html.encode("utf-8"))
@@ -128,7 +128,7 @@ class Generator:
         if page is None:  # a fragment with no fence or doctype
             page = "<!DOCTYPE html>\n" + html.strip()
         name = (title or "").strip() or title_of_page(page) or "Imported page"
-        return await self.store.create_app(title=name, prompt=f"Imported “{name}”", model="import", system_prompt_hash=None, html=page, status="complete")
+        return await self.store.create_app(title=name, prompt=f"Imported “{name}”", model="import", system_prompt_hash=None, html=page, status="complete", owner_id=owner_id)
 
     def _launch(self, version: VersionRecord, provider: Provider, model_name: str, messages: list, *, rename_app: bool) -> None:
         request = Request(model=model_name, system=system_prompt().text, messages=messages, max_tokens=self.settings.max_output_tokens)

@@ -29,7 +29,87 @@ def _initial(connection: Connection) -> None:
     """The first schema: apps and their versions (created from app.schema)."""
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "apps and versions", _initial),)
+def _accounts(connection: Connection) -> None:
+    """Users, their sessions, sign-in links and API tokens, share links, the instance secret,
+    and an owner for every app. Apps made before stay ownerless until the first user claims them.
+
+    The tables are spelled out here, not taken from app.schema, so that this step
+    always creates the same thing whatever later migrations change.
+    """
+    md = sa.MetaData()
+    # Stand-ins so the foreign keys below resolve; they are not created.
+    sa.Table("apps", md, sa.Column("id", sa.String(32), primary_key=True))
+    users = sa.Table(
+        "users",
+        md,
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("username", sa.String(64), nullable=False, unique=True),
+        sa.Column("display_name", sa.String(100), nullable=False),
+        sa.Column("password_hash", sa.String(200), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    tables = [
+        users,
+        sa.Table(
+            "sessions",
+            md,
+            sa.Column("id_hash", sa.String(64), primary_key=True),
+            sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        ),
+        sa.Table(
+            "signin_links",
+            md,
+            sa.Column("token_hash", sa.String(64), primary_key=True),
+            sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        ),
+        sa.Table(
+            "api_tokens",
+            md,
+            sa.Column("id", sa.String(32), primary_key=True),
+            sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+            sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+            sa.Column("name", sa.String(100), nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        ),
+        sa.Table(
+            "shares",
+            md,
+            sa.Column("id", sa.String(32), primary_key=True),
+            sa.Column("token", sa.String(64), nullable=False, unique=True),
+            sa.Column("app_id", sa.String(32), sa.ForeignKey("apps.id", ondelete="CASCADE"), nullable=False, index=True),
+            sa.Column("version_number", sa.Integer, nullable=True),
+            sa.Column("show_author", sa.Boolean, nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        ),
+        sa.Table(
+            "instance_secrets",
+            md,
+            sa.Column("name", sa.String(64), primary_key=True),
+            sa.Column("value", sa.String(200), nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        ),
+    ]
+    md.create_all(connection, tables=tables)
+    connection.execute(sa.text("ALTER TABLE apps ADD COLUMN owner_id VARCHAR(32) REFERENCES users (id) ON DELETE CASCADE"))
+    connection.execute(sa.text("ALTER TABLE apps ADD COLUMN remixed_from_app_id VARCHAR(32)"))
+    connection.execute(sa.text("ALTER TABLE apps ADD COLUMN remixed_from_title VARCHAR(200)"))
+    connection.execute(sa.text("CREATE INDEX ix_apps_owner_id ON apps (owner_id)"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "apps and versions", _initial),
+    Migration(2, "users, sessions, API tokens, share links and app owners", _accounts),
+)
 
 
 def migrate(connection: Connection) -> list[int]:

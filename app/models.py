@@ -12,15 +12,15 @@ from app.providers.openai import OpenAIProvider
 from app.settings import Settings
 
 # Suggested in the picker; any other model name of these providers is accepted too.
-ANTHROPIC_MODELS = ("claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5")
-OPENAI_MODELS = ("gpt-4.1-mini", "gpt-4.1", "gpt-5-mini")
+ANTHROPIC_MODELS = ("claude-sonnet-5-5", "claude-opus-5-5", "claude-haiku-5-5")
+OPENAI_MODELS = ("gpt-5.4-mini", "gpt-5.5", "gpt-4.1-mini")
 
 
 @dataclass(frozen=True)
 class ModelInfo:
     """One entry of the model picker and of `toolsmith models`."""
 
-    id: str  # "anthropic:claude-sonnet-4-5", "ollama:qwen2.5-coder", "demo"
+    id: str  # "anthropic:claude-sonnet-5-5", "ollama:qwen2.5-coder", "demo"
     provider: str
     label: str
     key_env_var: str | None

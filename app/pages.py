@@ -1,4 +1,4 @@
-"""The HTML pages: home and editor. Data for the scripts travels as JSON blocks."""
+"""The HTML pages of one's own apps: home, the list of apps, the editor. Data for the scripts travels as JSON blocks."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.api import services_of, version_json
+from app.api import owned_app, services_of, version_json
+from app.auth import require_user
+
+RECENT = 12
+LISTED = 200
 
 
 async def home(request: Request) -> Response:
+    user = require_user(request)
     services = services_of(request)
     models = services.registry.list()
-    summaries = await services.store.list_apps(limit=24)
+    summaries = await services.store.list_apps(user.id, limit=RECENT + 1)
     return request.app.state.templates.TemplateResponse(
         request,
         "home.html",
@@ -20,15 +25,29 @@ async def home(request: Request) -> Response:
             "title": "Toolsmith",
             "models": [m.to_json() for m in models],
             "default_model": services.settings.resolved_default_model,
-            "apps": [s.to_json() for s in summaries],
+            "apps": [s.to_json() for s in summaries[:RECENT]],
+            "more_apps": len(summaries) > RECENT,
             "demo_only": not any(m.usable and not m.is_demo for m in models),
         },
     )
 
 
+async def app_list(request: Request) -> Response:
+    """Every app of the person, newest change first, searchable by title and prompt."""
+    user = require_user(request)
+    query = request.query_params.get("q", "").strip()[:200]
+    summaries = await services_of(request).store.list_apps(user.id, query=query, limit=LISTED + 1)
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "apps.html",
+        {"title": "Your apps", "query": query, "apps": [s.to_json() for s in summaries[:LISTED]], "truncated": len(summaries) > LISTED},
+    )
+
+
 async def editor(request: Request) -> Response:
     services = services_of(request)
-    app = await services.store.get_app(request.path_params["app_id"])
+    app = await owned_app(request)
+    user = require_user(request)
     versions = await services.store.list_versions(app.id)
     numbers = [v.number for v in versions]
     wanted = request.query_params.get("v", "")
@@ -44,11 +63,13 @@ async def editor(request: Request) -> Response:
             "default_model": services.settings.resolved_default_model,
             "sandbox_origin": services.settings.resolved_sandbox_url,
             "current": current,
+            "author_name": user.display_name,
         },
     )
 
 
 routes = [
     Route("/", home),
+    Route("/apps", app_list),
     Route("/apps/{app_id}", editor),
 ]

@@ -8,9 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from app.providers.base import Message
+from sandbox.libraries import VendoredFiles, vendored_files
 
 PROMPTS_DIR = Path(__file__).parent / "prompts"
-SYSTEM_PROMPT_FILE = "system-v1.md"
+SYSTEM_PROMPT_FILE = "system-v2.md"
+# The prompt that offers no libraries, for when they are not installed (scripts/vendor):
+# a page written for them could not load them.
+SYSTEM_PROMPT_WITHOUT_LIBRARIES = "system-v1.md"
 
 
 @dataclass(frozen=True)
@@ -25,8 +29,17 @@ class SystemPrompt:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
 
 
+def system_prompt(name: str | None = None) -> SystemPrompt:
+    """The named prompt; by default the current one for the libraries installed here."""
+    return _read_prompt(name or system_prompt_name(vendored_files()))
+
+
+def system_prompt_name(libraries: VendoredFiles) -> str:
+    return SYSTEM_PROMPT_FILE if libraries.installed else SYSTEM_PROMPT_WITHOUT_LIBRARIES
+
+
 @lru_cache(maxsize=None)
-def system_prompt(name: str = SYSTEM_PROMPT_FILE) -> SystemPrompt:
+def _read_prompt(name: str) -> SystemPrompt:
     return SystemPrompt(name, (PROMPTS_DIR / name).read_text(encoding="utf-8").strip())
 
 

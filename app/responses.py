@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from app.errors import ToolsmithError
+from app.errors import ToolsmithError, Unauthorized
 
 log = logging.getLogger("toolsmith")
 
@@ -19,7 +20,12 @@ def wants_json(request: Request) -> bool:
 async def handle_toolsmith_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ToolsmithError)
     if wants_json(request):
-        return JSONResponse(exc.to_json(), status_code=exc.status)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
+    if isinstance(exc, Unauthorized) and request.method in ("GET", "HEAD"):
+        # A page that needs someone signed in: sign in, then come back here.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     templates = request.app.state.templates
     return templates.TemplateResponse(request, "error.html", {"title": "Error", "status": exc.status, "message": exc.message}, status_code=exc.status)
 

@@ -12,14 +12,19 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import api, pages
+from app import account_pages, api, api_account, api_sharing, pages, share_pages
+from app.account_pages import FailedSignIns
+from app.auth import SessionOrToken, refuse_credentials, signed_in
+from app.csrf import CSRFProtect, csrf_token
 from app.errors import ToolsmithError
+from app.hosts import HostCheck, hosts_of
 from app.responses import handle_http_error, handle_toolsmith_error, handle_unexpected
 from app.services import Services
 from app.settings import ROOT, Settings
@@ -61,6 +66,7 @@ class SecurityHeaders:
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"same-origin"),
             (b"x-frame-options", b"DENY"),
+            (b"cross-origin-opener-policy", b"same-origin"),
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -74,6 +80,25 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class NotStored:
+    """Answers depend on who asks: no cache may keep one unless it says otherwise (static files do)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start" and not any(k.lower() == b"cache-control" for k, _ in message.get("headers", [])):
+                message["headers"] = [*message.get("headers", []), (b"cache-control", b"no-store")]
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
 
 
 class RevalidatedStatic(StaticFiles):
@@ -120,13 +145,30 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
 
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["static_url"] = static_url
+    templates.env.globals["csrf_token"] = csrf_token
+    templates.env.globals["viewer"] = lambda request: (who.user if (who := signed_in(request)) else None)
     app = Starlette(
-        routes=[*pages.routes, *api.routes, Mount("/static", RevalidatedStatic(directory=str(STATIC_DIR)), name="static")],
-        middleware=[Middleware(SecurityHeaders, csp=main_origin_csp(_origin(settings.resolved_sandbox_url)))],
+        routes=[
+            *pages.routes,
+            *account_pages.routes,
+            *share_pages.routes,
+            *api.routes,
+            *api_sharing.routes,
+            *api_account.routes,
+            Mount("/static", RevalidatedStatic(directory=str(STATIC_DIR)), name="static"),
+        ],
+        middleware=[
+            Middleware(SecurityHeaders, csp=main_origin_csp(_origin(settings.resolved_sandbox_url))),
+            Middleware(HostCheck, allowed=hosts_of([settings.resolved_public_url], settings.allowed_hosts), setting="TOOLSMITH_ALLOWED_HOSTS"),
+            Middleware(AuthenticationMiddleware, backend=SessionOrToken(), on_error=refuse_credentials),
+            Middleware(CSRFProtect),
+            Middleware(NotStored),
+        ],
         exception_handlers={ToolsmithError: handle_toolsmith_error, HTTPException: handle_http_error, Exception: handle_unexpected},
         lifespan=lifespan,
     )
     app.state.templates = templates
+    app.state.failed_signins = FailedSignIns()
     if services is not None:
         app.state.services = services
     return app

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from app.accounts import Accounts
 from app.generation import Generator
 from app.live import LiveRuns
 from app.models import ModelRegistry
 from app.settings import Settings
+from app.shares import Shared, Shares
+from app.signing import Signer
 from app.store import Store
+from sandbox.libraries import VendoredFiles, vendored_files
 
 
 @dataclass
@@ -18,6 +22,11 @@ class Services:
     registry: ModelRegistry
     live: LiveRuns
     generator: Generator
+    accounts: Accounts
+    shares: Shares
+    signer: Signer
+    # The vendored libraries installed here: served by the sandbox host, inlined by downloads.
+    vendored: VendoredFiles = field(default_factory=vendored_files)
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -27,12 +36,18 @@ class Services:
         await store.fail_interrupted()
         registry = ModelRegistry(settings)
         live = LiveRuns()
-        return cls(settings, store, registry, live, Generator(settings, store, registry, live))
+        accounts = Accounts(store.engine)
+        signer = Signer(settings.secret_key or await accounts.instance_secret())
+        return cls(settings, store, registry, live, Generator(settings, store, registry, live), accounts, Shares(store, accounts), signer)
 
     async def close(self) -> None:
         await self.generator.shutdown()
         await self.store.close()
 
     def preview_url(self, sandbox_token: str) -> str:
-        """Where the sandbox host serves a version; the token is the only key to it."""
-        return f"{self.settings.resolved_sandbox_url}/v/{sandbox_token}"
+        """Where the sandbox host serves a private version: signed, and only for a while (app.signing)."""
+        return self.signer.preview_url(self.settings.resolved_sandbox_url, sandbox_token)
+
+    def share_frame_url(self, shared: Shared) -> str:
+        """Where the sandbox host serves what a share link shows now, for as long as the link works."""
+        return f"{self.settings.resolved_sandbox_url}/v/{shared.version.sandbox_token}?share={shared.share.token}"

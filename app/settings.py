@@ -38,8 +38,12 @@ ENVIRONMENT: dict[str, str] = {
     "TOOLSMITH_PUBLIC_URL": "URL people use to reach the main service. Default: http://localhost:PORT",
     "TOOLSMITH_SANDBOX_URL": "URL people's browsers use to reach the sandbox host; must be another host name "
     "(another registrable domain in deployments) than the main service. Default: http://127.0.0.1:SANDBOX_PORT",
-    "TOOLSMITH_DEFAULT_MODEL": "Model picked when a request names none. Default: anthropic:claude-sonnet-4-5 "
-    "when ANTHROPIC_API_KEY is set, else openai:gpt-4.1-mini when OPENAI_API_KEY is set, else demo.",
+    "TOOLSMITH_SECRET_KEY": "Key that signs sign-in cookies and the addresses of private previews. Default: a random key "
+    "made on first start and kept in the database. Changing it signs everyone out.",
+    "TOOLSMITH_ALLOWED_HOSTS": "Comma-separated host names (host or host:port) the main service answers to besides the "
+    "host of TOOLSMITH_PUBLIC_URL; any other Host header is refused. Default: none",
+    "TOOLSMITH_DEFAULT_MODEL": "Model picked when a request names none. Default: anthropic:claude-sonnet-5-5 "
+    "when ANTHROPIC_API_KEY is set, else openai:gpt-5.4-mini when OPENAI_API_KEY is set, else demo.",
     "TOOLSMITH_CONFIG": "TOML file declaring OpenAI-compatible endpoints. Default: ./toolsmith.toml when present.",
     "TOOLSMITH_MAX_PROMPT_CHARS": "Longest prompt accepted, in characters. Default: 20000",
     "TOOLSMITH_MAX_HTML_BYTES": "Largest page accepted by import, in bytes. Default: 2000000",
@@ -65,6 +69,8 @@ class Settings:
     sandbox_port: int = 8001
     public_url: str | None = None
     sandbox_url: str | None = None
+    secret_key: str | None = field(default=None, repr=False)  # None: made once and kept in the database
+    allowed_hosts: tuple[str, ...] = ()
     default_model: str | None = None
     anthropic_api_key: str | None = None
     anthropic_base_url: str | None = None
@@ -97,9 +103,9 @@ class Settings:
         if self.default_model:
             return self.default_model
         if self.anthropic_api_key:
-            return "anthropic:claude-sonnet-4-5"
+            return "anthropic:claude-sonnet-5-5"
         if self.openai_api_key:
-            return "openai:gpt-4.1-mini"
+            return "openai:gpt-5.4-mini"
         return "demo"
 
     @classmethod
@@ -129,6 +135,8 @@ class Settings:
             sandbox_port=int(number("TOOLSMITH_SANDBOX_PORT", 8001)),
             public_url=text("TOOLSMITH_PUBLIC_URL"),
             sandbox_url=text("TOOLSMITH_SANDBOX_URL"),
+            secret_key=text("TOOLSMITH_SECRET_KEY"),
+            allowed_hosts=tuple(h.strip() for h in (text("TOOLSMITH_ALLOWED_HOSTS") or "").split(",") if h.strip()),
             default_model=text("TOOLSMITH_DEFAULT_MODEL"),
             anthropic_api_key=text("ANTHROPIC_API_KEY"),
             anthropic_base_url=text("ANTHROPIC_BASE_URL"),
@@ -144,7 +152,7 @@ class Settings:
         )
 
 
-RESERVED_PROVIDER_NAMES = frozenset({"anthropic", "openai", "demo", "import", "hand"})
+RESERVED_PROVIDER_NAMES = frozenset({"anthropic", "openai", "demo", "import", "hand", "remix"})
 
 
 def load_endpoints(path: Path, env: Mapping[str, str], *, required: bool) -> tuple[Endpoint, ...]:

@@ -1,4 +1,4 @@
-"""Reading and writing apps and versions. The only module that runs SQL."""
+"""Reading and writing apps and versions; with app.accounts and app.shares, the only modules that run SQL."""
 
 from __future__ import annotations
 
@@ -37,9 +37,13 @@ class AppRecord:
     title: str
     created_at: datetime
     updated_at: datetime
+    owner_id: str | None = None
+    remixed_from_app_id: str | None = None
+    remixed_from_title: str | None = None  # “Title” by Author, as the share link showed it
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at)}
+        # Where a remix came from, in words (“Tip calculator” by Ada); the original's id stays private.
+        return {"id": self.id, "title": self.title, "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at), "remixed_from": self.remixed_from_title}
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ class AppSummary:
 
 
 def _app(row: sa.Row[Any]) -> AppRecord:
-    return AppRecord(row.id, row.title, _utc(row.created_at), _utc(row.updated_at))  # type: ignore[arg-type]
+    return AppRecord(row.id, row.title, _utc(row.created_at), _utc(row.updated_at), row.owner_id, row.remixed_from_app_id, row.remixed_from_title)  # type: ignore[arg-type]
 
 
 def _version(row: sa.Row[Any]) -> VersionRecord:
@@ -131,14 +135,48 @@ class Store:
     async def close(self) -> None:
         await self.engine.dispose()
 
-    async def create_app(self, *, title: str, prompt: str, model: str, system_prompt_hash: str | None, html: str | None = None, status: str = "generating") -> tuple[AppRecord, VersionRecord]:
+    async def create_app(
+        self,
+        *,
+        title: str,
+        prompt: str,
+        model: str,
+        system_prompt_hash: str | None,
+        html: str | None = None,
+        status: str = "generating",
+        owner_id: str | None = None,
+        remixed_from: AppRecord | None = None,
+    ) -> tuple[AppRecord, VersionRecord]:
         """A new app with its version 1 in one transaction: both rows, or neither."""
         now = datetime.now(UTC)
-        app = AppRecord(_new_id(), title[:200], now, now)
+        app = AppRecord(_new_id(), title[:200], now, now, owner_id, remixed_from.id if remixed_from else None, remixed_from.title if remixed_from else None)
         async with self.engine.begin() as conn:
-            await conn.execute(apps.insert().values(id=app.id, title=app.title, created_at=now, updated_at=now))
+            await conn.execute(apps.insert().values(**self._app_values(app)))
             version = await self._insert_version(conn, app.id, 1, None, prompt, model, system_prompt_hash, html, status, now)
         return app, version
+
+    @staticmethod
+    def _app_values(app: AppRecord) -> dict[str, Any]:
+        return {
+            "id": app.id,
+            "title": app.title,
+            "created_at": app.created_at,
+            "updated_at": app.updated_at,
+            "owner_id": app.owner_id,
+            "remixed_from_app_id": app.remixed_from_app_id,
+            "remixed_from_title": app.remixed_from_title,
+        }
+
+    async def restore_app(self, app: AppRecord, history: list[dict[str, Any]]) -> AppRecord:
+        """An app with its whole history, as an export described it (`app.transfer`), in one transaction.
+
+        `history` holds each version's fields as VersionRecord names them; ids and sandbox tokens are new.
+        """
+        async with self.engine.begin() as conn:
+            await conn.execute(apps.insert().values(**self._app_values(app)))
+            for fields in history:
+                await conn.execute(versions.insert().values(**fields, id=_new_id(), app_id=app.id, sandbox_token=secrets.token_urlsafe(24)))
+        return app
 
     async def create_version(self, app_id: str, *, parent_number: int | None, prompt: str, model: str, system_prompt_hash: str | None, html: str | None = None, status: str = "generating") -> VersionRecord:
         """The next version of an app; numbers are unique per app even under concurrent requests."""
@@ -202,6 +240,14 @@ class Store:
             raise NotFound(f"No app {app_id!r}: it may have been deleted, or the link is mistyped.")
         return _app(row)
 
+    async def owned_app(self, app_id: str, owner_id: str) -> AppRecord:
+        """The app if `owner_id` owns it; NotFound alike whether it is someone else's or does not exist."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(apps).where(apps.c.id == app_id, apps.c.owner_id == owner_id))).first()
+        if row is None:
+            raise NotFound(f"You have no app {app_id!r}: the link may be mistyped, or the app belongs to another account.")
+        return _app(row)
+
     async def list_versions(self, app_id: str) -> list[VersionRecord]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(sa.select(versions).where(versions.c.app_id == app_id).order_by(versions.c.number))
@@ -228,23 +274,31 @@ class Store:
             raise NotFound("No app is published at this address.")
         return _version(row)
 
-    async def list_apps(self, limit: int = 50) -> list[AppSummary]:
-        """Apps, most recently changed first, with their latest version's status."""
+    async def list_apps(self, owner_id: str, *, query: str = "", limit: int = 50) -> list[AppSummary]:
+        """The apps of `owner_id`, most recently changed first, with their latest version's status.
+
+        `query` keeps those whose title or any prompt contains it (case does not matter).
+        """
         latest = (
             sa.select(versions.c.app_id, sa.func.max(versions.c.number).label("latest"), sa.func.count().label("count"))
             .group_by(versions.c.app_id)
             .subquery()
         )
-        query = (
+        statement = (
             sa.select(apps, latest.c.latest, latest.c.count, versions.c.status)
             .join(latest, latest.c.app_id == apps.c.id)
             .join(versions, sa.and_(versions.c.app_id == apps.c.id, versions.c.number == latest.c.latest))
-            .order_by(apps.c.updated_at.desc())
+            .where(apps.c.owner_id == owner_id)
+            .order_by(apps.c.updated_at.desc(), apps.c.id)
             .limit(limit)
         )
+        if query.strip():
+            pattern = "%" + query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            prompted = sa.select(versions.c.app_id).where(versions.c.prompt.ilike(pattern, escape="\\"))
+            statement = statement.where(sa.or_(apps.c.title.ilike(pattern, escape="\\"), apps.c.id.in_(prompted)))
         async with self.engine.connect() as conn:
-            rows = await conn.execute(query)
-            return [AppSummary(AppRecord(r.id, r.title, _utc(r.created_at), _utc(r.updated_at)), r.count, r.latest, r.status) for r in rows]  # type: ignore[arg-type]
+            rows = await conn.execute(statement)
+            return [AppSummary(_app(r), r.count, r.latest, r.status) for r in rows]
 
     async def fail_interrupted(self) -> int:
         """Versions left generating by a stopped server become failed, prompt kept."""

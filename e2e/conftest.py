@@ -106,6 +106,7 @@ class ToolsmithServer:
         self.log_path = directory / "server.log"
         self._env = env
         self._process: subprocess.Popen[bytes] | None = None
+        self._started_at = 0  # where the output of the current run begins
 
     @property
     def output(self) -> str:
@@ -120,6 +121,7 @@ class ToolsmithServer:
             "--sandbox-port", str(self.sandbox_port),
             "--database-url", self.db_url,
         ]
+        self._started_at = len(self.output)
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 command,
@@ -148,6 +150,58 @@ class ToolsmithServer:
         """Stop and start again on the same ports and database."""
         self.stop()
         self.start()
+
+    def signin_link(self) -> str:
+        """The one-time sign-in link the server printed at its last start (while nobody has a password)."""
+        # It prints once both servers listen, which can be a moment after they first answer.
+        deadline = time.monotonic() + 15
+        while not (links := re.findall(r"(http://\S+/signin/\S+)", self.output[self._started_at :])):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the server printed no sign-in link:\n{self.output}")
+            time.sleep(0.05)
+        return links[-1]
+
+    def sign_in(self, page: Page, username: str | None = None) -> None:
+        """Sign `page`'s browser in the way a person does: open a one-time link. By default the link
+        the server printed (the owner's, good once); with `username`, a new one from `toolsmith users link`."""
+        page.goto(self.cli("users", "link", username).strip() if username else self.signin_link())
+        page.wait_for_url(self.url + "/")
+
+    def api_token(self, username: str = "owner") -> str:
+        """A new API token of `username`, from `toolsmith tokens create`, for requests made as a script."""
+        return self.cli("tokens", "create", "--user", username, "--name", "e2e").strip()
+
+    def share(self, page: Page, app_id: str, version: int | None = None) -> str:
+        """A share link to the app, made through the API as the owner's editor makes it.
+
+        `page` must be signed in as the owner and showing one of our pages (for its CSRF token).
+        The viewer page is at the link; its sandboxed frame is `[data-testid=share-frame]`.
+        """
+        token = page.evaluate("document.querySelector('meta[name=csrf-token]').content")
+        response = page.request.post(
+            f"{self.url}/api/apps/{app_id}/shares",
+            data={"version": version},
+            headers={"X-CSRF-Token": token, "Origin": self.url},
+        )
+        if response.status != 201:
+            raise AssertionError(f"sharing {app_id} failed: {response.status} {response.text()}")
+        return response.json()["share"]["url"]
+
+    def cli(self, *args: str, stdin: str = "") -> str:
+        """Run `toolsmith ARGS` on this server's database; returns what it printed, failing loudly."""
+        result = subprocess.run(
+            [sys.executable, "-m", "app", *args, "--database-url", self.db_url],
+            cwd=ROOT,
+            env={**self._env, "TOOLSMITH_PUBLIC_URL": self.url},
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"toolsmith {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result.stdout
 
 
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()

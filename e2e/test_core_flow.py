@@ -52,6 +52,7 @@ def _versions_iterate_and_survive(page: Page, server: ToolsmithServer, v1_headin
 
 def test_demo_model_end_to_end(page: Page, toolsmith_server) -> None:
     server = toolsmith_server(TOOLSMITH_DEMO_DELAY="0.02")
+    server.sign_in(page)
     page.goto(server.url + "/")
     expect(page.get_by_text("offline demo", exact=False).first).to_be_visible()
     _start_from_home(page, server, "a tip calculator that splits the bill between friends", "demo")
@@ -90,6 +91,7 @@ def test_openai_compatible_endpoint_end_to_end(page: Page, toolsmith_server, fak
     config = tmp_path / "toolsmith.toml"
     config.write_text(f'[endpoints.localai]\nbase_url = "{fake_openai}"\nmodels = ["coder-1"]\n')
     server = toolsmith_server(TOOLSMITH_CONFIG=str(config))
+    server.sign_in(page)
     _start_from_home(page, server, "a pomodoro timer with sounds", "localai:coder-1")
     _wait_for_version(page, 1)
     expect(_preview(page).locator("h1")).to_contain_text("a pomodoro timer with sounds")

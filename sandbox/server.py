@@ -14,9 +14,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import NotFound
 from app.extract import partial_page
+from app.hosts import HostCheck, hosts_of
 from app.services import Services
+from app.store import VersionRecord
 from sandbox.bridge import inject_bridge
+from sandbox.cdn import rewrite_cdn_links
 from sandbox.headers import sandbox_headers
+from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
 
 
 def _notice(title: str, text: str, status: int = 200) -> HTMLResponse:
@@ -30,20 +34,43 @@ def _notice(title: str, text: str, status: int = 200) -> HTMLResponse:
 
 
 async def serve_version(request: Request) -> Response:
+    """A version's page, for an address that carries a key to it; 404 for any other.
+
+    Two keys open `/v/{token}`: the signature and expiry the owner's editor was given
+    (`?exp=…&sig=…`, app.signing), or a working share link that shows this version now
+    (`?share=…`). Other parameters are ignored: the editor adds `_r=N` to reload.
+    """
     services: Services = request.app.state.services
-    version = await services.store.get_version_by_token(request.path_params["token"])
+    vendored: VendoredFiles = request.app.state.vendored
+    token = request.path_params["token"]
+    query = dict(request.query_params)
+    if services.signer.preview_allowed(token, query):
+        return _page(services, vendored, await services.store.get_version_by_token(token))
+    if query.get("share"):
+        shared = await services.shares.open(query["share"])
+        if shared.version.sandbox_token == token:
+            response = _page(services, vendored, shared.version)
+            response.headers["Cache-Control"] = "no-store"  # a revoked link must stop at the next load
+            return response
+    raise NotFound("No app is published at this address.")
+
+
+def _page(services: Services, vendored: VendoredFiles, version: VersionRecord) -> Response:
     if version.status == "generating":
         run = services.live.get(version.id)
         html = partial_page(run.text) if run else None
         if html is None:
             return _notice("Writing…", "The page is being written…")
-        page = inject_bridge(html, services.settings.resolved_public_url)
-        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(_served(services, vendored, html), headers={"Cache-Control": "no-store"})
     if not version.html:
         return _notice("No page", "This version has no page: the model's answer failed.")
-    # A finished version never changes; its address is its key.
-    page = inject_bridge(version.html, services.settings.resolved_public_url)
-    return HTMLResponse(page, headers={"Cache-Control": "private, max-age=3600"})
+    # A finished version never changes, and its signed address expires within the hour anyway.
+    return HTMLResponse(_served(services, vendored, version.html), headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _served(services: Services, vendored: VendoredFiles, html: str) -> str:
+    # The bridge goes in last, so the CDN rewriting never reads it and it stays the first script.
+    return inject_bridge(rewrite_cdn_links(html, vendored), services.settings.resolved_public_url)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -51,23 +78,34 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return _notice("Not found", "Nothing is published at this address.", status)
 
 
+def _encode(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+
+
 class AlwaysSandboxed:
     """Every response of this host, errors included, carries the sandbox headers."""
 
-    def __init__(self, app: ASGIApp, main_origin: str) -> None:
+    def __init__(self, app: ASGIApp, main_origin: str, vendor_source: str) -> None:
         self.app = app
-        self.headers = [(k.lower().encode(), v.encode()) for k, v in sandbox_headers(main_origin).items()]
+        headers = sandbox_headers(main_origin, vendor_source)
+        self.headers = _encode(headers)
+        # Vendored library files are public code, and for the opaque-origin pages that
+        # load them every origin is another: a classic <script src> (a no-cors request)
+        # would be blocked by a same-origin resource policy.
+        self.vendor_headers = _encode(headers | {"Cross-Origin-Resource-Policy": "cross-origin"})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        headers = self.vendor_headers if scope["path"].startswith(VENDOR_PATH) else self.headers
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                names = {k for k, _ in self.headers}
+                names = {k for k, _ in headers}
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-                message["headers"] = kept + self.headers
+                message["headers"] = kept + headers
             await send(message)
 
         try:
@@ -77,11 +115,15 @@ class AlwaysSandboxed:
             await response(scope, receive, send_with_headers)
 
 
-def create_sandbox_app(services: Services) -> ASGIApp:
+def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None) -> ASGIApp:
+    """`vendored`: the library files to serve; by default those of `services` (installed by scripts/vendor)."""
     main = urlsplit(services.settings.resolved_public_url)
     app = Starlette(
-        routes=[Route("/v/{token}", serve_version)],
+        routes=[Route("/v/{token}", serve_version), Route(VENDOR_PATH + "{spec:path}", serve_vendored)],
         exception_handlers={NotFound: not_found, HTTPException: not_found},
     )
     app.state.services = services
-    return AlwaysSandboxed(app, f"{main.scheme}://{main.netloc}")
+    app.state.vendored = vendored or services.vendored
+    # Its own name only: a rebound attacker's name never reaches a page, even with a valid address.
+    checked = HostCheck(app, hosts_of([services.settings.resolved_sandbox_url]), "TOOLSMITH_SANDBOX_URL")
+    return AlwaysSandboxed(checked, f"{main.scheme}://{main.netloc}", services.settings.resolved_sandbox_url + VENDOR_PATH)

@@ -12,8 +12,12 @@ export class ApiError extends Error {
   }
 }
 
+// The page's CSRF token (templates/base.html): every request that changes something carries it.
+const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
+
 export async function request(method, url, body) {
   const init = { method, headers: { Accept: "application/json" } };
+  if (method !== "GET") init.headers["X-CSRF-Token"] = csrfToken;
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -51,6 +55,8 @@ export async function request(method, url, body) {
 
 export const getJSON = (url) => request("GET", url);
 export const postJSON = (url, body) => request("POST", url, body);
+export const patchJSON = (url, body) => request("PATCH", url, body);
+export const deleteJSON = (url) => request("DELETE", url);
 
 // Reads a <script type="application/json" id="..."> block the template rendered.
 export function pageData(id) {

@@ -28,7 +28,9 @@ export class CodeView {
   }
 }
 
-export function setupCodeActions(view, { copy, download, filename, announce }) {
+// `downloadUrl()` names the server's standalone file for the version shown, or null when it has
+// no finished page yet; then the text in view is saved as is.
+export function setupCodeActions(view, { copy, download, filename, downloadUrl, announce }) {
   copy.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(view.text);
@@ -40,9 +42,10 @@ export function setupCodeActions(view, { copy, download, filename, announce }) {
   });
   download.addEventListener("click", () => {
     const link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([view.text], { type: "text/html" }));
+    const url = downloadUrl?.();
+    link.href = url || URL.createObjectURL(new Blob([view.text], { type: "text/html" }));
     link.download = filename();
     link.click();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    if (!url) setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   });
 }

@@ -23,17 +23,19 @@ export function demoBadge() {
   return h("span", { class: "badge badge-demo", "data-testid": "demo-badge", title: DEMO_TOOLTIP }, "Offline demo");
 }
 
-// "anthropic:claude-sonnet-4-5" shows as "claude-sonnet-4-5" (full id in the tooltip);
+// "anthropic:claude-sonnet-5-5" shows as "claude-sonnet-5-5" (full id in the tooltip);
 // the demo model always shows as the Offline demo badge.
 export function modelBadge(version) {
   if (version.is_demo || version.model === "demo") return demoBadge();
+  if (version.model === "remix") return h("span", { class: "badge", title: "A copy of an app someone shared" }, "Remixed");
   if (isImport(version)) return h("span", { class: "badge", title: "An HTML page imported as is" }, "Imported");
   const [, name] = version.model.includes(":") ? version.model.split(/:(.*)/s) : ["", version.model];
   return h("span", { class: "badge badge-model", title: version.model }, name || version.model);
 }
 
+// A page brought in as it was (imported, or copied from a share link), not written by a model.
 export function isImport(version) {
-  return !version.model || version.model === "import";
+  return !version.model || version.model === "import" || version.model === "remix";
 }
 
 export const STATUS_LABELS = {

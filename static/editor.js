@@ -6,8 +6,9 @@ import { CodeView, setupCodeActions } from "./code.js";
 import { keepRelativeTimesFresh } from "./format.js";
 import { NOT_LIVE, goLive } from "./live.js";
 import { Picker, describePick } from "./picker.js";
-import { Preview, Throttle } from "./preview.js";
+import { Preview, Throttle, expiresSoon } from "./preview.js";
 import { RuntimeErrors } from "./runtime-errors.js";
+import { setupShareDialog } from "./share.js";
 import { overlayFor, statusLine } from "./status.js";
 import { setupTabs } from "./tabs.js";
 import { CUT_OFF, renderConversation, renderVersionList } from "./versions.js";
@@ -133,9 +134,27 @@ async function showCode() {
   }
 }
 
-function showPreview({ fresh = false } = {}) {
-  const v = shown();
+async function showPreview({ fresh = false } = {}) {
+  let v = shown();
+  if (v?.preview_url && expiresSoon(v.preview_url)) {
+    await renewPreviewUrls();
+    v = shown();
+  }
   if (v?.preview_url) preview.show(v.preview_url, { fresh: fresh || v.status === "generating" });
+}
+
+// Preview addresses expire within the hour: an editor left open asks for fresh ones.
+async function renewPreviewUrls() {
+  try {
+    const { versions } = await getJSON(`/api/apps/${appId}`);
+    for (const { number, preview_url } of versions) {
+      const v = find(number);
+      if (v) v.preview_url = preview_url;
+    }
+    render();
+  } catch {
+    // Keep the old address: the preview says so if it no longer works.
+  }
 }
 
 // The overlay stays until a reload has shown a page whose <body> had begun (styles come first).
@@ -362,7 +381,14 @@ setupCodeActions(code, {
     const slug = (data.app.title || "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
     return `${slug || "tool"}-v${state.current}.html`;
   },
+  downloadUrl() {
+    const v = shown();
+    const finished = v && (v.status === "complete" || v.status === "incomplete") && live.number !== v.number;
+    return finished ? `/api/apps/${appId}/versions/${v.number}/download` : null;
+  },
 });
+
+setupShareDialog({ appId, versions: () => state.versions, authorName: data.author_name, opener: $("share-open") });
 
 const lastUsed = [...state.versions].reverse().find((v) => v.model);
 const option = lastUsed && [...el.model.options].find((o) => o.value === lastUsed.model && !o.disabled);

@@ -81,15 +81,32 @@ async function importPage(event) {
     showError(importForm, "Choose an HTML file or paste a page's HTML to import.");
     return;
   }
+  const exported = file && /\.json$/i.test(file.name) ? parseExport(html) : null;
+  if (file && /\.json$/i.test(file.name) && !exported) {
+    showError(importForm, "That .json file is not a Toolsmith export: export an app from its editor, or pick an HTML file.");
+    return;
+  }
   showError(importForm, "");
   setBusy(importSubmit, true, "Importing…");
   try {
-    const answer = await postJSON("/api/import", { html, title: importTitle.value.trim() });
+    const body = exported ? { export: exported } : { html, title: importTitle.value.trim() };
+    const answer = await postJSON("/api/import", body);
     window.location.assign(answer.editor_url);
   } catch (error) {
     setBusy(importSubmit, false);
     showError(importForm, error instanceof ApiError ? error.message : String(error));
   }
+}
+
+// A Toolsmith export (GET /api/apps/ID/export) restores an app with its history.
+function parseExport(text) {
+  try {
+    const data = JSON.parse(text);
+    if (data && data.format === "toolsmith.app") return data;
+  } catch {
+    // Not JSON at all.
+  }
+  return null;
 }
 
 importForm.addEventListener("submit", importPage);

@@ -3,6 +3,13 @@
 
 const LOAD_TIMEOUT_MS = 10_000;
 
+// Private preview addresses are signed and expire (their `exp`, in seconds); true when one
+// has less than a minute left, so the editor asks for a fresh one first.
+export function expiresSoon(url, now = Date.now()) {
+  const exp = Number(new URL(url, window.location.href).searchParams.get("exp"));
+  return Number.isFinite(exp) && exp > 0 && exp * 1000 - now < 60_000;
+}
+
 export class Preview {
   constructor(stack) {
     [this.front, this.back] = stack.querySelectorAll("iframe");

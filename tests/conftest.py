@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import uvicorn
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from app.accounts import UserRecord
 from app.server import create_app
 from app.services import Services
 from app.settings import Settings
@@ -85,10 +88,51 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
 
 
 @pytest.fixture
-async def client(settings: Settings, services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    """The main app through HTTP, in process (fine for anything but streaming)."""
+async def user(services: Services) -> UserRecord:
+    """The person the `client` fixture acts for."""
+    return await services.accounts.create_user("tester", display_name="Test Person")
+
+
+@pytest.fixture
+async def api_token(services: Services, user: UserRecord) -> str:
+    _, secret = await services.accounts.create_token(user.id, "tests")
+    return secret
+
+
+@pytest.fixture
+async def client(settings: Settings, services: Services, api_token: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The main app through HTTP, in process (fine for anything but streaming), as `user` with an API token."""
     transport = httpx.ASGITransport(app=create_app(settings, services))
-    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000", headers={"Authorization": f"Bearer {api_token}"}) as http:
+        yield http
+
+
+@asynccontextmanager
+async def api_client(settings: Settings, services: Services, user: UserRecord | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """The main app through HTTP as a script calls it: as `user` (by default a new one, `tester`) with an API token."""
+    user = user or await services.accounts.create_user("tester")
+    _, secret = await services.accounts.create_token(user.id, "tests")
+    transport = httpx.ASGITransport(app=create_app(settings, services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000", headers={"Authorization": f"Bearer {secret}"}) as http:
+        yield http
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
+
+
+@asynccontextmanager
+async def browser_for(settings: Settings, services: Services, user: UserRecord | None = None, *, base_url: str = "http://localhost:8000") -> AsyncIterator[httpx.AsyncClient]:
+    """A client that behaves as a browser on our pages: signed in as `user` through a real one-time
+    link (or nobody), it sends Origin and Sec-Fetch-Site as Chromium does and the CSRF token of the
+    page it loaded."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings, services)), base_url=base_url) as http:
+        if user is not None:
+            link = await services.accounts.create_signin_link(user.id)
+            assert (await http.get(f"/signin/{link}")).status_code == 303
+        page = await http.get("/login", follow_redirects=True)
+        match = CSRF_META.search(page.text)
+        assert match, page.text[:500]
+        http.headers.update({"X-CSRF-Token": match.group(1), "Origin": base_url, "Sec-Fetch-Site": "same-origin"})
         yield http
 
 
@@ -105,7 +149,10 @@ async def wait_for_version(client: httpx.AsyncClient, app_id: str, number: int, 
 
 
 class LiveServer:
-    """Toolsmith's two servers under real uvicorn in a thread, on free ports."""
+    """Toolsmith's two servers under real uvicorn in a thread, on free ports.
+
+    It makes one user, `tester`, whose API token `headers` carries.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = replace(settings, port=free_port(), sandbox_port=free_port())
@@ -114,6 +161,11 @@ class LiveServer:
         self._servers: list[uvicorn.Server] = []
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._error: BaseException | None = None
+        self.token = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
 
     def _run(self) -> None:
         from sandbox.server import create_sandbox_app
@@ -121,6 +173,8 @@ class LiveServer:
         async def main() -> None:
             services = await Services.open(self.settings)
             try:
+                tester = await services.accounts.create_user("tester")
+                self.token = (await services.accounts.create_token(tester.id, "tests"))[1]
                 self._servers = [
                     uvicorn.Server(uvicorn.Config(create_app(self.settings, services), host="127.0.0.1", port=self.settings.port, log_level="warning", timeout_graceful_shutdown=1)),
                     uvicorn.Server(uvicorn.Config(create_sandbox_app(services), host="127.0.0.1", port=self.settings.sandbox_port, log_level="warning", lifespan="off")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from app.accounts import UserRecord
 from app.services import Services
 from tests.conftest import wait_for_version
 
@@ -14,7 +15,7 @@ async def test_models_lists_demo_and_says_which_lack_a_key(client: httpx.AsyncCl
     by_id = {m["id"]: m for m in data["models"]}
     assert data["default"] == "demo"
     assert by_id["demo"]["is_demo"] and by_id["demo"]["usable"]
-    assert by_id["anthropic:claude-sonnet-4-5"] == {**by_id["anthropic:claude-sonnet-4-5"], "usable": False, "key_env_var": "ANTHROPIC_API_KEY"}
+    assert by_id["anthropic:claude-sonnet-5-5"] == {**by_id["anthropic:claude-sonnet-5-5"], "usable": False, "key_env_var": "ANTHROPIC_API_KEY"}
 
 
 async def test_create_app_streams_a_demo_page_into_version_1(client: httpx.AsyncClient) -> None:
@@ -48,8 +49,8 @@ async def test_follow_up_builds_on_the_parent_and_keeps_history(client: httpx.As
     assert "html" not in listing["versions"][0]
 
 
-async def test_follow_up_while_generating_is_a_conflict(client: httpx.AsyncClient, services: Services) -> None:
-    app, version = await services.store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None, html="<p>", status="complete")
+async def test_follow_up_while_generating_is_a_conflict(client: httpx.AsyncClient, services: Services, user: UserRecord) -> None:
+    app, version = await services.store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None, html="<p>", status="complete", owner_id=user.id)
     await services.store.create_version(app.id, parent_number=1, prompt="q", model="demo", system_prompt_hash=None)
     response = await client.post(f"/api/apps/{app.id}/versions", json={"prompt": "more", "model": "demo"})
     assert response.status_code == 409
@@ -65,7 +66,7 @@ async def test_follow_up_while_generating_is_a_conflict(client: httpx.AsyncClien
         ({"prompt": 5}, 400, "invalid_prompt", "empty"),
         ({"prompt": "a timer", "model": "nonsense"}, 400, "unknown_model", "provider:model"),
         ({"prompt": "a timer", "model": "mystery:model"}, 400, "unknown_model", "toolsmith models"),
-        ({"prompt": "a timer", "model": "anthropic:claude-sonnet-4-5"}, 400, "missing_key", "set ANTHROPIC_API_KEY"),
+        ({"prompt": "a timer", "model": "anthropic:claude-sonnet-5-5"}, 400, "missing_key", "set ANTHROPIC_API_KEY"),
         ({"prompt": "a timer", "model": "openai:gpt-4.1-mini"}, 400, "missing_key", "set OPENAI_API_KEY"),
     ],
 )
@@ -112,16 +113,16 @@ async def test_unknown_app_and_version_are_404_json(client: httpx.AsyncClient) -
     assert (await client.get(f"/api/apps/{app_id}/versions/abc")).status_code == 404
 
 
-async def test_follow_up_on_a_failed_parent_is_refused(client: httpx.AsyncClient, services: Services) -> None:
-    app, version = await services.store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None)
+async def test_follow_up_on_a_failed_parent_is_refused(client: httpx.AsyncClient, services: Services, user: UserRecord) -> None:
+    app, version = await services.store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None, owner_id=user.id)
     await services.store.finish_version(version.id, status="failed", error="boom")
     response = await client.post(f"/api/apps/{app.id}/versions", json={"prompt": "x", "model": "demo", "parent": 1})
     assert response.status_code == 400
     assert "no page" in response.json()["error"]["message"]
 
 
-async def test_retry_after_a_failed_first_answer_starts_afresh(client: httpx.AsyncClient, services: Services) -> None:
-    app, version = await services.store.create_app(title="t", prompt="a tip calculator", model="demo", system_prompt_hash=None)
+async def test_retry_after_a_failed_first_answer_starts_afresh(client: httpx.AsyncClient, services: Services, user: UserRecord) -> None:
+    app, version = await services.store.create_app(title="t", prompt="a tip calculator", model="demo", system_prompt_hash=None, owner_id=user.id)
     await services.store.finish_version(version.id, status="failed", error="boom")
     response = await client.post(f"/api/apps/{app.id}/versions", json={"prompt": "a tip calculator", "model": "demo"})
     assert response.status_code == 202

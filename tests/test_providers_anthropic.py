@@ -6,11 +6,23 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.errors import ProviderError, ProviderRateLimited, ProviderRejected, ProviderUnavailable
+import tests.provider_calls as calls
+from app.errors import (
+    ProviderRateLimited,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from app.providers.anthropic import AnthropicProvider
-from app.providers.base import Message, Provider, Request, StreamItem, Usage
+from app.providers.base import Message, Provider, Request, Usage
 from tests.fakes.anthropic_server import FakeAnthropic
-from tests.fakes.script import answer, cut_off, disconnect, http_error, rate_limited, stream_error
+from tests.fakes.script import (
+    answer,
+    cut_off,
+    disconnect,
+    http_error,
+    rate_limited,
+    stream_error,
+)
 from tests.fakes.server import free_port
 
 TEXT = "Here is your tool.\n```html\n<h1>Hi</h1>\n```\n"
@@ -35,26 +47,10 @@ def provider(base_url: str | None, *, max_retries: int = 2, timeout: float = 10.
 
 
 def request(prompt: str = "Make a timer", **options: object) -> Request:
-    fields: dict[str, object] = {
-        "model": "claude-test",
-        "system": "You write tools.",
-        "messages": [Message("user", prompt)],
-        "max_tokens": 1000,
-    }
-    return Request(**(fields | options))  # type: ignore[arg-type]
+    return calls.request(prompt, **({"model": "claude-test"} | options))
 
 
-async def collect(provider: AnthropicProvider, req: Request) -> list[StreamItem]:
-    return [item async for item in provider.stream(req)]
-
-
-async def collect_until_error(provider: AnthropicProvider, req: Request) -> tuple[list[str], ProviderError]:
-    chunks: list[str] = []
-    with pytest.raises(ProviderError) as caught:
-        async for item in provider.stream(req):
-            assert isinstance(item, str)
-            chunks.append(item)
-    return chunks, caught.value
+collect, collect_until_error = calls.collect, calls.collect_until_error
 
 
 def test_satisfies_the_provider_protocol() -> None:

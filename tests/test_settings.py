@@ -24,8 +24,8 @@ def test_defaults_need_no_configuration(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_keys_choose_the_default_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert Settings.from_env({"OPENAI_API_KEY": "k"}).resolved_default_model == "openai:gpt-4.1-mini"
-    assert Settings.from_env({"OPENAI_API_KEY": "k", "ANTHROPIC_API_KEY": "k"}).resolved_default_model == "anthropic:claude-sonnet-4-5"
+    assert Settings.from_env({"OPENAI_API_KEY": "k"}).resolved_default_model == "openai:gpt-5.4-mini"
+    assert Settings.from_env({"OPENAI_API_KEY": "k", "ANTHROPIC_API_KEY": "k"}).resolved_default_model == "anthropic:claude-sonnet-5-5"
     assert Settings.from_env({"ANTHROPIC_API_KEY": "k", "TOOLSMITH_DEFAULT_MODEL": "demo"}).resolved_default_model == "demo"
 
 

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 import sqlalchemy as sa
 
+from app.accounts import Accounts
 from app.errors import NotFound
 from app.migrations import MIGRATIONS
 from app.schema import schema_migrations
@@ -64,11 +65,12 @@ async def test_interrupted_generations_fail_with_their_prompt(store: Store) -> N
 
 
 async def test_recent_apps_newest_first_with_latest_status(store: Store) -> None:
-    first, v1 = await store.create_app(title="first", prompt="p", model="demo", system_prompt_hash=None)
-    second, _ = await store.create_app(title="second", prompt="p", model="demo", system_prompt_hash=None)
+    owner = await Accounts(store.engine).create_user("ada")
+    first, v1 = await store.create_app(title="first", prompt="p", model="demo", system_prompt_hash=None, owner_id=owner.id)
+    await store.create_app(title="second", prompt="p", model="demo", system_prompt_hash=None, owner_id=owner.id)
     await store.finish_version(v1.id, status="complete", html="<p>")
     await store.create_version(first.id, parent_number=1, prompt="again", model="demo", system_prompt_hash=None)
-    summaries = await store.list_apps()
+    summaries = await store.list_apps(owner.id)
     assert [s.app.title for s in summaries] == ["first", "second"]
     assert (summaries[0].version_count, summaries[0].latest_number, summaries[0].latest_status) == (2, 2, "generating")
 

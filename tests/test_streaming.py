@@ -40,7 +40,7 @@ def _create(http: httpx.Client, prompt: str = "a tip calculator") -> dict:
 
 
 def test_deltas_stream_then_done_carries_the_version(slow_server: LiveServer) -> None:
-    with httpx.Client(base_url=slow_server.url, timeout=30) as http:
+    with httpx.Client(base_url=slow_server.url, timeout=30, headers=slow_server.headers) as http:
         created = _create(http)
         events = _events(http, created["stream_url"])
     names = [e.event for e in events]
@@ -55,7 +55,7 @@ def test_deltas_stream_then_done_carries_the_version(slow_server: LiveServer) ->
 
 
 def test_reconnecting_with_last_event_id_resumes_where_it_left(slow_server: LiveServer) -> None:
-    with httpx.Client(base_url=slow_server.url, timeout=30) as http:
+    with httpx.Client(base_url=slow_server.url, timeout=30, headers=slow_server.headers) as http:
         created = _create(http)
         first = _events(http, created["stream_url"], limit=5)
         rest = _events(http, created["stream_url"], headers={"Last-Event-ID": first[-1].id})
@@ -68,7 +68,7 @@ def test_reconnecting_with_last_event_id_resumes_where_it_left(slow_server: Live
 
 
 def test_a_client_that_disconnects_does_not_lose_the_version(slow_server: LiveServer) -> None:
-    with httpx.Client(base_url=slow_server.url, timeout=30) as http:
+    with httpx.Client(base_url=slow_server.url, timeout=30, headers=slow_server.headers) as http:
         created = _create(http)
         _events(http, created["stream_url"], limit=3)  # then hang up
         deadline = time.monotonic() + 20
@@ -79,7 +79,7 @@ def test_a_client_that_disconnects_does_not_lose_the_version(slow_server: LiveSe
 
 
 def test_finished_version_streams_its_final_event_at_once(live_server: LiveServer) -> None:
-    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+    with httpx.Client(base_url=live_server.url, timeout=30, headers=live_server.headers) as http:
         imported = http.post("/api/import", json={"html": "<h1>hi</h1>"}).json()
         events = _events(http, f"/api/apps/{imported['app']['id']}/versions/1/stream")
     assert [e.event for e in events] == ["done"]
@@ -87,7 +87,7 @@ def test_finished_version_streams_its_final_event_at_once(live_server: LiveServe
 
 
 def test_sandbox_serves_partial_page_while_generating_then_the_final_one(slow_server: LiveServer) -> None:
-    with httpx.Client(base_url=slow_server.url, timeout=30) as http:
+    with httpx.Client(base_url=slow_server.url, timeout=30, headers=slow_server.headers) as http:
         created = _create(http)
         preview = created["version"]["preview_url"]
         assert preview.startswith(slow_server.sandbox_url + "/v/")
@@ -120,7 +120,7 @@ def test_every_sandbox_response_is_sandboxed(live_server: LiveServer) -> None:
 
 
 def test_main_origin_never_serves_generated_html(live_server: LiveServer) -> None:
-    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+    with httpx.Client(base_url=live_server.url, timeout=30, headers=live_server.headers) as http:
         imported = http.post("/api/import", json={"html": "<h1 id=marker>generated</h1>"}).json()
         version = http.get(f"/api/apps/{imported['app']['id']}/versions/1")
         editor = http.get(imported["editor_url"])

@@ -37,6 +37,7 @@ from tests.fakes.script import (
     Step,
     answer_text,
     chunks,
+    last_user_prompt,
     main,
     reported_usage,
 )
@@ -53,18 +54,6 @@ ERRORS: dict[int, tuple[str, str]] = {
     529: ("overloaded_error", "Overloaded"),
 }
 _ids = itertools.count(1)
-
-
-def last_user_prompt(body: dict[str, Any]) -> str:
-    """The text of the last user message; content is a string or a list of blocks."""
-    for message in reversed(body.get("messages") or []):
-        if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return "".join(b.get("text", "") for b in content if isinstance(b, dict))
-    return ""
 
 
 def error_body(status: int, message: str | None, error_type: str | None, model: str) -> dict[str, Any]:

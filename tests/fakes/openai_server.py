@@ -43,6 +43,7 @@ from tests.fakes.script import (
     Step,
     answer_text,
     chunks,
+    last_user_prompt,
     main,
     reported_usage,
 )
@@ -58,18 +59,6 @@ ERRORS: dict[int, tuple[str, str | None, str]] = {
     503: ("server_error", None, "The engine is currently overloaded, please try again later"),
 }
 _ids = itertools.count(1)
-
-
-def last_user_prompt(body: dict[str, Any]) -> str:
-    """The text of the last user message; content is a string or a list of parts."""
-    for message in reversed(body.get("messages") or []):
-        if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return ""
 
 
 def error_body(status: int, step: Step, model: str) -> dict[str, Any]:

@@ -331,3 +331,15 @@ def main(fake_class: type[ScriptedFake], description: str, argv: Sequence[str] |
     args = parser.parse_args(argv)
     fake = fake_class(delay=args.delay, chunk_size=args.chunk_size, api_key=args.api_key)
     uvicorn.run(fake.app, host=args.host, port=args.port, lifespan="off", ws="none", log_level="info")
+
+
+def last_user_prompt(body: dict[str, Any]) -> str:
+    """The text of the last user message; content is a string or a list of text blocks (both APIs)."""
+    for message in reversed(body.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return ""

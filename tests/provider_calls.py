@@ -1,0 +1,31 @@
+"""Calling a provider in tests: a small request, all its items, or the chunks before its error."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.errors import ProviderError
+from app.providers.base import Message, Provider, Request, StreamItem
+
+
+def request(prompt: str = "Make a timer", *, model: str = "test-model", **options: object) -> Request:
+    fields: dict[str, object] = {
+        "model": model,
+        "system": "You write tools.",
+        "messages": [Message("user", prompt)],
+        "max_tokens": 1000,
+    }
+    return Request(**(fields | options))  # type: ignore[arg-type]
+
+
+async def collect(provider: Provider, req: Request) -> list[StreamItem]:
+    return [item async for item in provider.stream(req)]
+
+
+async def collect_until_error(provider: Provider, req: Request) -> tuple[list[str], ProviderError]:
+    chunks: list[str] = []
+    with pytest.raises(ProviderError) as caught:
+        async for item in provider.stream(req):
+            assert isinstance(item, str)
+            chunks.append(item)
+    return chunks, caught.value

@@ -1,0 +1,138 @@
+"""The `toolsmith` command, run as a person would run it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.services import Services
+from app.settings import ROOT, Settings
+from tests.conftest import free_port
+
+
+def toolsmith(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TOOLSMITH_", "ANTHROPIC_", "OPENAI_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        env={**clean, "PYTHONPATH": str(ROOT), **(env or {})},
+        cwd=cwd or ROOT,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["import"], ["models"]])
+def test_help(command: list[str]) -> None:
+    result = toolsmith(*command, "--help")
+    assert result.returncode == 0
+    assert "usage: toolsmith" in result.stdout
+
+
+def test_models_says_which_lack_a_key(tmp_path: Path) -> None:
+    result = toolsmith("models", env={"OPENAI_API_KEY": "sk"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"demo\s+offline demo, not an LLM", out)
+    assert re.search(r"anthropic:claude-sonnet-5-5\s+needs ANTHROPIC_API_KEY", out)
+    assert re.search(r"\* openai:gpt-5.4-mini\s+ready", out), "the default is marked"
+
+
+def test_models_lists_configured_endpoints(tmp_path: Path) -> None:
+    (tmp_path / "toolsmith.toml").write_text('[endpoints.ollama]\nbase_url = "http://localhost:11434/v1"\nmodels = ["qwen2.5-coder"]\n')
+    result = toolsmith("models", cwd=tmp_path)
+    assert re.search(r"ollama:qwen2.5-coder\s+ready", result.stdout)
+
+
+def _apps_of(database: str, username: str) -> list[str]:
+    async def titles() -> list[str]:
+        services = await Services.open(Settings(database_url=database))
+        try:
+            user = await services.accounts.get_user_by_name(username)
+            return [summary.app.title for summary in await services.store.list_apps(user.id)]
+        finally:
+            await services.close()
+
+    return asyncio.run(titles())
+
+
+def test_import_prints_the_editor_url_and_the_app_is_its_users(tmp_path: Path) -> None:
+    page = tmp_path / "counter.html"
+    page.write_text("<!DOCTYPE html><html><head><title>Counter</title></head><body><button>+1</button></body></html>")
+    database = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+    nobody = toolsmith("import", str(page), "--database-url", database)
+    assert nobody.returncode == 2 and "no user yet" in nobody.stderr and "toolsmith users add" in nobody.stderr
+    assert toolsmith("users", "add", "ada", "--no-password", "--database-url", database).returncode == 0
+    result = toolsmith("import", str(page), "--title", "My counter", "--database-url", database)
+    assert result.returncode == 0, result.stderr
+    url = result.stdout.strip()
+    assert re.fullmatch(r"http://localhost:8000/apps/\w+", url)
+    assert _apps_of(database, "ada") == ["My counter"]
+    listed = toolsmith("import", str(tmp_path / "missing.html"), "--database-url", database)
+    assert listed.returncode == 2 and "is not a file" in listed.stderr
+
+
+def test_import_refuses_an_empty_page(tmp_path: Path) -> None:
+    page = tmp_path / "empty.html"
+    page.write_text("  ")
+    database = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+    assert toolsmith("users", "add", "ada", "--no-password", "--database-url", database).returncode == 0
+    result = toolsmith("import", str(page), "--database-url", database)
+    assert result.returncode == 2
+    assert "empty" in result.stderr and "Traceback" not in result.stderr
+
+
+def _serve(tmp_path: Path, port: int, sandbox_port: int) -> subprocess.Popen[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TOOLSMITH_", "ANTHROPIC_", "OPENAI_"))}
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port), "--sandbox-port", str(sandbox_port), "--database-url", f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**clean, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+    )
+
+
+def test_serve_prints_a_sign_in_link_serves_both_origins_and_stops_on_sigint(tmp_path: Path) -> None:
+    port, sandbox_port = free_port(), free_port()
+    process = _serve(tmp_path, port, sandbox_port)
+    try:
+        assert process.stdout is not None
+        first = re.fullmatch(rf"Toolsmith is running: open (http://localhost:{port}/signin/\S+)", process.stdout.readline().strip())
+        assert first, "the first start prints a one-time sign-in link"
+        assert process.stdout.readline().strip() == f"that link signs you in as 'owner', once, within the hour; later: http://localhost:{port}"
+        assert "offline demo" in "".join(process.stdout.readline() for _ in range(3))
+        assert httpx.get(f"http://localhost:{port}/").headers["location"].startswith("/login"), "nobody is signed in without it"
+        with httpx.Client() as browser:
+            home = browser.get(first[1], follow_redirects=True)
+            assert (home.status_code, home.url) == (200, f"http://localhost:{port}/")
+        assert httpx.get(first[1]).status_code == 404, "the link works once"
+        assert httpx.get(f"http://127.0.0.1:{sandbox_port}/v/none").status_code == 404
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+    finally:
+        process.kill()
+
+
+def test_serve_on_a_busy_port_says_what_to_do(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        process = _serve(tmp_path, busy.getsockname()[1], free_port())
+        try:
+            output, _ = process.communicate(timeout=30)
+        finally:
+            process.kill()
+    assert process.returncode != 0
+    assert "already in use" in output and "--port" in output
+    assert "Traceback" not in output
