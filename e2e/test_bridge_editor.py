@@ -31,15 +31,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolsmithServer
     running.stop()
 
 
-def _import(server: ToolsmithServer, html: str) -> dict:
-    response = httpx.post(server.url + "/api/import", json={"html": html}, timeout=30)
-    assert response.status_code == 201, response.text
+def _import(page: Page, server: ToolsmithServer, html: str) -> dict:
+    """The page as a new app of the owner's, imported as the home page imports it: `page` signs in
+    with a one-time link and posts with its CSRF token."""
+    server.sign_in(page, "owner")
+    csrf = page.evaluate("document.querySelector('meta[name=csrf-token]').content")
+    response = page.request.post(server.url + "/api/import", data={"html": html}, headers={"X-CSRF-Token": csrf, "Origin": server.url})
+    assert response.status == 201, response.text()
     return response.json()
 
 
 def _open(page: Page, server: ToolsmithServer, html: str) -> FrameLocator:
+    editor = server.url + _import(page, server, html)["editor_url"]
     page.add_init_script(RECORD_MESSAGES)
-    page.goto(server.url + _import(server, html)["editor_url"])
+    page.goto(editor)
     return page.frame_locator("[data-testid=preview-frame]")
 
 
@@ -155,6 +160,30 @@ out.textContent = [JSON.parse(localStorage.getItem("notes")).join(","), sessionS
     expect(frame.locator("#out")).to_have_text("first note | 1 | theme=dark")
 
 
+def test_a_shared_app_has_the_bridge_and_its_viewer_shows_nothing_of_it(page: Page, server: ToolsmithServer) -> None:
+    app = _import(page, server, """<!DOCTYPE html><html><head><title>Shared notes</title></head><body>
+<p id=out></p>
+<script>
+localStorage.setItem("notes", "kept for this visit");
+out.textContent = localStorage.getItem("notes");
+notAFunction();
+</script></body></html>""")
+    link = server.share(page, app["app"]["id"])
+    visitor = page.context.browser.new_context()  # someone else, with no cookies
+    try:
+        viewer = visitor.new_page()
+        viewer.add_init_script(RECORD_MESSAGES)
+        viewer.goto(link)
+        # The bridge's storage keeps the app running in the share view too...
+        expect(viewer.frame_locator("[data-testid=share-frame]").locator("#out")).to_have_text("kept for this visit")
+        # ...and what it reports reaches the viewer's window, which has nothing to do with it.
+        viewer.wait_for_function("() => __messages.some(m => typeof m === 'string' && m.includes('notAFunction'))")
+        expect(viewer.get_by_test_id("share-title")).to_have_text("Shared notes")
+        assert viewer.get_by_test_id("runtime-errors").count() == 0
+    finally:
+        visitor.close()
+
+
 def test_an_error_message_is_shown_as_text_never_as_html(page: Page, server: ToolsmithServer) -> None:
     frame = _open(page, server, """<!DOCTYPE html><html><head><title>Sly</title></head><body><h1>Sly</h1><script>
 throw new Error('<img src=x onerror="parent.document.title=1"><b>bold</b>');
@@ -228,8 +257,7 @@ def test_pick_an_element_to_ask_about_it(page: Page, server: ToolsmithServer) ->
 
 def test_ping_reaches_the_bridge_of_a_served_version(page: Page, server: ToolsmithServer) -> None:
     # One of our own pages, with the editor's bridge module and one iframe of the sandbox host.
-    version = _import(server, PICKABLE)["version"]
-    page.goto(server.url + "/")
+    version = _import(page, server, PICKABLE)["version"]
     answered = page.evaluate(
         """async (url) => {
             const { connectBridge } = await import("/static/bridge-host.js");

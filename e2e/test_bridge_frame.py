@@ -229,6 +229,27 @@ def test_ping_is_answered_by_our_frame_only(harness: Harness) -> None:
     assert harness.frame().locator("#seen").inner_text() == "0"
 
 
+def test_reports_are_filed_under_the_version_whatever_its_signature(harness: Harness) -> None:
+    # The editor renews a preview's signed address while it is open; the iframe may still show the
+    # page from the old one. Reports go to the version the address's path names.
+    shown = SANDBOX + "/v/abc?exp=100&sig=old&_r=3"
+    cases = [
+        (shown, SANDBOX + "/v/abc?exp=200&sig=new", True),
+        (shown, SANDBOX + "/v/abc", True),
+        (shown, SANDBOX + "/v/abcd?exp=100&sig=old", False),
+        (shown, "http://elsewhere.test/v/abc?exp=100&sig=old", False),
+        ("", SANDBOX + "/v/abc", False),
+    ]
+    answers = harness.page.evaluate(
+        """async (cases) => {
+            const { Preview } = await import("/static/preview.js");
+            return cases.map(([src, url]) => Preview.prototype.shows.call(null, { src }, url));
+        }""",
+        [[src, url] for src, url, _ in cases],
+    )
+    assert answers == [expected for _, _, expected in cases]
+
+
 # --- What the bridge reports ---------------------------------------------------------------------
 
 def test_errors_rejections_and_console_errors_are_reported(harness: Harness, page: Page) -> None:

@@ -49,12 +49,13 @@ export class Preview {
     return this.pending === null ? [this.front] : [this.front, this.back];
   }
 
-  // Whether `frame` shows the page at `url`, whatever cache-buster it was loaded with.
+  // Whether `frame` shows the page at `url`, whatever cache-buster or signature it was loaded
+  // with: the path names the version, and its signature is renewed while the editor is open.
   shows(frame, url) {
     if (!frame.src || !url) return false;
     const page = new URL(frame.src);
-    page.searchParams.delete("_r");
-    return page.href === new URL(url, window.location.href).href;
+    const wanted = new URL(url, window.location.href);
+    return page.origin === wanted.origin && page.pathname === wanted.pathname;
   }
 
   loaded(frame) {

@@ -1,15 +1,22 @@
-"""The runtime bridge: where it goes into a page, what it is told, and that every served page has it."""
+"""The runtime bridge: where it goes into a page, what it is told, that every served page has it
+and that a downloaded page does not."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
 
+from app.services import Services
 from sandbox.bridge import bridge_code, bridge_tag, inject_bridge, insertion_point
+from sandbox.cdn import rewrite_cdn_links
+from sandbox.libraries import VendoredFiles
+from sandbox.server import create_sandbox_app
 from tests.bridge_corpus import CORPUS, Case
 from tests.conftest import LiveServer
+from tests.fakes.node_modules import make_node_modules
 
 HOST = "http://localhost:8000"
 _CALL = re.compile(r'\("(?P<origin>[^"]*)",(?P<line>\d+),(?P<column>\d+),(?P<length>\d+)\);</script>$')
@@ -71,10 +78,41 @@ def test_the_bridge_is_small_and_safe_to_inline() -> None:
 
 def test_every_served_version_carries_the_bridge(live_server: LiveServer) -> None:
     page = "<!DOCTYPE html>\n<html><head><title>t</title></head><body><p id=marker>hi</p></body></html>"
-    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+    with httpx.Client(base_url=live_server.url, timeout=30, headers=live_server.headers) as http:
         imported = http.post("/api/import", json={"html": page}).json()
         version = http.get(f"/api/apps/{imported['app']['id']}/versions/1").json()["version"]
         served = httpx.get(version["preview_url"])
     assert served.status_code == 200
     assert served.text == inject_bridge(version["html"], live_server.url)
     assert f'("{live_server.url}",' in served.text
+
+
+async def test_a_share_frame_carries_the_bridge_and_a_download_never_does(client: httpx.AsyncClient, services: Services) -> None:
+    page = "<!DOCTYPE html><html><head><title>Notes</title></head><body><p>hi</p></body></html>"
+    app_id = (await client.post("/api/import", json={"html": page})).json()["app"]["id"]
+    share = (await client.post(f"/api/apps/{app_id}/shares", json={})).json()["share"]
+    shared = (await client.get(f"/api/shares/{share['token']}")).json()["shared"]
+    transport = httpx.ASGITransport(app=create_sandbox_app(services))
+    async with httpx.AsyncClient(transport=transport, base_url=services.settings.resolved_sandbox_url) as sandbox:
+        framed = await sandbox.get(shared["frame_url"])
+    # In the share view the bridge is what keeps apps that use localStorage from crashing.
+    assert framed.status_code == 200
+    assert framed.text == inject_bridge(page, services.settings.resolved_public_url)
+    # A downloaded file has no editor to talk to: it is the page as written (plus its own policy).
+    for path in (f"/api/apps/{app_id}/versions/1/download", f"/s/{share['token']}/download"):
+        downloaded = await client.get(path)
+        assert downloaded.status_code == 200 and "<p>hi</p>" in downloaded.text
+        assert "toolsmith-bridge" not in downloaded.text and bridge_code() not in downloaded.text
+
+
+async def test_cdn_links_are_rewritten_and_the_bridge_stays_first(services: Services, tmp_path: Path) -> None:
+    files = VendoredFiles(make_node_modules(tmp_path / "node_modules"))
+    page = '<!DOCTYPE html><html><head><script src="https://cdn.jsdelivr.net/npm/chart.js@4"></script></head><body></body></html>'
+    _, version = await services.store.create_app(title="t", prompt="p", model="import", system_prompt_hash=None, html=page, status="complete")
+    transport = httpx.ASGITransport(app=create_sandbox_app(services, files))
+    async with httpx.AsyncClient(transport=transport, base_url=services.settings.resolved_sandbox_url) as sandbox:
+        served = (await sandbox.get(services.preview_url(version.sandbox_token))).text
+    rewritten = rewrite_cdn_links(page, files)
+    assert "/vendor/chart.js@" in rewritten
+    assert served == inject_bridge(rewritten, services.settings.resolved_public_url)
+    assert served.index("toolsmith-bridge") < served.index("/vendor/chart.js@")
