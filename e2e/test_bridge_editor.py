@@ -4,6 +4,7 @@ served by the sandbox host with its real headers."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,11 +15,30 @@ from playwright.sync_api import FrameLocator, Page, expect
 from e2e.conftest import ToolsmithServer
 
 # Every message the editor's window receives, recorded before the editor's own scripts run: once
-# a message is here, the editor has judged it too.
+# a message is here, the editor has judged it too. And the window events the editor tells its
+# other features about the bridge with, in order.
 RECORD_MESSAGES = """
 window.__messages = [];
 addEventListener("message", (event) => window.__messages.push(event.data && (event.data.message || event.data.text)));
+window.__events = [];
+for (const name of ["toolsmith:runtime-errors", "toolsmith:bridge", "toolsmith:picked", "toolsmith:pick-ended"]) {
+  addEventListener(name, (event) => window.__events.push({ name, detail: event.detail }));
+}
 """
+
+
+def _events(page: Page, name: str) -> list[dict]:
+    return page.evaluate("(name) => __events.filter((e) => e.name === name).map((e) => e.detail)", name)
+
+
+def _last_errors(page: Page, version: int) -> list[dict] | None:
+    """The entries of the last "toolsmith:runtime-errors" event about `version`, or None."""
+    told = [e for e in _events(page, "toolsmith:runtime-errors") if e["version"] == version]
+    return told[-1]["entries"] if told else None
+
+
+def _tell(page: Page, name: str, detail: dict) -> None:
+    page.evaluate("([name, detail]) => dispatchEvent(new CustomEvent(name, { detail }))", [name, detail])
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +104,24 @@ def test_problems_of_the_running_app_are_listed_in_the_editor(page: Page, server
         "The app tried to load https://cdn.example.com/lib.js, which Toolsmith blocks: generated apps can't use the network."
     )
 
+    # The same list, told to the editor's other features (Fix) as a window event.
+    entries = {entry["kind"]: entry for entry in _last_errors(page, 1) or []}
+    assert sorted(entries) == ["console-error", "csp-violation", "error", "rejection"]
+    assert entries["error"]["message"] == "Uncaught ReferenceError: undefinedFunction is not defined"
+    assert (entries["error"]["line"], entries["error"]["column"]) == (9, 1)
+    # The page is named without the signature that opens it.
+    assert re.fullmatch(re.escape(server.sandbox_url) + r"/v/[\w-]+", entries["error"]["filename"])
+    assert "undefinedFunction" in entries["error"]["stack"] and "sig=" not in entries["error"]["stack"]
+    assert entries["console-error"] == {
+        "kind": "console-error", "message": 'could not parse {"row":3}', "filename": None, "line": None, "column": None,
+        "stack": None, "directive": None, "blockedURI": None,
+    }
+    assert entries["rejection"]["message"] == "Error: saving failed"
+    blocked = entries["csp-violation"]
+    assert blocked["directive"] == "script-src-elem" and blocked["blockedURI"] == "https://cdn.example.com/lib.js"
+    assert blocked["message"].startswith("The app tried to load https://cdn.example.com/lib.js")
+    assert _events(page, "toolsmith:bridge") == [{"pick": True}]
+
 
 def test_problems_belong_to_their_version_and_a_new_load_starts_afresh(
     page: Page, toolsmith_server, fake_openai: str, tmp_path: Path  # type: ignore[no-untyped-def]
@@ -101,10 +139,14 @@ def test_problems_belong_to_their_version_and_a_new_load_starts_afresh(
     expect(page.locator("[data-testid=version-item][data-version='2']")).to_have_attribute("data-status", "complete", timeout=30_000)
     expect(frame.locator("h1")).to_contain_text("a clean page")
     expect(page.get_by_test_id("runtime-errors")).to_be_hidden()
+    assert not _last_errors(page, 2)
 
     page.locator("[data-testid=version-item][data-version='1']").click()
     expect(frame.locator("h1")).to_have_text("Faulty")
     expect(_problems(page)).to_have_count(4)  # reported again by the new load, not added up
+    # Told afresh: emptied when the new load said it was ready, then each problem as it came.
+    told = [len(e["entries"]) for e in _events(page, "toolsmith:runtime-errors") if e["version"] == 1]
+    assert told == [1, 2, 3, 4, 0, 1, 2, 3, 4]
     page.locator("[data-testid=version-item][data-version='2']").click()
     expect(frame.locator("h1")).to_contain_text("a clean page")
     expect(page.get_by_test_id("runtime-errors")).to_be_hidden()
@@ -180,6 +222,7 @@ notAFunction();
         viewer.wait_for_function("() => __messages.some(m => typeof m === 'string' && m.includes('notAFunction'))")
         expect(viewer.get_by_test_id("share-title")).to_have_text("Shared notes")
         assert viewer.get_by_test_id("runtime-errors").count() == 0
+        assert viewer.evaluate("() => __events") == []
     finally:
         visitor.close()
 
@@ -245,6 +288,8 @@ def test_pick_an_element_to_ask_about_it(page: Page, server: ToolsmithServer) ->
     expect(pick).to_have_attribute("aria-pressed", "false")
     expect(page.get_by_test_id("followup-input")).to_be_focused()
     expect(frame.locator("#count")).to_have_text("0")  # the app's own handler did not run
+    html = '<button id="reset" onclick="count.textContent = +count.textContent + 1">Reset</button>'
+    assert _events(page, "toolsmith:picked") == [{"selector": "button#reset", "tag": "button", "text": "Reset", "html": html}]
 
     # Escape, in the editor, gives clicks back to the app.
     pick.click()
@@ -253,6 +298,42 @@ def test_pick_an_element_to_ask_about_it(page: Page, server: ToolsmithServer) ->
     expect(pick).to_have_attribute("aria-pressed", "false")
     frame.locator("#reset").click()
     expect(frame.locator("#count")).to_have_text("1")
+
+
+def test_other_controls_pick_through_window_events(page: Page, server: ToolsmithServer) -> None:
+    frame = _open(page, server, PICKABLE)
+    pick = page.get_by_test_id("pick-element")
+    expect(frame.locator("h1")).to_have_text("Counter")
+    page.wait_for_function("() => __events.some((e) => e.name === 'toolsmith:bridge')")
+    assert _events(page, "toolsmith:bridge") == [{"pick": True}]
+
+    # "toolsmith:pick" starts a pick; the element picked is told, and only told.
+    _tell(page, "toolsmith:pick", {"on": True})
+    expect(pick).to_have_attribute("aria-pressed", "true")
+    frame.locator("#count").click()
+    page.wait_for_function("() => __events.some((e) => e.name === 'toolsmith:picked')")
+    assert _events(page, "toolsmith:picked") == [{"selector": "span#count", "tag": "span", "text": "0", "html": '<span id="count">0</span>'}]
+    expect(pick).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_test_id("followup-input")).to_have_value("")
+    assert _events(page, "toolsmith:pick-ended") == []
+
+    # {on: false} stops it; so does Escape in the app. Either way, the end is told.
+    _tell(page, "toolsmith:pick", {"on": True})
+    expect(pick).to_have_attribute("aria-pressed", "true")
+    _tell(page, "toolsmith:pick", {"on": False})
+    expect(pick).to_have_attribute("aria-pressed", "false")
+    assert _events(page, "toolsmith:pick-ended") == [{}]
+    frame.locator("#reset").click()
+    expect(frame.locator("#count")).to_have_text("1")
+
+    _tell(page, "toolsmith:pick", {"on": True})
+    expect(pick).to_have_attribute("aria-pressed", "true")
+    frame.locator("h1").press("Escape")
+    expect(pick).to_have_attribute("aria-pressed", "false")
+    page.wait_for_function("() => __events.filter((e) => e.name === 'toolsmith:pick-ended').length === 2")
+    frame.locator("#reset").click()
+    expect(frame.locator("#count")).to_have_text("2")
+    assert len(_events(page, "toolsmith:picked")) == 1
 
 
 def test_ping_reaches_the_bridge_of_a_served_version(page: Page, server: ToolsmithServer) -> None:

@@ -59,7 +59,12 @@ const tabs = setupTabs(el.main, (view) => {
 });
 const find = (n) => state.versions.find((v) => v.number === n);
 const shown = () => find(state.current);
-const runtime = new RuntimeErrors($("runtime-errors"));
+const runtime = new RuntimeErrors($("runtime-errors"), {
+  // A page still being written has problems its finished page will not: they are not news.
+  onChange(n, entries) {
+    if (find(n)?.status !== "generating") tell("toolsmith:runtime-errors", { version: n, entries });
+  },
+});
 const streamUrl = (n) => `/api/apps/${appId}/versions/${n}/stream`;
 const announce = (text) => (el.announcer.textContent = text);
 
@@ -168,13 +173,23 @@ preview.onSwap = () => {
 
 // ---- what the running page reports (docs/bridge.md) --------------------------------------
 
+// The editor's other features hear of the bridge through window events (docs/bridge.md):
+// "toolsmith:runtime-errors", "toolsmith:bridge", "toolsmith:picked", "toolsmith:pick-ended";
+// they ask for a pick with "toolsmith:pick".
+function tell(name, detail) {
+  window.dispatchEvent(new CustomEvent(name, { detail }));
+}
+
 // Reports are filed under the version the iframe they come from shows.
 const versionIn = (frame) => state.versions.find((v) => preview.shows(frame, v.preview_url))?.number ?? null;
 const report = (message, frame) => runtime.add(versionIn(frame), message);
+let bridgeHeard = false;
 const bridge = connectBridge(() => preview.frames(), {
   ready(_, frame) {
     runtime.clear(versionIn(frame));
     picker.ended(frame);
+    if (!bridgeHeard) tell("toolsmith:bridge", { pick: true });
+    bridgeHeard = true;
   },
   error: report,
   rejection: report,
@@ -187,13 +202,21 @@ const picker = new Picker($("pick-element"), {
   bridge,
   frame: () => preview.front,
   onStart: () => tabs.select("preview"),
-  onPicked(message) {
+  onPicked(message, { fromButton }) {
+    const { selector, tag, text, html } = message;
+    tell("toolsmith:picked", { selector, tag, text, html });
+    if (!fromButton) return; // whoever asked for the pick takes it from here
     const about = describePick(message);
     el.input.value = el.input.value.trim() ? `${el.input.value.trimEnd()}\n${about}` : about;
     tabs.select("chat");
     el.input.focus();
     el.input.setSelectionRange(el.input.value.length, el.input.value.length);
   },
+  onEnded: () => tell("toolsmith:pick-ended", {}),
+});
+window.addEventListener("toolsmith:pick", (event) => {
+  if (event.detail?.on) picker.start({ fromButton: false });
+  else picker.stop();
 });
 
 // ---- actions -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The problems a running version reported through the bridge (static/bridge-host.js): errors,
 // unhandled rejections, console.error and what the sandbox blocked, kept per version number and
 // shown under the preview. Everything here comes from an untrusted page: it is rendered as text.
+// Other features hear of a version's list through `onChange(n, entries)`, entries as eventEntry gives them.
 import { h } from "./dom.js";
 
 export const MAX_ENTRIES = 50;
@@ -30,6 +31,26 @@ export function describeViolation({ directive, blockedURI }) {
   return `The app tried to ${verb} ${what}, which the sandbox does not allow (${directive}).`;
 }
 
+// The preview's address carries a signature that opens the page for an hour: what other features
+// may send on (to a model, say) names the page without it.
+const SIGNED = /(\/v\/[\w-]+)\?[^\s:)"'<>]*/g;
+const unsigned = (text) => (typeof text === "string" ? text.replace(SIGNED, "$1") : null);
+
+// One problem as the editor's other features take it (the "toolsmith:runtime-errors" event):
+// every field present, null where the kind has none; a blocked load's message in words.
+export function eventEntry(entry) {
+  return {
+    kind: entry.type,
+    message: entry.type === "csp-violation" ? describeViolation(entry) : unsigned(entry.message),
+    filename: unsigned(entry.filename ?? entry.sourceFile),
+    line: entry.line ?? null,
+    column: entry.column ?? null,
+    stack: unsigned(entry.stack),
+    directive: entry.directive ?? null,
+    blockedURI: entry.blockedURI ?? null,
+  };
+}
+
 function where(entry) {
   const parts = [];
   if (entry.line) parts.push(entry.column ? `line ${entry.line}, column ${entry.column}` : `line ${entry.line}`);
@@ -51,8 +72,9 @@ function item(entry) {
 }
 
 export class RuntimeErrors {
-  constructor(root) {
+  constructor(root, { onChange = null } = {}) {
     this.root = root;
+    this.onChange = onChange;
     this.title = root.querySelector("[data-role=title]");
     this.list = root.querySelector("[data-role=list]");
     this.logs = new Map(); // version number -> { entries, more }
@@ -68,7 +90,8 @@ export class RuntimeErrors {
 
   // A new page of version `n` loaded: what the last one said no longer holds.
   clear(n) {
-    this.logs.delete(n);
+    if (!this.logs.delete(n)) return;
+    this.notify(n);
     this.changed(n);
   }
 
@@ -80,9 +103,16 @@ export class RuntimeErrors {
     const key = JSON.stringify([message.type, message.message, message.line, message.column, message.directive, message.blockedURI]);
     const same = log.entries.find((entry) => entry.key === key);
     if (same) same.count += 1;
-    else if (log.entries.length < MAX_ENTRIES) log.entries.push({ ...message, key, count: 1 });
-    else log.more += 1;
+    else if (log.entries.length < MAX_ENTRIES) {
+      log.entries.push({ ...message, key, count: 1 });
+      this.notify(n);
+    } else log.more += 1;
     this.changed(n);
+  }
+
+  // A repeat only counts: the list changes when a problem is new, or when it starts afresh.
+  notify(n) {
+    this.onChange?.(n, this.entries(n).map(eventEntry));
   }
 
   // Shows version `n`'s problems; `hidden` while its page is still being written (a half-written
