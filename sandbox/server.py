@@ -17,6 +17,7 @@ from app.extract import partial_page
 from app.hosts import HostCheck, hosts_of
 from app.services import Services
 from app.store import VersionRecord
+from sandbox.bridge import inject_bridge
 from sandbox.cdn import rewrite_cdn_links
 from sandbox.headers import sandbox_headers
 from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
@@ -60,11 +61,16 @@ def _page(services: Services, vendored: VendoredFiles, version: VersionRecord) -
         html = partial_page(run.answer, run.base_html) if run else None
         if html is None:
             return _notice("Writing…", "The page is being written…")
-        return HTMLResponse(rewrite_cdn_links(html, vendored), headers={"Cache-Control": "no-store"})
+        return HTMLResponse(_served(services, vendored, html), headers={"Cache-Control": "no-store"})
     if not version.html:
         return _notice("No page", "This version has no page: the model's answer failed.")
     # A finished version never changes, and its signed address expires within the hour anyway.
-    return HTMLResponse(rewrite_cdn_links(version.html, vendored), headers={"Cache-Control": "private, max-age=3600"})
+    return HTMLResponse(_served(services, vendored, version.html), headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _served(services: Services, vendored: VendoredFiles, html: str) -> str:
+    # The bridge goes in last, so the CDN rewriting never reads it and it stays the first script.
+    return inject_bridge(rewrite_cdn_links(html, vendored), services.settings.resolved_public_url)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:

@@ -1,14 +1,17 @@
 // The editor: conversation, follow-ups, versions (a tree), and the live preview / code / diff of one app.
 import { getJSON, pageData, postJSON, showError } from "./api.js";
 import { CodeEditor } from "./codeedit.js";
+import { connectBridge } from "./bridge-host.js";
 import { CodeView, setupCodeActions } from "./code.js";
 import { DiffView } from "./diff.js";
 import { byModel, modelBadge } from "./dom.js";
 import { Fixer } from "./fix.js";
 import { keepRelativeTimesFresh } from "./format.js";
 import { NOT_LIVE, goLive } from "./live.js";
+import { Picker, describePick } from "./picker.js";
 import { Preview, Throttle, expiresSoon } from "./preview.js";
 import { ScopeChip, elementSelection, scopeLabel, selectedLines } from "./selection.js";
+import { RuntimeErrors } from "./runtime-errors.js";
 import { setupShareDialog } from "./share.js";
 import { overlayFor, statusLine } from "./status.js";
 import { setupTabs } from "./tabs.js";
@@ -43,7 +46,6 @@ const el = {
   editCode: $("edit-code"),
   saveCode: $("save-code"),
   discardCode: $("discard-code"),
-  pick: $("pick-element"),
   open: $("open-preview"),
   announcer: $("announcer"),
 };
@@ -92,6 +94,12 @@ const fixer = new Fixer({
   busy: () => state.busy || state.sending,
   announce,
 });
+const runtime = new RuntimeErrors($("runtime-errors"), {
+  // A page still being written has problems its finished page will not: they are not news.
+  onChange(n, entries) {
+    if (find(n)?.status !== "generating") tell("toolsmith:runtime-errors", { version: n, entries });
+  },
+});
 
 function upsert(version) {
   const { html, ...v } = version;
@@ -125,6 +133,8 @@ function render() {
   renderOverlay();
   renderBase();
   renderCodeBar();
+  runtime.show(state.current, { hidden: v?.status === "generating" });
+  picker.setEnabled(Boolean(v?.preview_url) && (v.status === "complete" || v.status === "incomplete"));
 }
 
 function renderStatus() {
@@ -219,11 +229,62 @@ async function renewPreviewUrls() {
 
 // The overlay stays until a reload has shown a page whose <body> had begun (styles come first).
 preview.onSwap = () => {
+  picker.stop();
   if (live.number !== null && live.number === state.current && (live.bodyAt !== null || live.bytes > 12_000) && !live.previewed) {
     live.previewed = true;
     renderOverlay();
   }
 };
+
+// ---- what the running page reports (docs/bridge.md) --------------------------------------
+
+// The editor's other features hear of the bridge through window events (docs/bridge.md):
+// "toolsmith:runtime-errors", "toolsmith:bridge", "toolsmith:picked", "toolsmith:pick-ended";
+// they ask for a pick with "toolsmith:pick".
+function tell(name, detail) {
+  window.dispatchEvent(new CustomEvent(name, { detail }));
+}
+
+// Reports are filed under the version the iframe they come from shows.
+const versionIn = (frame) => state.versions.find((v) => preview.shows(frame, v.preview_url))?.number ?? null;
+const report = (message, frame) => runtime.add(versionIn(frame), message);
+let bridgeHeard = false;
+const bridge = connectBridge(() => preview.frames(), {
+  ready(_, frame) {
+    runtime.clear(versionIn(frame));
+    picker.ended(frame);
+    if (!bridgeHeard) tell("toolsmith:bridge", { pick: true });
+    bridgeHeard = true;
+  },
+  error: report,
+  rejection: report,
+  "console-error": report,
+  "csp-violation": report,
+  picked: (message, frame) => picker.picked(message, frame),
+  "pick-cancel": (_, frame) => picker.ended(frame),
+});
+const picker = new Picker($("pick-element"), {
+  bridge,
+  frame: () => preview.front,
+  onStart: () => tabs.select("preview"),
+  onPicked(message, { fromButton }) {
+    const { selector, tag, text, html } = message;
+    // The follow-up is scoped to the picked element (the "toolsmith:picked" listener below);
+    // a page that cannot be scoped (not the parent of the next version) gets it as text instead.
+    tell("toolsmith:picked", { selector, tag, text, html });
+    if (!fromButton || parentFor(state.current) === state.current) return;
+    const about = describePick(message);
+    el.input.value = el.input.value.trim() ? `${el.input.value.trimEnd()}\n${about}` : about;
+    tabs.select("chat");
+    el.input.focus();
+    el.input.setSelectionRange(el.input.value.length, el.input.value.length);
+  },
+  onEnded: () => tell("toolsmith:pick-ended", {}),
+});
+window.addEventListener("toolsmith:pick", (event) => {
+  if (event.detail?.on) picker.start({ fromButton: false });
+  else picker.stop();
+});
 
 // ---- actions -----------------------------------------------------------------------------
 
@@ -438,20 +499,9 @@ window.addEventListener("toolsmith:runtime-errors", (event) => {
   fixer.report(v, entries, { fresh: state.fresh.has(n) });
 });
 
-window.addEventListener("toolsmith:bridge", (event) => {
-  el.pick.hidden = !event.detail?.pick;
-});
-
-el.pick.addEventListener("click", () => {
-  const on = el.pick.getAttribute("aria-pressed") !== "true";
-  el.pick.setAttribute("aria-pressed", String(on));
-  window.dispatchEvent(new CustomEvent("toolsmith:pick", { detail: { on } }));
-});
-
 window.addEventListener("toolsmith:picked", (event) => {
   const picked = event.detail || {};
   if (!picked.selector || parentFor(state.current) !== state.current) return;
-  el.pick.setAttribute("aria-pressed", "false");
   scope.set(state.current, elementSelection(picked));
   if (tabs.isPhone()) tabs.select("chat");
   el.input.focus();
@@ -506,6 +556,7 @@ function finish(n, version) {
   live = NOT_LIVE;
   upsert(version);
   state.fresh.add(n);
+  runtime.clear(n); // what half-written pages said; the finished page reports for itself
   const v = find(n);
   if (v.status === "failed") announce(`Version ${n} failed: ${v.error || "no reason given"}`);
   else if (v.status === "incomplete") announce(`Version ${n}: ${v.error || CUT_OFF}`);

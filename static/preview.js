@@ -43,6 +43,21 @@ export class Preview {
     this.show(this.url, { fresh: true });
   }
 
+  // The iframes whose pages count: the one shown and, while it loads, the one replacing it.
+  // The hidden one is otherwise a page on its way out.
+  frames() {
+    return this.pending === null ? [this.front] : [this.front, this.back];
+  }
+
+  // Whether `frame` shows the page at `url`, whatever cache-buster or signature it was loaded
+  // with: the path names the version, and its signature is renewed while the editor is open.
+  shows(frame, url) {
+    if (!frame.src || !url) return false;
+    const page = new URL(frame.src);
+    const wanted = new URL(url, window.location.href);
+    return page.origin === wanted.origin && page.pathname === wanted.pathname;
+  }
+
   loaded(frame) {
     if (frame !== this.back || this.pending === null || frame.src !== this.pending) return;
     this.pending = null;

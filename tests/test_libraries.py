@@ -12,6 +12,7 @@ import pytest
 
 from app.prompting import SYSTEM_PROMPT_FILE, SYSTEM_PROMPT_WITHOUT_LIBRARIES, system_prompt, system_prompt_name
 from app.services import Services
+from sandbox.bridge import inject_bridge
 from sandbox.cdn import vendored_url
 from sandbox.libraries import LIBRARIES, VENDOR_DIR, VendoredFiles
 from sandbox.server import create_sandbox_app
@@ -127,7 +128,8 @@ async def test_without_the_libraries_nothing_is_served_or_rewritten(services: Se
     _, version = await services.store.create_app(title="t", prompt="p", model="import", system_prompt_hash=None, html=page, status="complete")
     transport = httpx.ASGITransport(app=create_sandbox_app(services, empty))
     async with httpx.AsyncClient(transport=transport, base_url=services.settings.resolved_sandbox_url) as http:
-        assert (await http.get(services.preview_url(version.sandbox_token))).text == page
+        served = (await http.get(services.preview_url(version.sandbox_token))).text
+        assert served == inject_bridge(page, services.settings.resolved_public_url)
         assert (await http.get("/vendor/chart.js@4.6.1/dist/chart.umd.min.js")).status_code == 404
 
 

@@ -11,6 +11,7 @@ import pytest
 from httpx_sse import connect_sse
 
 from app.settings import Settings
+from sandbox.bridge import inject_bridge
 from tests.conftest import LiveServer
 
 
@@ -93,10 +94,17 @@ def test_sandbox_serves_partial_page_while_generating_then_the_final_one(slow_se
         early = httpx.get(preview)
         assert early.status_code == 200
         assert early.headers["cache-control"] == "no-store"
+        # Until the page's first words arrive the host shows a notice; then the page so far,
+        # with the runtime bridge already in it.
+        while "being written" in early.text:
+            time.sleep(0.02)
+            early = httpx.get(preview)
+        assert early.headers["cache-control"] == "no-store"
+        assert early.text.startswith("<!DOCTYPE html>") and '"toolsmith-bridge"' in early.text
         _events(http, created["stream_url"])
         final = httpx.get(preview)
         version = http.get(f"/api/apps/{created['app']['id']}/versions/1").json()["version"]
-    assert final.text == version["html"]
+    assert final.text == inject_bridge(version["html"], slow_server.url)
     assert "sandbox allow-scripts" in final.headers["content-security-policy"]
 
 

@@ -1,0 +1,350 @@
+// Toolsmith's runtime bridge: the first script of every page the sandbox host serves.
+// The protocol is in docs/bridge.md; sandbox/bridge.py injects this file as one line and calls
+// it with the editor's origin and where it was inserted, so every other line keeps its number.
+//
+// Written to be joined into one line: statements end with semicolons, comments stand on their
+// own lines and use only "//". The page around it is untrusted and may replace anything here;
+// the bridge is a convenience for the person, the editor trusts none of it.
+(function (HOST, LINE, COLUMN, LENGTH) {
+  "use strict";
+  try {
+    var host = window.parent === window ? null : window.parent;
+    var MAX_REPORTS = 50;
+    var reports = 0;
+    var seen = new Set();
+
+    var post = function (type, data) {
+      if (!host) return;
+      data.source = "toolsmith-bridge";
+      data.v = 1;
+      data.type = type;
+      try {
+        host.postMessage(data, HOST);
+      } catch (e) {
+        // A value the page handed us that cannot be cloned: drop the report, never the page.
+      }
+    };
+
+    var describe = function (value) {
+      try {
+        if (typeof value === "string") return value;
+        if (value instanceof Error) return value.name + ": " + value.message;
+        var json = JSON.stringify(value);
+        return json === undefined ? String(value) : json;
+      } catch (e) {
+        try {
+          return String(value);
+        } catch (e2) {
+          return "(a value that cannot be shown)";
+        }
+      }
+    };
+
+    var clip = function (value, max) {
+      var text = describe(value);
+      return text.length > max ? text.slice(0, max - 1) + "\u2026" : text;
+    };
+
+    // Columns on the line that holds this script moved right by its length: give the page's own.
+    var column = function (line, col) {
+      return line === LINE && col > COLUMN + LENGTH ? col - LENGTH : col;
+    };
+
+    var count = function (value) {
+      return typeof value === "number" && value >= 0 && value <= 1e7 ? Math.floor(value) : 0;
+    };
+
+    // At most MAX_REPORTS problems per page load, each told once: a page stuck in a loop of
+    // errors must not flood the editor.
+    var report = function (type, key, make) {
+      if (reports >= MAX_REPORTS || seen.has(key)) return;
+      seen.add(key);
+      reports += 1;
+      post(type, make());
+    };
+
+    var guard = function (handler) {
+      return function (event) {
+        try {
+          handler(event);
+        } catch (e) {
+          // The bridge must never add errors of its own to the page's.
+        }
+      };
+    };
+
+    addEventListener("error", guard(function (event) {
+      if (!(event instanceof ErrorEvent) || reports >= MAX_REPORTS) return;
+      var error = event.error;
+      var message = clip(event.message || describe(error), 2000);
+      var line = count(event.lineno);
+      var col = column(line, count(event.colno));
+      report("error", "e" + message + "@" + line + ":" + col, function () {
+        return {
+          message: message,
+          filename: clip(event.filename || "", 2000),
+          line: line,
+          column: col,
+          stack: clip(error && typeof error.stack === "string" ? error.stack : "", 8000),
+        };
+      });
+    }), true);
+
+    addEventListener("unhandledrejection", guard(function (event) {
+      if (reports >= MAX_REPORTS) return;
+      var reason = event.reason;
+      var message = clip(reason, 2000);
+      report("rejection", "r" + message, function () {
+        return { message: message, stack: clip(reason && typeof reason.stack === "string" ? reason.stack : "", 8000) };
+      });
+    }));
+
+    var consoleError = console.error;
+    console.error = function () {
+      try {
+        if (reports < MAX_REPORTS) {
+          var parts = [];
+          for (var i = 0; i < arguments.length && i < 20; i++) parts.push(describe(arguments[i]));
+          var message = clip(parts.join(" "), 2000);
+          report("console-error", "c" + message, function () {
+            return { message: message };
+          });
+        }
+      } catch (e) {
+        // Logging goes on below whatever happened here.
+      }
+      return consoleError.apply(this, arguments);
+    };
+
+    document.addEventListener("securitypolicyviolation", guard(function (event) {
+      if (reports >= MAX_REPORTS) return;
+      var directive = clip(event.effectiveDirective || event.violatedDirective || "", 100);
+      var blocked = clip(event.blockedURI || "", 2000);
+      report("csp-violation", "s" + directive + " " + blocked, function () {
+        var line = count(event.lineNumber);
+        return {
+          directive: directive,
+          blockedURI: blocked,
+          line: line,
+          column: column(line, count(event.columnNumber)),
+          sourceFile: clip(event.sourceFile || "", 2000),
+          sample: clip(event.sample || "", 200),
+        };
+      });
+    }), true);
+
+    // The height of the content, sent when it changes, at most every 100 ms.
+    var height = -1;
+    var heightTimer = 0;
+    var sendHeight = function () {
+      heightTimer = 0;
+      var now = Math.min(1e6, Math.ceil(document.documentElement.getBoundingClientRect().height));
+      if (now !== height) {
+        height = now;
+        post("height", { height: now });
+      }
+    };
+    if (typeof ResizeObserver === "function") {
+      new ResizeObserver(function () {
+        if (!heightTimer) heightTimer = setTimeout(sendHeight, 100);
+      }).observe(document.documentElement);
+    }
+
+    // Pick mode: the element under the pointer is outlined; a click reports it instead of
+    // reaching the page; Escape cancels.
+    var outline = null;
+    var BLOCKED = ["pointerdown", "pointerup", "mousedown", "mouseup", "click", "dblclick", "auxclick", "contextmenu", "touchstart", "touchend"];
+
+    var selectorOf = function (el) {
+      var parts = [];
+      while (el && el.nodeType === 1 && parts.length < 5) {
+        var tag = el.tagName.toLowerCase();
+        if (el.id) {
+          parts.unshift(tag + "#" + CSS.escape(el.id));
+          break;
+        }
+        var part = tag;
+        if (tag === "html" || tag === "body") {
+          parts.unshift(part);
+          break;
+        }
+        var classes = typeof el.className === "string" ? el.className.trim().split(/\s+/) : [];
+        for (var i = 0; i < classes.length && i < 2; i++) if (classes[i]) part += "." + CSS.escape(classes[i]);
+        var parent = el.parentElement;
+        if (parent) {
+          var same = Array.prototype.filter.call(parent.children, function (child) {
+            return child.tagName === el.tagName;
+          });
+          if (same.length > 1) part += ":nth-of-type(" + (same.indexOf(el) + 1) + ")";
+        }
+        parts.unshift(part);
+        el = parent;
+      }
+      return parts.join(" > ");
+    };
+
+    var textOf = function (el) {
+      var text = typeof el.innerText === "string" ? el.innerText : el.textContent || "";
+      if (!text.trim()) {
+        text = el.getAttribute("aria-label") || el.getAttribute("placeholder") || el.getAttribute("alt") || el.getAttribute("title") || "";
+        if (!text && typeof el.value === "string") text = el.value;
+      }
+      return text.replace(/\s+/g, " ").trim();
+    };
+
+    var onPointer = guard(function (event) {
+      var el = event.target;
+      if (!outline || !el || el.nodeType !== 1) return;
+      var box = el.getBoundingClientRect();
+      outline.style.display = "block";
+      outline.style.left = box.left + "px";
+      outline.style.top = box.top + "px";
+      outline.style.width = box.width + "px";
+      outline.style.height = box.height + "px";
+    });
+
+    var onBlocked = guard(function (event) {
+      event.stopImmediatePropagation();
+      // Cancelling a touch would also cancel the click that follows it.
+      if (event.type.indexOf("touch") !== 0) event.preventDefault();
+      var el = event.target;
+      if (event.type !== "click" || !el || el.nodeType !== 1) return;
+      picking(false);
+      post("picked", {
+        selector: clip(selectorOf(el), 1000),
+        tag: el.tagName.toLowerCase().slice(0, 100),
+        text: clip(textOf(el), 300),
+        html: clip(el.outerHTML, 2000),
+      });
+    });
+
+    var onKey = guard(function (event) {
+      if (event.key !== "Escape") return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      picking(false);
+      post("pick-cancel", {});
+    });
+
+    var picking = function (on) {
+      if (on === (outline !== null)) return;
+      var listen = on ? addEventListener : removeEventListener;
+      listen("pointermove", onPointer, true);
+      listen("keydown", onKey, true);
+      for (var i = 0; i < BLOCKED.length; i++) listen(BLOCKED[i], onBlocked, true);
+      if (on) {
+        outline = document.createElement("div");
+        outline.style.cssText = "position:fixed;z-index:2147483647;display:none;pointer-events:none;box-sizing:border-box;" +
+          "border:2px solid #4f46e5;border-radius:3px;background:rgba(79,70,229,.12)";
+        document.documentElement.appendChild(outline);
+      } else {
+        outline.remove();
+        outline = null;
+      }
+    };
+
+    // Messages from the editor: only from our parent, only from the editor's origin. The page's
+    // own listeners do not see them.
+    addEventListener("message", guard(function (event) {
+      var data = event.data;
+      if (!host || event.source !== host || event.origin !== HOST) return;
+      if (!data || data.source !== "toolsmith-host" || data.v !== 1) return;
+      event.stopImmediatePropagation();
+      if (data.type === "ping" && typeof data.nonce === "string") post("pong", { nonce: data.nonce.slice(0, 100) });
+      else if (data.type === "pick-mode") picking(data.on === true);
+    }), true);
+
+    // An opaque origin has no storage and no cookies: their getters throw a SecurityError.
+    // Stand in with memory, for this page load only, so apps that save settings still run.
+    var memoryStorage = function () {
+      var items = new Map();
+      var api = {
+        getItem: function (key) {
+          key = String(key);
+          return items.has(key) ? items.get(key) : null;
+        },
+        setItem: function (key, value) {
+          items.set(String(key), String(value));
+        },
+        removeItem: function (key) {
+          items.delete(String(key));
+        },
+        clear: function () {
+          items.clear();
+        },
+        key: function (index) {
+          var keys = Array.from(items.keys());
+          index = Number(index) >>> 0;
+          return index < keys.length ? keys[index] : null;
+        },
+      };
+      var own = function (key) {
+        return typeof key === "string" && !Object.prototype.hasOwnProperty.call(api, key);
+      };
+      return new Proxy(api, {
+        get: function (target, key) {
+          if (key === "length") return items.size;
+          if (!own(key)) return target[key];
+          return items.has(key) ? items.get(key) : undefined;
+        },
+        set: function (target, key, value) {
+          if (typeof key !== "string") return false;
+          items.set(key, String(value));
+          return true;
+        },
+        has: function (target, key) {
+          return items.has(key) || key in target;
+        },
+        deleteProperty: function (target, key) {
+          items.delete(key);
+          return true;
+        },
+        ownKeys: function () {
+          return Array.from(items.keys());
+        },
+        getOwnPropertyDescriptor: function (target, key) {
+          if (!items.has(key)) return undefined;
+          return { value: items.get(key), writable: true, enumerable: true, configurable: true };
+        },
+      });
+    };
+
+    ["localStorage", "sessionStorage"].forEach(function (name) {
+      try {
+        void window[name];
+        return;
+      } catch (e) {
+        Object.defineProperty(window, name, { value: memoryStorage(), configurable: true, enumerable: true });
+      }
+    });
+
+    try {
+      void document.cookie;
+    } catch (e) {
+      var jar = new Map();
+      Object.defineProperty(document, "cookie", {
+        configurable: true,
+        enumerable: true,
+        get: function () {
+          return Array.from(jar, function (item) {
+            return item[0] ? item[0] + "=" + item[1] : item[1];
+          }).join("; ");
+        },
+        set: function (text) {
+          text = String(text);
+          var pair = text.split(";")[0];
+          var eq = pair.indexOf("=");
+          var name = eq < 0 ? "" : pair.slice(0, eq).trim();
+          var maxAge = /;\s*max-age\s*=\s*(-?\d+)/i.exec(text);
+          var expires = /;\s*expires\s*=\s*([^;]*)/i.exec(text);
+          if ((maxAge && Number(maxAge[1]) <= 0) || (expires && Date.parse(expires[1]) <= Date.now())) jar.delete(name);
+          else jar.set(name, pair.slice(eq + 1).trim());
+        },
+      });
+    }
+
+    post("ready", {});
+  } catch (e) {
+    // Whatever went wrong, the page runs as if the bridge were not there.
+  }
+})
