@@ -28,6 +28,7 @@ over HTTP: `POST /_fake/script` with `{"steps": [{"kind": "cut_off"}, ...]}`,
 
 from __future__ import annotations
 
+import abc
 import argparse
 import dataclasses
 import html
@@ -258,7 +259,7 @@ class SSEResponse(StreamingResponse):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-class ScriptedFake:
+class ScriptedFake(abc.ABC):
     """What both fakes share: the script, the request log, the control routes and the app.
 
     Subclasses add the provider's own routes in `routes()`.
@@ -284,8 +285,9 @@ class ScriptedFake:
     def reset(self) -> None:
         self._script.reset()
 
+    @abc.abstractmethod
     def routes(self) -> list[BaseRoute]:
-        raise NotImplementedError
+        """The provider's own endpoints; each fake declares its API here."""
 
     @property
     def app(self) -> Starlette:
