@@ -285,7 +285,7 @@ def test_pick_an_element_to_ask_about_it(page: Page, server: ToolsmithServer) ->
     expect(pick).to_have_attribute("aria-pressed", "true")
     frame.locator("#reset").click()
     # The follow-up is scoped to the picked element.
-    expect(page.get_by_test_id("followup-scope")).to_contain_text("About <button> of v1")
+    expect(page.get_by_test_id("followup-scope")).to_contain_text("About <button> “Reset” of v1")
     expect(pick).to_have_attribute("aria-pressed", "false")
     expect(page.get_by_test_id("followup-input")).to_be_focused()
     expect(frame.locator("#count")).to_have_text("0")  # the app's own handler did not run
