@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -28,18 +27,14 @@ from app.hosts import HostCheck, hosts_of
 from app.responses import handle_http_error, handle_toolsmith_error, handle_unexpected
 from app.services import Services
 from app.settings import ROOT, Settings
+from sandbox.headers import PAGES_PATH, connection_allowlist, permissions_policy
 
 STATIC_DIR = ROOT / "static"
 TEMPLATES_DIR = ROOT / "templates"
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def main_origin_csp(sandbox_origin: str) -> str:
-    """Our own pages run only our own scripts and frame only the sandbox origin."""
+def main_origin_csp(sandbox_pages: str) -> str:
+    """Our own pages run only our own scripts and frame nothing but the sandbox host's app pages."""
     return "; ".join(
         [
             "default-src 'self'",
@@ -47,7 +42,10 @@ def main_origin_csp(sandbox_origin: str) -> str:
             "style-src 'self'",
             "img-src 'self' data:",
             "connect-src 'self'",
-            f"frame-src {sandbox_origin}",
+            # Pinned to the pages of the sandbox host: a preview frame that tries to
+            # navigate itself anywhere else is stopped here, whatever the app does.
+            f"frame-src {sandbox_pages}",
+            "worker-src 'none'",
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
@@ -56,18 +54,29 @@ def main_origin_csp(sandbox_origin: str) -> str:
     )
 
 
+def main_origin_headers(sandbox_pages: str) -> dict[str, str]:
+    """The headers of every response of the main origin; docs/security.md explains them."""
+    return {
+        "Content-Security-Policy": main_origin_csp(sandbox_pages),
+        # Chromium: even markup injected into our pages could reach nothing but us and the
+        # sandbox host. Our own forms answer with redirects (sign-in, remix), so those are allowed.
+        "Connection-Allowlist": connection_allowlist(sandbox_pages, response_origin=True, redirects=True),
+        # Denied here, no feature can be granted to the preview frames below.
+        "Permissions-Policy": permissions_policy(),
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Resource-Policy": "same-origin",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+    }
+
+
 class SecurityHeaders:
     """Adds our CSP and companions to every response of the main origin."""
 
-    def __init__(self, app: ASGIApp, csp: str) -> None:
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
         self.app = app
-        self.headers = [
-            (b"content-security-policy", csp.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"same-origin"),
-            (b"x-frame-options", b"DENY"),
-            (b"cross-origin-opener-policy", b"same-origin"),
-        ]
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -158,7 +167,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             Mount("/static", RevalidatedStatic(directory=str(STATIC_DIR)), name="static"),
         ],
         middleware=[
-            Middleware(SecurityHeaders, csp=main_origin_csp(_origin(settings.resolved_sandbox_url))),
+            Middleware(SecurityHeaders, headers=main_origin_headers(settings.resolved_sandbox_url + PAGES_PATH)),
             Middleware(HostCheck, allowed=hosts_of([settings.resolved_public_url], settings.allowed_hosts), setting="TOOLSMITH_ALLOWED_HOSTS"),
             Middleware(AuthenticationMiddleware, backend=SessionOrToken(), on_error=refuse_credentials),
             Middleware(CSRFProtect),

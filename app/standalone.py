@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 
 from app.vendored import VendoredLookup
 from sandbox.cdn import rewrite_cdn_links
-from sandbox.headers import sandbox_csp
+from sandbox.headers import page_csp
 from sandbox.libraries import VendoredFiles
 
 Lookup = Callable[[str], bytes | None]
@@ -53,7 +53,7 @@ def _render(attrs: list[tuple[str, str | None]]) -> str:
 
 def offline_policy() -> str:
     # No vendor source: on disk there is no sandbox host, and what it would serve is inlined.
-    directives = [" ".join(d.split()) for d in sandbox_csp("'none'", vendor_source="").split(";")]
+    directives = [" ".join(d.split()) for d in page_csp("'none'", vendor="").split(";")]
     return "; ".join(d for d in directives if d and d.split()[0] not in _NOT_IN_META)
 
 

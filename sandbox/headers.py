@@ -1,30 +1,117 @@
 """The headers every response of the sandbox host carries, whatever it is.
 
-The policy assumes the page is hostile. docs/security.md explains each choice.
+The policy assumes the page is hostile: a model may have written it under prompt
+injection, and anyone may open a shared link. docs/security.md explains each choice
+and which layer stops which way out.
+
+Three kinds of response, one set of headers each:
+
+- an app (and everything else: notices, 404s, 500s): `app_headers`
+- the top-level view that frames an app opened directly (sandbox/top_level.py): `top_level_headers`
+- a vendored library file under VENDOR_PATH (sandbox/libraries.py): `vendor_headers`
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-def sandbox_csp(frame_ancestors: str, vendor_source: str) -> str:
-    """`vendor_source` is the sandbox host's /vendor/ folder (sandbox/libraries.py), as an absolute URL."""
+from sandbox.libraries import VENDOR_PATH
+
+PAGES_PATH = "/v/"
+
+# Powerful features no generated tool may use, in any browser that knows them. Denied
+# here, a later `allow=` on some iframe cannot grant them back. Only names Chromium
+# recognises: an unknown one costs a console error in every app.
+DENIED_FEATURES = (
+    "accelerometer", "browsing-topics", "camera", "captured-surface-control", "clipboard-read",
+    "compute-pressure", "deferred-fetch", "deferred-fetch-minimal", "digital-credentials-create",
+    "digital-credentials-get", "display-capture", "encrypted-media", "geolocation", "gyroscope", "hid",
+    "identity-credentials-get", "idle-detection", "interest-cohort", "language-detector", "language-model",
+    "local-fonts", "local-network", "local-network-access", "loopback-network", "magnetometer", "microphone",
+    "midi", "on-device-speech-recognition", "otp-credentials", "payment", "private-state-token-issuance",
+    "private-state-token-redemption", "publickey-credentials-create", "publickey-credentials-get", "serial",
+    "speaker-selection", "storage-access", "summarizer", "translator", "usb", "window-management",
+    "xr-spatial-tracking",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Origins:
+    """Where our two servers are, as people's browsers reach them."""
+
+    main: str  # scheme://host:port of our own pages
+    sandbox_url: str  # the sandbox host's base URL (TOOLSMITH_SANDBOX_URL), without a final slash
+
+    @property
+    def sandbox(self) -> str:
+        parts = urlsplit(self.sandbox_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def pages(self) -> str:
+        return self.sandbox_url + PAGES_PATH
+
+    @property
+    def vendor(self) -> str:
+        return self.sandbox_url + VENDOR_PATH
+
+
+def permissions_policy(denied: tuple[str, ...] = DENIED_FEATURES) -> str:
+    return ", ".join(f"{feature}=()" for feature in denied)
+
+
+def _url_pattern(prefix: str) -> str:
+    """A URLPattern matching every URL under `prefix`, as a Structured Field string."""
+    literal = "".join("\\" + c if c in "*+?(){}\\" else c for c in prefix)
+    return '"' + (literal + "*").replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def connection_allowlist(*prefixes: str, response_origin: bool = False, redirects: bool = False) -> str:
+    """The Connection-Allowlist header allowing only URLs under `prefixes` (none: nothing),
+    and with `response_origin` the origin of the response that carries it. Redirects are
+    refused unless `redirects`: Chromium then follows them wherever they lead.
+
+    Chromium 152+ enforces it below CSP, in the network service: it also covers WebRTC
+    (blocked unless the list says `webrtc=allow`), DNS prefetch, preconnect, speculation
+    rules and the navigations a document starts, which CSP leaves open.
+    """
+    items = (["response-origin"] if response_origin else []) + [_url_pattern(p) for p in prefixes]
+    return "(" + " ".join(items) + ")" + (";redirects=allow" if redirects else "")
+
+
+def app_csp(origins: Origins) -> str:
+    """The policy of every document the sandbox host serves but the top-level view."""
+    # Our own pages, and the top-level view on this host, may frame an app; no one else.
+    return page_csp(frame_ancestors=f"{origins.main} {origins.sandbox}", vendor=origins.vendor)
+
+
+def page_csp(frame_ancestors: str, vendor: str) -> str:
+    """The policy of a generated page; `vendor` is where vendored libraries load from
+    ("": nowhere, as in a standalone download, which inlines them)."""
+
+    def sources(*items: str) -> str:
+        return " ".join(item for item in items if item)
+
     return "; ".join(
         [
-            # An opaque origin even when opened top-level: no cookies, no storage,
-            # no popups, no forms, no top navigation. Scripts and modals only.
-            "sandbox allow-scripts allow-modals",
+            # An opaque origin, inside an iframe or not: no cookies or storage of any
+            # origin, no popups, no forms, no top navigation, no modals, no downloads.
+            "sandbox allow-scripts",
             "default-src 'none'",
-            f"script-src 'unsafe-inline' 'unsafe-eval' blob: {vendor_source}",
-            f"style-src 'unsafe-inline' {vendor_source}",
-            f"img-src data: blob: {vendor_source}",
+            # A generated app is one page of inline script; some libraries compile
+            # templates or JSX at run time (Alpine, Babel), hence eval.
+            "script-src " + sources("'unsafe-inline'", "'unsafe-eval'", "blob:", vendor),
+            "style-src " + sources("'unsafe-inline'", vendor),
+            "img-src " + sources("data:", "blob:", vendor),
             "media-src data: blob:",
-            f"font-src data: {vendor_source}",
-            "connect-src 'none'",
-            "worker-src 'none'",
+            "font-src " + sources("data:", vendor),
+            # Local schemes only (fetch(canvas.toDataURL())): nothing leaves the browser.
+            "connect-src data: blob:",
+            # Workers made from the page's own blobs inherit this policy (Tone.js keeps time in one).
+            "worker-src blob:",
             "frame-src 'none'",
-            "child-src 'none'",
             "object-src 'none'",
-            "manifest-src 'none'",
             "base-uri 'none'",
             "form-action 'none'",
             f"frame-ancestors {frame_ancestors}",
@@ -32,11 +119,52 @@ def sandbox_csp(frame_ancestors: str, vendor_source: str) -> str:
     )
 
 
-def sandbox_headers(main_origin: str, vendor_source: str) -> dict[str, str]:
+def top_level_csp(origins: Origins) -> str:
+    """The top-level view runs no script at all; it only frames the app, and frames nothing else."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "style-src 'unsafe-inline'",
+            f"frame-src {origins.pages}",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def _common() -> dict[str, str]:
     return {
-        "Content-Security-Policy": sandbox_csp(main_origin, vendor_source),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
+        # Non-standard; Firefox documents it. In Chromium the Connection-Allowlist covers DNS prefetch.
+        "X-DNS-Prefetch-Control": "off",
+        "Permissions-Policy": permissions_policy(),
         "Cross-Origin-Resource-Policy": "same-origin",
-        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), usb=(), serial=(), hid=(), payment=(), display-capture=()",
     }
+
+
+def app_headers(origins: Origins) -> dict[str, str]:
+    return {
+        "Content-Security-Policy": app_csp(origins),
+        # Our vendored libraries, and the page's own address (location.reload()); nothing else.
+        "Connection-Allowlist": connection_allowlist(origins.vendor, origins.pages),
+        **_common(),
+    }
+
+
+def top_level_headers(origins: Origins) -> dict[str, str]:
+    return {
+        "Content-Security-Policy": top_level_csp(origins),
+        "Connection-Allowlist": connection_allowlist(origins.pages),
+        # Whoever opened this window keeps no handle on it.
+        "Cross-Origin-Opener-Policy": "same-origin",
+        **_common(),
+    }
+
+
+def vendor_headers(origins: Origins) -> dict[str, str]:
+    # Public code, loaded by opaque-origin pages to which every origin is another one:
+    # classic scripts (no-cors) need a cross-origin resource policy, and modules and
+    # fonts (CORS requests from origin "null") need Access-Control-Allow-Origin.
+    return app_headers(origins) | {"Cross-Origin-Resource-Policy": "cross-origin", "Access-Control-Allow-Origin": "*"}

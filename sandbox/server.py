@@ -19,8 +19,9 @@ from app.services import Services
 from app.store import VersionRecord
 from sandbox.bridge import inject_bridge
 from sandbox.cdn import rewrite_cdn_links
-from sandbox.headers import sandbox_headers
+from sandbox.headers import PAGES_PATH, Origins, app_headers, top_level_headers, vendor_headers
 from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
+from sandbox.top_level import TOP_LEVEL, is_top_level, top_level_view
 
 
 def _notice(title: str, text: str, status: int = 200) -> HTMLResponse:
@@ -45,14 +46,21 @@ async def serve_version(request: Request) -> Response:
     token = request.path_params["token"]
     query = dict(request.query_params)
     if services.signer.preview_allowed(token, query):
-        return _page(services, vendored, await services.store.get_version_by_token(token))
+        return await _answer(request, services, vendored, await services.store.get_version_by_token(token))
     if query.get("share"):
         shared = await services.shares.open(query["share"])
         if shared.version.sandbox_token == token:
-            response = _page(services, vendored, shared.version)
+            response = await _answer(request, services, vendored, shared.version)
             response.headers["Cache-Control"] = "no-store"  # a revoked link must stop at the next load
             return response
     raise NotFound("No app is published at this address.")
+
+
+async def _answer(request: Request, services: Services, vendored: VendoredFiles, version: VersionRecord) -> Response:
+    """The app; or, to a top-level load, the script-free view that frames it (sandbox/top_level.py)."""
+    if is_top_level(request):
+        return top_level_view(request, (await services.store.get_app(version.app_id)).title)
+    return _page(services, vendored, version)
 
 
 def _page(services: Services, vendored: VendoredFiles, version: VersionRecord) -> Response:
@@ -78,31 +86,51 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return _notice("Not found", "Nothing is published at this address.", status)
 
 
+async def server_error(request: Request, exc: Exception) -> Response:
+    return _notice("Error", "Something went wrong serving this page.", 500)
+
+
 def _encode(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
     return [(k.lower().encode(), v.encode()) for k, v in headers.items()]
 
 
 class AlwaysSandboxed:
-    """Every response of this host, errors included, carries the sandbox headers."""
+    """Every response of this host, errors included, carries the sandbox headers.
 
-    def __init__(self, app: ASGIApp, main_origin: str, vendor_source: str) -> None:
+    The headers are this middleware's alone: whatever a route sets under the same
+    names is replaced. Which set a response gets depends on its path, or on the
+    kind a route declared in `request.state.sandbox_kind` (the top-level view).
+    """
+
+    def __init__(self, app: ASGIApp, origins: Origins) -> None:
         self.app = app
-        headers = sandbox_headers(main_origin, vendor_source)
-        self.headers = _encode(headers)
-        # Vendored library files are public code, and for the opaque-origin pages that
-        # load them every origin is another: a classic <script src> (a no-cors request)
-        # would be blocked by a same-origin resource policy.
-        self.vendor_headers = _encode(headers | {"Cross-Origin-Resource-Policy": "cross-origin"})
+        self.app_headers = _encode(app_headers(origins))
+        self.top_level_headers = _encode(top_level_headers(origins))
+        self.vendor_headers = _encode(vendor_headers(origins))
+
+    def headers_for(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        if scope.get("state", {}).get("sandbox_kind") == TOP_LEVEL:
+            headers = self.top_level_headers
+        elif scope["path"].startswith(VENDOR_PATH):
+            return self.vendor_headers
+        else:
+            headers = self.app_headers
+        if scope["path"].startswith(PAGES_PATH):
+            # The same address is the top-level view or the app, by Sec-Fetch-Dest.
+            headers = [*headers, (b"vary", b"Sec-Fetch-Dest")]
+        return headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-
-        headers = self.vendor_headers if scope["path"].startswith(VENDOR_PATH) else self.headers
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
+                headers = self.headers_for(scope)
                 names = {k for k, _ in headers}
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
                 message["headers"] = kept + headers
@@ -111,19 +139,23 @@ class AlwaysSandboxed:
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception:
+            if started:
+                raise
+            scope.setdefault("state", {}).pop("sandbox_kind", None)
             response = _notice("Error", "Something went wrong serving this page.", 500)
             await response(scope, receive, send_with_headers)
 
 
 def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None) -> ASGIApp:
     """`vendored`: the library files to serve; by default those of `services` (installed by scripts/vendor)."""
-    main = urlsplit(services.settings.resolved_public_url)
+    settings = services.settings
+    main = urlsplit(settings.resolved_public_url)
     app = Starlette(
         routes=[Route("/v/{token}", serve_version), Route(VENDOR_PATH + "{spec:path}", serve_vendored)],
-        exception_handlers={NotFound: not_found, HTTPException: not_found},
+        exception_handlers={NotFound: not_found, HTTPException: not_found, Exception: server_error},
     )
     app.state.services = services
     app.state.vendored = vendored or services.vendored
     # Its own name only: a rebound attacker's name never reaches a page, even with a valid address.
-    checked = HostCheck(app, hosts_of([services.settings.resolved_sandbox_url]), "TOOLSMITH_SANDBOX_URL")
-    return AlwaysSandboxed(checked, f"{main.scheme}://{main.netloc}", services.settings.resolved_sandbox_url + VENDOR_PATH)
+    checked = HostCheck(app, hosts_of([settings.resolved_sandbox_url]), "TOOLSMITH_SANDBOX_URL")
+    return AlwaysSandboxed(checked, Origins(main=f"{main.scheme}://{main.netloc}", sandbox_url=settings.resolved_sandbox_url))

@@ -351,7 +351,7 @@ def test_a_tailwind_play_cdn_page_keeps_its_configuration(files: VendoredFiles) 
 
 def test_the_offline_policy_is_the_sandbox_policy_with_nothing_to_load() -> None:
     policy = offline_policy()
-    assert "connect-src 'none'" in policy and "default-src 'none'" in policy
+    assert "connect-src data: blob:;" in policy and "default-src 'none'" in policy  # local schemes only: no host
     assert "script-src 'unsafe-inline' 'unsafe-eval' blob:;" in policy, "inline only: the vendored files are in the page"
     assert "font-src data:;" in policy and "/vendor/" not in policy and "http" not in policy
     assert "sandbox" not in policy and "frame-ancestors" not in policy, "a <meta> policy cannot carry them"
