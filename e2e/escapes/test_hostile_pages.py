@@ -1,0 +1,182 @@
+"""Every hostile page in hostile/, imported as an app and opened in every place people open
+apps, all at once: nothing reaches the canary, Chromium resolves no canary name, no window
+opens, nothing downloads, and no copy sees our secrets or an answer. Benign controls run in
+the same browser and places, so the sandbox is not simply broken.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import ConsoleMessage, Page
+
+from e2e.conftest import ToolsmithServer
+from e2e.escapes.canary import Canary, resolutions_of_canary
+from e2e.escapes.conftest import Chromium, Owner, import_page, share
+from e2e.escapes.pages import PageValues, hostile_names, hostile_page
+
+# Where a person can open an app, and its address there.
+PLACES: dict[str, Callable[[ToolsmithServer, dict], str]] = {
+    "editor": lambda server, imported: server.url + imported["editor_url"],
+    "share": lambda server, imported: imported["share_url"],
+    "top-level": lambda server, imported: imported["version"]["preview_url"],
+}
+
+BENIGN = Path(__file__).resolve().parent / "benign.html"
+BENIGN_CHECKS = {"inline-script", "inline-style", "canvas", "data-image", "blob-worker", "fetch-data-url", "reload"}
+
+ATTEMPT_TIMEOUT_S = 15
+# After a page says its attempt is made, time for a late request to land (a blocked
+# one never does; the NetLog check at the end of the module catches even later ones).
+SETTLE_MS = 300
+
+
+@pytest.fixture(scope="module")
+def planted(chromium: Chromium, server: ToolsmithServer, owner: Owner, secret: str) -> str:
+    """Our cookies (both host names) and the main origin's storage hold the secret."""
+    context = chromium.context
+    context.add_cookies([
+        {"name": "toolsmith_secret", "value": secret, "url": server.url},
+        {"name": "toolsmith_secret", "value": secret, "url": server.sandbox_url},
+    ])
+    page = context.new_page()
+    page.goto(server.url + "/")
+    page.evaluate("s => { localStorage.setItem('toolsmith_secret', s); sessionStorage.setItem('toolsmith_secret', s); }", secret)
+    page.close()
+    return secret
+
+
+def _import_and_share(server: ToolsmithServer, owner: Owner, html: str, title: str) -> dict:
+    imported = import_page(server, owner, html, title)
+    return imported | {"share_url": share(server, owner, imported["app"]["id"])}
+
+
+@pytest.fixture(scope="module")
+def apps(server: ToolsmithServer, owner: Owner, canary: Canary, planted: str) -> Callable[[str, str], dict]:
+    """The app of hostile page `name` for one place: its own canary host and port (`label`),
+    so whatever reaches the canary says which page, in which place, sent it."""
+
+    def app(name: str, place: str) -> dict:
+        label = f"{name}-{place}"
+        values = PageValues(canary_port=canary.port(label), main=server.url, secret=planted)
+        return _import_and_share(server, owner, hostile_page(name, values, label), f"hostile {label}") | {"label": label}
+
+    return app
+
+
+class Run:
+    """One hostile page opened in one place, with everything it said and did."""
+
+    def __init__(self, page: Page, place: str, label: str) -> None:
+        self.page, self.place, self.label = page, place, label
+        self.prefix = f"hostile:{label}:"
+        self.said: list[str] = []
+        self.downloads: list[str] = []
+        page.on("console", self._heard)
+        page.on("download", lambda d: self.downloads.append(d.url))
+
+    def _heard(self, message: ConsoleMessage) -> None:
+        if message.text.startswith(self.prefix):
+            self.said.append(message.text.removeprefix(self.prefix))
+
+    @property
+    def attempted(self) -> bool:
+        return "made" in self.said
+
+    def report(self) -> str:
+        return "\n  ".join([f"in the {self.place}, the page said:", *self.said])
+
+
+def _run_everywhere(chromium: Chromium, addresses: dict[str, tuple[str, str]]) -> tuple[list[Run], list[str]]:
+    """Opens the page in every place at once; returns the runs, once each has made its
+    attempt and a moment has passed, and the windows that opened meanwhile."""
+    context = chromium.context
+    runs = [Run(context.new_page(), place, label) for place, (_, label) in addresses.items()]
+    windows: list[str] = []
+    # Any window opening in the browser while the pages run, noopener ones included.
+    context.on("page", (on_window := lambda opened: windows.append(opened.url)))
+    try:
+        for run in runs:
+            run.page.goto(addresses[run.place][0], wait_until="commit")
+        deadline = time.monotonic() + ATTEMPT_TIMEOUT_S
+        while not all(run.attempted for run in runs) and time.monotonic() < deadline:
+            runs[0].page.wait_for_timeout(50)
+        runs[0].page.wait_for_timeout(SETTLE_MS)
+    finally:
+        context.remove_listener("page", on_window)
+        for run in runs:
+            run.page.close()
+    return runs, windows
+
+
+@pytest.mark.parametrize("name", hostile_names())
+def test_hostile_page_reaches_nothing(name: str, chromium: Chromium, server: ToolsmithServer, owner: Owner, canary: Canary, apps: Callable[[str, str], dict]) -> None:
+    imported = {place: apps(name, place) for place in PLACES}
+    runs, windows = _run_everywhere(chromium, {place: (address(server, imported[place]), imported[place]["label"]) for place, address in PLACES.items()})
+    report = "\n".join(run.report() for run in runs)
+    # A page whose script never ran proves nothing.
+    assert [run.place for run in runs if not run.attempted] == [], report
+    for run in runs:
+        assert canary.hits(run.label) == [], f"the canary heard page {run.label}: {[str(h) for h in canary.hits(run.label)]}\n{report}"
+        assert not [s for s in run.said if s.startswith("leak:")], report
+        assert run.downloads == [], f"page {run.label} downloaded {run.downloads}"
+        port = canary.port(run.label)
+        assert not [h for h in resolutions_of_canary(chromium.netlog) if h.endswith(f":{port}")], report
+    assert windows == [], f"windows opened: {windows}\n{report}"
+    titles = [a["title"] for a in httpx.get(server.url + "/api/apps", headers=owner.headers).json()["apps"]]
+    assert not [t for t in titles if t.startswith(name) and t.endswith(" marker")], titles
+
+
+def _open_benign(chromium: Chromium, url: str, done: str) -> list[str]:
+    """Opens a benign page; returns what it reported once it said `done`."""
+    page = chromium.context.new_page()
+    said: list[str] = []
+    page.on("console", lambda m: said.append(m.text) if m.text.startswith("benign:") else None)
+    try:
+        with page.expect_console_message(lambda m: m.text == done, timeout=ATTEMPT_TIMEOUT_S * 1000):
+            page.goto(url, wait_until="commit")
+    finally:
+        page.close()
+    return said
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_benign_app_works(place: str, chromium: Chromium, server: ToolsmithServer, owner: Owner) -> None:
+    imported = _import_and_share(server, owner, BENIGN.read_text().replace("{{VENDORED}}", ""), "benign")
+    said = _open_benign(chromium, PLACES[place](server, imported), "benign:done")
+    assert not [s for s in said if ":fail" in s], said
+    assert {s.split(":")[1] for s in said if s.endswith(":ok")} == BENIGN_CHECKS, said
+
+
+def _vendored_marked(server: ToolsmithServer) -> tuple[str, str]:
+    """Addresses of the vendored marked (classic script, module); skips when it is not served."""
+    if importlib.util.find_spec("sandbox.libraries") is None:
+        pytest.skip("vendored libraries not installed: this Toolsmith has no sandbox/libraries.py")
+    from sandbox.libraries import by_name  # type: ignore[import-not-found]
+
+    library = by_name("marked")
+    assert library is not None and library.esm
+    classic, module = server.sandbox_url + library.url(library.entry), server.sandbox_url + library.url(library.esm)
+    if httpx.get(classic).status_code == 404:
+        pytest.skip("vendored libraries not installed: run scripts/vendor")
+    return classic, module
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_vendored_library_works(place: str, chromium: Chromium, server: ToolsmithServer, owner: Owner) -> None:
+    classic, module = _vendored_marked(server)
+    vendored = f"""<script src="{classic}"></script>
+<script>report("vendored-script", typeof marked === "object" && marked.parse("**x**").includes("<strong>x</strong>"), typeof marked);</script>
+<script type=module>
+  import {{ marked as esm }} from "{module}";
+  report("vendored-module", esm.parse("*y*").includes("<em>y</em>"));
+  console.log("benign:vendored-done");
+</script>"""
+    imported = _import_and_share(server, owner, BENIGN.read_text().replace("{{VENDORED}}", vendored), "benign with a library")
+    said = _open_benign(chromium, PLACES[place](server, imported), "benign:vendored-done")
+    assert "benign:vendored-script:ok" in said and "benign:vendored-module:ok" in said, said
