@@ -6,7 +6,6 @@ the same browser and places, so the sandbox is not simply broken.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from e2e.conftest import ToolsmithServer
 from e2e.escapes.canary import Canary, resolutions_of_canary
 from e2e.escapes.conftest import Chromium, Owner, import_page, share
 from e2e.escapes.pages import PageValues, hostile_names, hostile_page
+from sandbox.libraries import by_name
 
 # Where a person can open an app, and its address there.
 PLACES: dict[str, Callable[[ToolsmithServer, dict], str]] = {
@@ -155,10 +155,6 @@ def test_benign_app_works(place: str, chromium: Chromium, server: ToolsmithServe
 
 def _vendored_marked(server: ToolsmithServer) -> tuple[str, str]:
     """Addresses of the vendored marked (classic script, module); skips when it is not served."""
-    if importlib.util.find_spec("sandbox.libraries") is None:
-        pytest.skip("vendored libraries not installed: this Toolsmith has no sandbox/libraries.py")
-    from sandbox.libraries import by_name  # type: ignore[import-not-found]
-
     library = by_name("marked")
     assert library is not None and library.esm
     classic, module = server.sandbox_url + library.url(library.entry), server.sandbox_url + library.url(library.esm)
