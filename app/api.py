@@ -70,10 +70,10 @@ def download_name(title: str, suffix: str) -> str:
     return f"{slug[:60] or 'tool'}{suffix}"
 
 
-def page_download(services: Services, html: str, filename: str) -> Response:
+def page_download(services: Services, html: str, title: str, filename: str) -> Response:
     """A page as a file to save, never shown on our origin: attachment, and sandboxed should it be shown."""
     return Response(
-        standalone_page(html, services.vendored),
+        standalone_page(html, services.vendored, title),
         media_type="text/html; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Content-Security-Policy": "sandbox", "Cache-Control": "no-store"},
     )
@@ -178,7 +178,7 @@ async def download_version(request: Request) -> Response:
     version = await services_of(request).store.get_version(app.id, _number(request))
     if not version.html:
         raise NotFound(f"Version {version.number} has no page to download.")
-    return page_download(services_of(request), version.html, download_name(app.title, f"-v{version.number}.html"))
+    return page_download(services_of(request), version.html, app.title, download_name(app.title, f"-v{version.number}.html"))
 
 
 async def export(request: Request) -> Response:

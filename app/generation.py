@@ -38,6 +38,7 @@ from app.prompting import build_messages, continuation, fix_request, follow_up_s
 from app.providers.base import Message, Provider, Request, Usage
 from app.selection import check_selection, describe_selection
 from app.settings import Settings
+from app.standalone import app_of_download
 from app.store import AppRecord, Store, VersionRecord
 
 log = logging.getLogger("toolsmith.generation")
@@ -277,6 +278,7 @@ class Generator:
         """A new app of `owner_id` whose version 1 is an existing HTML page."""
         if not isinstance(html, str) or not html.strip():
             raise InvalidHTML("The page is empty: paste or upload an HTML document.")
+        html = app_of_download(html) or html  # a downloaded app: the app, not the frame around it
         size = len(html.encode("utf-8"))
         if size > self.settings.max_html_bytes:
             raise InvalidHTML(f"The page is {size:,} bytes; the limit is {self.settings.max_html_bytes:,}. Import a smaller page.")

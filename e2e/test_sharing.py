@@ -93,8 +93,11 @@ def test_share_use_download_remix_and_revoke(page: Page, browser: Browser, tools
         disk = offline.new_page()
         errors: list[str] = []
         disk.on("pageerror", lambda error: errors.append(str(error)))
+        disk.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         disk.goto(saved.as_uri())
-        _use_the_tip_calculator(disk.main_frame)
+        # The app runs in the file's one frame, sandboxed as in Toolsmith.
+        expect(disk.locator("iframe")).to_have_attribute("sandbox", "allow-scripts")
+        _use_the_tip_calculator(disk.frame_locator("iframe"))
         assert attempts == [] and errors == []
     finally:
         offline.close()

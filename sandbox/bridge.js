@@ -8,7 +8,8 @@
 (function (HOST, LINE, COLUMN, LENGTH) {
   "use strict";
   try {
-    var host = window.parent === window ? null : window.parent;
+    // No HOST (a downloaded page): nobody to tell; the bridge only stands in for storage.
+    var host = HOST && window.parent !== window ? window.parent : null;
     var MAX_REPORTS = 50;
     var reports = 0;
     var seen = new Set();

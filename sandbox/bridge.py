@@ -51,8 +51,9 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def bridge_tag(host_origin: str, line: int = 1, column: int = 0) -> str:
-    """The <script> element, told where it sits (line, UTF-16 column) and its own length."""
+def bridge_tag(host_origin: str | None, line: int = 1, column: int = 0) -> str:
+    """The <script> element, told where it sits (line, UTF-16 column) and its own length.
+    With no `host_origin` it posts nothing, and only stands in for storage and cookies."""
     code = bridge_code()
     origin = json.dumps(host_origin).replace("<", "\\u003c")  # a string that cannot end the script
     length = 0
@@ -63,13 +64,14 @@ def bridge_tag(host_origin: str, line: int = 1, column: int = 0) -> str:
         length = len(tag)
 
 
-def inject_bridge(html: str, host_url: str) -> str:
-    """The page with the bridge as its first script; nothing else in it changes."""
+def inject_bridge(html: str, host_url: str | None) -> str:
+    """The page with the bridge as its first script; nothing else in it changes.
+    `host_url`: the editor's, to which it reports; None in a download, which has no editor."""
     at = insertion_point(html)
     before = html[:at].replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff")
     line = before.count("\n") + 1
     column = len(before[before.rfind("\n") + 1 :].encode("utf-16-le")) // 2
-    return html[:at] + bridge_tag(origin_of(host_url), line, column) + html[at:]
+    return html[:at] + bridge_tag(origin_of(host_url) if host_url else None, line, column) + html[at:]
 
 
 def insertion_point(html: str) -> int:

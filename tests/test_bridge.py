@@ -1,15 +1,17 @@
 """The runtime bridge: where it goes into a page, what it is told, that every served page has it
-and that a downloaded page does not."""
+and that a downloaded page has it told of no editor."""
 
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import Path
 
 import httpx
 import pytest
 
 from app.services import Services
+from app.standalone import offline_page
 from sandbox.bridge import bridge_code, bridge_tag, inject_bridge, insertion_point
 from sandbox.cdn import rewrite_cdn_links
 from sandbox.libraries import VendoredFiles
@@ -87,7 +89,7 @@ def test_every_served_version_carries_the_bridge(live_server: LiveServer) -> Non
     assert f'("{live_server.url}",' in served.text
 
 
-async def test_a_share_frame_carries_the_bridge_and_a_download_never_does(client: httpx.AsyncClient, services: Services) -> None:
+async def test_a_share_frame_carries_the_bridge_and_a_download_one_that_tells_nobody(client: httpx.AsyncClient, services: Services) -> None:
     page = "<!DOCTYPE html><html><head><title>Notes</title></head><body><p>hi</p></body></html>"
     app_id = (await client.post("/api/import", json={"html": page})).json()["app"]["id"]
     share = (await client.post(f"/api/apps/{app_id}/shares", json={})).json()["share"]
@@ -98,11 +100,14 @@ async def test_a_share_frame_carries_the_bridge_and_a_download_never_does(client
     # In the share view the bridge is what keeps apps that use localStorage from crashing.
     assert framed.status_code == 200
     assert framed.text == inject_bridge(page, services.settings.resolved_public_url)
-    # A downloaded file has no editor to talk to: it is the page as written (plus its own policy).
+    # A downloaded file has no editor to talk to: its frame gets the bridge for the storage
+    # stand-ins alone, told of no origin to report to.
     for path in (f"/api/apps/{app_id}/versions/1/download", f"/s/{share['token']}/download"):
         downloaded = await client.get(path)
-        assert downloaded.status_code == 200 and "<p>hi</p>" in downloaded.text
-        assert "toolsmith-bridge" not in downloaded.text and bridge_code() not in downloaded.text
+        app = offline_page(page, services.vendored)
+        assert downloaded.status_code == 200 and f'srcdoc="{escape(app)}"' in downloaded.text
+        assert "<p>hi</p>" in app and bridge_code() in app and re.search(r"\(null,1,\d+,\d+\);</script>", app)
+        assert HOST not in app and services.settings.resolved_public_url not in app
 
 
 async def test_cdn_links_are_rewritten_and_the_bridge_stays_first(services: Services, tmp_path: Path) -> None:

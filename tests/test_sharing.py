@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from html import escape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -18,7 +19,7 @@ from app.server import create_app
 from app.services import Services
 from app.settings import Settings
 from app.signing import PREVIEW_SECONDS
-from app.standalone import offline_policy, standalone_page
+from app.standalone import app_of_download, offline_page, offline_policy, standalone_page
 from app.vendored import VendoredLookup
 from sandbox.bridge import inject_bridge
 from sandbox.libraries import VendoredFiles
@@ -290,10 +291,29 @@ async def test_downloads_are_attachments_that_never_render_on_our_origin(client:
         assert response.status_code == 200
         assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
         assert "sandbox" in response.headers.get_list("content-security-policy")
-        assert "<h1>Count: 0</h1>" in response.text and 'http-equiv="Content-Security-Policy"' in response.text
+        assert "<h1>Count: 0</h1>" in framed_app(response.text)["srcdoc"] and 'http-equiv="Content-Security-Policy"' in response.text
 
 
 # ---- the standalone page ----------------------------------------------------------------------------
+
+
+class _Elements(HTMLParser):
+    """The elements of a document, in order, with their attributes (character references decoded)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, dict(attrs)))
+
+
+def framed_app(download: str) -> dict[str, str | None]:
+    """The attributes of the one frame of a downloaded file."""
+    frames = [attrs for tag, attrs in _Elements(download).found if tag == "iframe"]
+    assert len(frames) == 1, download[:500]
+    return frames[0]
 
 
 @pytest.fixture
@@ -327,7 +347,7 @@ def test_a_standalone_page_inlines_the_vendored_libraries_it_links(files: Vendor
         '<script src="https://cdn.example.com/unknown.js"></script>'
         "</head><body><script>new Chart()</script></body></html>"
     )
-    out = standalone_page(page, files)
+    out = offline_page(page, files)
     assert out.startswith('<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy"')
     assert "<script>window.Chart = function () { return '<\\/script><\\x21--<b>not markup</b>'; };</script>" in out
     assert "chart.umd" not in out and "katex.min.css" not in out and "integrity" not in out and "/vendor/" not in out
@@ -342,7 +362,7 @@ def test_a_tailwind_play_cdn_page_keeps_its_configuration(files: VendoredFiles) 
         "<script>tailwind.config = {theme: {extend: {colors: {brand: '#0af'}}}}</script></head>"
         '<body class="bg-brand"></body></html>'
     )
-    out = standalone_page(page, files)
+    out = offline_page(page, files)
     build = "/* @tailwindcss/browser dist/index.global.js */"
     # As the sandbox host serves it: the script that carries the page's config over, then the build, then the page's config.
     assert out.index("window.tailwind = window.tailwind ||") < out.index(build) < out.index("tailwind.config = {theme")
@@ -357,15 +377,16 @@ def test_the_offline_policy_is_the_sandbox_policy_with_nothing_to_load() -> None
     assert "sandbox" not in policy and "frame-ancestors" not in policy, "a <meta> policy cannot carry them"
 
 
-def test_without_the_libraries_a_page_is_only_given_the_policy(tmp_path: Path) -> None:
+def test_without_the_libraries_a_page_is_only_given_the_policy_and_the_bridge(tmp_path: Path) -> None:
     nothing = VendoredFiles(tmp_path / "nothing")
     page = '<!DOCTYPE html><html><head><script src="https://cdn.jsdelivr.net/npm/chart.js"></script></head></html>'
-    assert standalone_page(page, nothing) == page.replace("<head>", f'<head><meta http-equiv="Content-Security-Policy" content="{escape(offline_policy())}">')
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{escape(offline_policy())}">'
+    assert offline_page(page, nothing) == inject_bridge(page, None).replace("<head>", "<head>" + meta, 1)
 
 
 def test_a_page_without_a_head_still_gets_the_policy_first(files: VendoredFiles) -> None:
-    assert standalone_page("<p>hi</p>", files).startswith('<meta http-equiv="Content-Security-Policy"')
-    assert standalone_page("<!doctype html><html><body>x</body></html>", files).startswith("<!doctype html><html><head><meta http-equiv")
+    assert offline_page("<p>hi</p>", files).startswith('<meta http-equiv="Content-Security-Policy"')
+    assert offline_page("<!doctype html><html><body>x</body></html>", files).startswith("<!doctype html><html><head><meta http-equiv")
 
 
 async def test_a_download_inlines_what_the_page_links(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, services: Services, files: VendoredFiles) -> None:
@@ -376,7 +397,39 @@ async def test_a_download_inlines_what_the_page_links(client: httpx.AsyncClient,
     for http, path in ((client, f"/api/apps/{app_id}/versions/1/download"), (anonymous, f"/s/{share['token']}/download")):
         response = await http.get(path)
         assert response.status_code == 200
-        assert "window.Chart = function" in response.text and "cdn.jsdelivr.net" not in response.text
+        app = framed_app(response.text)["srcdoc"] or ""
+        assert "window.Chart = function" in app and "cdn.jsdelivr.net" not in app
+
+
+def test_a_download_runs_the_app_in_a_sandboxed_frame_and_has_no_script_of_its_own(files: VendoredFiles) -> None:
+    page = '<!DOCTYPE html><html><head><title>t</title></head><body><a href="https://evil.example/?q=1&r=2">"go"</a><script>go()</script></body></html>'
+    download = standalone_page(page, files, 'Tips & "tricks" </title>')
+    assert download.startswith("<!DOCTYPE html>\n<!-- Made with Toolsmith.")
+    frame = framed_app(download)
+    # As the editor frames an app: scripts, and nothing else the sandbox could allow.
+    assert frame["sandbox"] == "allow-scripts" and frame["srcdoc"] == offline_page(page, files)
+    outside = _Elements(download.replace(download[download.index(" srcdoc="):download.index("></iframe>")], "")).found
+    assert [tag for tag, _ in outside] == ["html", "head", "meta", "meta", "meta", "title", "style", "body", "iframe"]
+    policies = [attrs["content"] for tag, attrs in outside if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy"]
+    # The frame inherits this policy: it stops the frame navigating itself anywhere.
+    assert policies == [offline_policy()] and "frame-src 'none'" in offline_policy()
+    assert "<title>Tips &amp; &quot;tricks&quot; &lt;/title&gt;</title>" in download
+
+
+async def test_importing_a_download_gives_back_the_app(client: httpx.AsyncClient, anonymous: httpx.AsyncClient, services: Services, files: VendoredFiles) -> None:
+    services.vendored = files
+    chart = '<!DOCTYPE html><html><head><title>Chart</title><script src="https://cdn.jsdelivr.net/npm/chart.js@4/dist/chart.umd.min.js"></script></head><body></body></html>'
+    imported: dict[str, str] = {}
+    for page in (PAGE, chart):
+        share = await _share(client, await _import(client, page))
+        download = (await anonymous.get(f"/s/{share['token']}/download")).text
+        app_id = (await client.post("/api/import", json={"html": download})).json()["app"]["id"]
+        imported[page] = (await client.get(f"/api/apps/{app_id}/versions/1")).json()["version"]["html"]
+        assert imported[page] == app_of_download(download)
+    # The page as it was, with no frame, bridge or policy of ours; the libraries stay inlined.
+    assert imported[PAGE] == PAGE
+    assert imported[chart] == chart.replace('<script src="https://cdn.jsdelivr.net/npm/chart.js@4/dist/chart.umd.min.js"></script>', "<script>window.Chart = function () { return '<\\/script><\\x21--<b>not markup</b>'; };</script>")
+    assert app_of_download(PAGE) is None, "any other page is imported as it is"
 
 
 # ---- one's own apps ---------------------------------------------------------------------------------
