@@ -5,7 +5,9 @@ harness puts a small script before it, which gives the page three calls (and
 `describe(error)`, an error's name in a word):
 
 - `attempted()` once the attempt has been fired: the test waits for it, so a page whose
-  script never ran cannot pass for a blocked one;
+  script never ran cannot pass for a blocked one; `attempted(ms)` when it will be fired
+  within `ms` milliseconds (a page that replaces itself at once may take its last console
+  message with it), and the test waits that much longer;
 - `outcome(text)` what the page could observe of its attempt (an error, "null"...);
 - `leak(text)` when the page sees its attempt succeed (an answer, a secret, a window).
 
@@ -35,7 +37,7 @@ PRELUDE = """<script>
 (() => {
   const name = %s;
   const say = (what) => console.log(`hostile:${name}:${what}`);
-  window.attempted = () => say("made");
+  window.attempted = (ms) => say(ms ? "made:" + ms : "made");
   window.outcome = (text) => say("outcome:" + text);
   window.leak = (text) => say("leak:" + text);
   window.describe = (error) => (error && (error.name || error.message)) || String(error);
@@ -52,6 +54,16 @@ class PageValues:
     canary_port: int
     main: str
     secret: str
+
+
+def attempt_delay_ms(label: str, text: str) -> int | None:
+    """How long after `text` page `label` fires its attempt, if `text` is its report of it."""
+    prefix = f"hostile:{label}:made"
+    if text == prefix:
+        return 0
+    if text.startswith(prefix + ":") and text[len(prefix) + 1 :].isdigit():
+        return int(text[len(prefix) + 1 :])
+    return None
 
 
 def hostile_names() -> list[str]:

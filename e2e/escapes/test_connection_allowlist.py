@@ -22,7 +22,7 @@ import pytest
 
 from e2e.escapes.canary import Canary, resolutions_of_canary
 from e2e.escapes.conftest import CONTROL, Chromium, PageServer
-from e2e.escapes.pages import PageValues, hostile_page
+from e2e.escapes.pages import PageValues, attempt_delay_ms, hostile_page
 from sandbox.headers import Origins, app_headers
 
 VECTORS = ["webrtc-stun", "webrtc-turn", "dns-prefetch", "preconnect", "location-self", "meta-refresh", "link-click", "speculation-rules", "fetch"]
@@ -58,10 +58,10 @@ def test_top_level_page(vector: str, policy: str, chromium: Chromium, canary: Ca
     ticker = chromium.context.new_page() if control else None
     page = chromium.context.new_page()
     try:
-        with page.expect_console_message(lambda m: m.text == f"hostile:{label}:made", timeout=15_000):
+        with page.expect_console_message(lambda m: attempt_delay_ms(label, m.text) is not None, timeout=15_000) as said:
             page.goto(f"{page_server.url}/v/{label}", wait_until="commit")
         if not control:
-            page.wait_for_timeout(SETTLE_MS)
+            page.wait_for_timeout(SETTLE_MS + (attempt_delay_ms(label, said.value.text) or 0))
             assert heard(canary, chromium, label) == []
             return
         assert ticker is not None
@@ -90,10 +90,10 @@ def test_framed_page_navigating_itself(vector: str, policy: str, chromium: Chrom
 
     page = chromium.context.new_page()
     try:
-        with page.expect_console_message(lambda m: m.text == f"hostile:{label}:made", timeout=15_000):
+        with page.expect_console_message(lambda m: attempt_delay_ms(label, m.text) is not None, timeout=15_000) as said:
             page.goto(f"{page_server.url}/v/parent-{label}", wait_until="commit")
         if policy != CONTROL.rstrip("-"):
-            page.wait_for_timeout(SETTLE_MS)
+            page.wait_for_timeout(SETTLE_MS + (attempt_delay_ms(label, said.value.text) or 0))
             assert heard(canary, chromium, label) == []
             return
         deadline = time.monotonic() + EVIDENCE_TIMEOUT_S
