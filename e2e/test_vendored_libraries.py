@@ -315,9 +315,10 @@ def test_a_library_we_do_not_have_stays_blocked(requests_seen: Requests, open_ap
 
 
 @contextmanager
-def downloaded_and_opened_offline(page: Page, browser: Browser, tmp_path: Path) -> Iterator[Page]:
+def downloaded_and_opened_offline(page: Page, browser: Browser, tmp_path: Path) -> Iterator[tuple[FrameLocator, str]]:
     """The editor's download of the page it shows, saved to disk and opened from `file://` in a
-    browser with no network and every http(s) request refused; no request or error is allowed."""
+    browser with no network and every http(s) request refused; no request or error is allowed.
+    Gives the frame the file runs the app in, and the file's text."""
     with page.expect_download() as info:
         page.get_by_test_id("download-button").click()
     saved = tmp_path / info.value.suggested_filename
@@ -329,8 +330,9 @@ def downloaded_and_opened_offline(page: Page, browser: Browser, tmp_path: Path) 
         offline.route(re.compile(r"^(https?|wss?)://"), lambda route: (attempts.append(route.request.url), route.abort()))
         disk = offline.new_page()
         disk.on("pageerror", lambda error: errors.append(str(error)))
+        disk.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         disk.goto(saved.as_uri())
-        yield disk
+        yield disk.frame_locator("iframe"), saved.read_text(encoding="utf-8")
         assert attempts == [], f"the page asked the network for {attempts}"
         assert errors == []
     finally:
@@ -341,9 +343,9 @@ def downloaded_and_opened_offline(page: Page, browser: Browser, tmp_path: Path) 
 def test_a_downloaded_page_works_from_disk_offline(page: Page, browser: Browser, open_app: OpenApp, tmp_path: Path, name: str) -> None:
     head, body, expected = CASES[name]
     open_app(name, head, body)
-    with downloaded_and_opened_offline(page, browser, tmp_path) as disk:
-        expect(disk.locator("html")).to_have_attribute("data-out", expected, timeout=20_000)
-        assert "cdn.jsdelivr.net" not in disk.content(), "the library is in the file"
+    with downloaded_and_opened_offline(page, browser, tmp_path) as (app, file):
+        expect(app.locator("html")).to_have_attribute("data-out", expected, timeout=20_000)
+        assert "cdn.jsdelivr.net" not in file, "the library is in the file"
 
 
 def test_a_downloaded_tailwind_page_keeps_its_configuration_offline(page: Page, browser: Browser, open_app: OpenApp, tmp_path: Path) -> None:
@@ -351,8 +353,8 @@ def test_a_downloaded_tailwind_page_keeps_its_configuration_offline(page: Page, 
     <script>tailwind.config = { theme: { extend: { colors: { brand: "#0f766e" } } } };</script>"""
     body = '<p id="brand" class="p-4 bg-brand text-white">brand</p><script>report("page ran")</script>'
     open_app("Tailwind offline", head, body)
-    with downloaded_and_opened_offline(page, browser, tmp_path) as disk:
-        brand = disk.locator("#brand")
+    with downloaded_and_opened_offline(page, browser, tmp_path) as (app, _):
+        brand = app.locator("#brand")
         expect(brand).to_have_css("background-color", "rgb(15, 118, 110)", timeout=20_000)
         expect(brand).to_have_css("padding-top", "16px")
-        expect(disk.locator("html")).to_have_attribute("data-out", "page ran")
+        expect(app.locator("html")).to_have_attribute("data-out", "page ran")
