@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, Locator, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -41,6 +41,13 @@ CHROMIUM_ARGS = [
 # Variables from the developer's shell that would make a server under test
 # talk to a real model or another database.
 _LEAKY_ENV = re.compile(r"^(TOOLSMITH_|ANTHROPIC_|OPENAI_)")
+
+
+def pick_outline(frame: FrameLocator) -> Locator:
+    """The outline the runtime bridge lays over an app while a pick is under way (sandbox/bridge.js).
+    The editor's button turns at once; the frame hears of it a moment later, by message: wait for
+    this before clicking into the app."""
+    return frame.locator("html > div[style*='2147483647']")
 
 
 def free_port() -> int:

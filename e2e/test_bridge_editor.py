@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 
-from e2e.conftest import ToolsmithServer
+from e2e.conftest import ToolsmithServer, pick_outline
 
 # Every message the editor's window receives, recorded before the editor's own scripts run: once
 # a message is here, the editor has judged it too. And the window events the editor tells its
@@ -283,6 +283,7 @@ def test_pick_an_element_to_ask_about_it(page: Page, server: ToolsmithServer) ->
 
     pick.click()
     expect(pick).to_have_attribute("aria-pressed", "true")
+    expect(pick_outline(frame)).to_be_attached()
     frame.locator("#reset").click()
     # The follow-up is scoped to the picked element.
     expect(page.get_by_test_id("followup-scope")).to_contain_text("About <button> “Reset” of v1")
@@ -297,6 +298,7 @@ def test_pick_an_element_to_ask_about_it(page: Page, server: ToolsmithServer) ->
     expect(pick).to_have_attribute("aria-pressed", "true")
     page.keyboard.press("Escape")
     expect(pick).to_have_attribute("aria-pressed", "false")
+    expect(pick_outline(frame)).not_to_be_attached()
     frame.locator("#reset").click()
     expect(frame.locator("#count")).to_have_text("1")
 
@@ -311,6 +313,7 @@ def test_other_controls_pick_through_window_events(page: Page, server: Toolsmith
     # "toolsmith:pick" starts a pick; the element picked is told, and only told.
     _tell(page, "toolsmith:pick", {"on": True})
     expect(pick).to_have_attribute("aria-pressed", "true")
+    expect(pick_outline(frame)).to_be_attached()
     frame.locator("#count").click()
     page.wait_for_function("() => __events.some((e) => e.name === 'toolsmith:picked')")
     assert _events(page, "toolsmith:picked") == [{"selector": "span#count", "tag": "span", "text": "0", "html": '<span id="count">0</span>'}]
@@ -324,11 +327,13 @@ def test_other_controls_pick_through_window_events(page: Page, server: Toolsmith
     _tell(page, "toolsmith:pick", {"on": False})
     expect(pick).to_have_attribute("aria-pressed", "false")
     assert _events(page, "toolsmith:pick-ended") == [{}]
+    expect(pick_outline(frame)).not_to_be_attached()
     frame.locator("#reset").click()
     expect(frame.locator("#count")).to_have_text("1")
 
     _tell(page, "toolsmith:pick", {"on": True})
     expect(pick).to_have_attribute("aria-pressed", "true")
+    expect(pick_outline(frame)).to_be_attached()
     frame.locator("h1").press("Escape")
     expect(pick).to_have_attribute("aria-pressed", "false")
     page.wait_for_function("() => __events.filter((e) => e.name === 'toolsmith:pick-ended').length === 2")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import ROOT, ToolsmithServer
+from e2e.conftest import ROOT, ToolsmithServer, pick_outline
 
 NEEDS_BRIDGE = pytest.mark.skipif(
     not (ROOT / "sandbox" / "bridge.js").exists(), reason="needs the runtime bridge (branch bridge)"
@@ -287,6 +287,7 @@ def test_picking_an_element_in_the_preview(page: Page, toolsmith_server) -> None
     app_id = _create(page, server, "a tip calculator")
     _wait_for_version(page, 1)
     page.get_by_test_id("pick-element").click()
+    expect(pick_outline(_preview(page))).to_be_attached()
     _preview(page).locator("h1").click()
     expect(page.get_by_test_id("followup-scope")).to_contain_text("About <h1>")
     _follow_up(page, "make the heading smaller")
