@@ -168,7 +168,8 @@ def _download_bridge() -> re.Pattern[str]:
 
 def app_of_download(html: str) -> str | None:
     """The app inside a file `standalone_page` made, as it was before it was made offline
-    (bar the vendored libraries, which stay inlined); None if `html` is not such a file.
+    (bar its links to public CDNs, which stay as offline_page left them: inlined, or pointed
+    at our copy, and the `<head>` it may have added); None if `html` is not such a file.
     Importing a download gives back the app, not the frame around it."""
     if MADE_WITH not in html[:500]:
         return None

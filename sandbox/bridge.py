@@ -25,7 +25,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from sandbox.headers import origin_of
 
 SCRIPT = Path(__file__).with_name("bridge.js")
 
@@ -44,11 +45,6 @@ def bridge_code() -> str:
     if not code.isascii():
         raise RuntimeError(f"{SCRIPT} cannot be inlined: write non-ASCII characters as \\u escapes")
     return code
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def bridge_tag(host_origin: str | None, line: int = 1, column: int = 0) -> str:

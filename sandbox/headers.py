@@ -36,6 +36,12 @@ DENIED_FEATURES = (
 )  # fmt: skip
 
 
+def origin_of(url: str) -> str:
+    """The scheme://host:port of `url`: what a browser names as its origin."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @dataclass(frozen=True)
 class Origins:
     """Where our two servers are, as people's browsers reach them."""
@@ -45,8 +51,7 @@ class Origins:
 
     @property
     def sandbox(self) -> str:
-        parts = urlsplit(self.sandbox_url)
-        return f"{parts.scheme}://{parts.netloc}"
+        return origin_of(self.sandbox_url)
 
     @property
     def pages(self) -> str:

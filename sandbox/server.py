@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -19,7 +18,7 @@ from app.services import Services
 from app.store import VersionRecord
 from sandbox.bridge import inject_bridge
 from sandbox.cdn import rewrite_cdn_links
-from sandbox.headers import PAGES_PATH, Origins, app_headers, top_level_headers, vendor_headers
+from sandbox.headers import PAGES_PATH, Origins, app_headers, origin_of, top_level_headers, vendor_headers
 from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
 from sandbox.top_level import TOP_LEVEL, is_top_level, top_level_view
 
@@ -149,7 +148,6 @@ class AlwaysSandboxed:
 def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None) -> ASGIApp:
     """`vendored`: the library files to serve; by default those of `services` (installed by scripts/vendor)."""
     settings = services.settings
-    main = urlsplit(settings.resolved_public_url)
     app = Starlette(
         routes=[Route("/v/{token}", serve_version), Route(VENDOR_PATH + "{spec:path}", serve_vendored)],
         exception_handlers={NotFound: not_found, HTTPException: not_found, Exception: server_error},
@@ -158,4 +156,4 @@ def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None
     app.state.vendored = vendored or services.vendored
     # Its own name only: a rebound attacker's name never reaches a page, even with a valid address.
     checked = HostCheck(app, hosts_of([settings.resolved_sandbox_url]), "TOOLSMITH_SANDBOX_URL")
-    return AlwaysSandboxed(checked, Origins(main=f"{main.scheme}://{main.netloc}", sandbox_url=settings.resolved_sandbox_url))
+    return AlwaysSandboxed(checked, Origins(main=origin_of(settings.resolved_public_url), sandbox_url=settings.resolved_sandbox_url))
