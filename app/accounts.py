@@ -37,6 +37,7 @@ from app.schema import (
     users,
     versions,
 )
+from app.store import iso, new_id, utc
 
 SESSION_LIFETIME = timedelta(days=30)
 SIGNIN_LINK_LIFETIME = timedelta(hours=1)
@@ -44,23 +45,8 @@ TOKEN_PREFIX = "tsk_"
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands datetimes back without their zone; every stored one is UTC.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def _new_id() -> str:
-    return secrets.token_hex(8)
 
 
 def check_username(name: object) -> str:
@@ -78,7 +64,7 @@ class UserRecord:
     created_at: datetime
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "username": self.username, "display_name": self.display_name, "has_password": self.has_password, "created_at": _iso(self.created_at)}
+        return {"id": self.id, "username": self.username, "display_name": self.display_name, "has_password": self.has_password, "created_at": iso(self.created_at)}
 
 
 @dataclass(frozen=True)
@@ -105,19 +91,19 @@ class TokenRecord:
             "id": self.id,
             "name": self.name,
             "state": self.state(),
-            "created_at": _iso(self.created_at),
-            "expires_at": _iso(self.expires_at),
-            "revoked_at": _iso(self.revoked_at),
-            "last_used_at": _iso(self.last_used_at),
+            "created_at": iso(self.created_at),
+            "expires_at": iso(self.expires_at),
+            "revoked_at": iso(self.revoked_at),
+            "last_used_at": iso(self.last_used_at),
         }
 
 
 def _user(row: sa.Row[Any]) -> UserRecord:
-    return UserRecord(row.id, row.username, row.display_name, row.password_hash is not None, _utc(row.created_at))  # type: ignore[arg-type]
+    return UserRecord(row.id, row.username, row.display_name, row.password_hash is not None, utc(row.created_at))  # type: ignore[arg-type]
 
 
 def _token(row: sa.Row[Any]) -> TokenRecord:
-    return TokenRecord(row.id, row.user_id, row.name, _utc(row.created_at), _utc(row.expires_at), _utc(row.revoked_at), _utc(row.last_used_at))  # type: ignore[arg-type]
+    return TokenRecord(row.id, row.user_id, row.name, utc(row.created_at), utc(row.expires_at), utc(row.revoked_at), utc(row.last_used_at))  # type: ignore[arg-type]
 
 
 class Accounts:
@@ -151,7 +137,7 @@ class Accounts:
         if password is not None and (problem := check_new_password(password)):
             raise BadRequest(problem)
         password_hash = await asyncio.to_thread(hash_password, password) if password is not None else None
-        user = UserRecord(_new_id(), name, (display_name or name).strip()[:100] or name, password_hash is not None, datetime.now(UTC))
+        user = UserRecord(new_id(), name, (display_name or name).strip()[:100] or name, password_hash is not None, datetime.now(UTC))
         try:
             async with self.engine.begin() as conn:
                 await conn.execute(
@@ -290,7 +276,7 @@ class Accounts:
     async def create_token(self, user_id: str, name: str = "", expires_at: datetime | None = None) -> tuple[TokenRecord, str]:
         """A new API token; the secret is returned once and only its hash is kept."""
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        record = TokenRecord(_new_id(), user_id, (name or "API token").strip()[:100], datetime.now(UTC), expires_at, None, None)
+        record = TokenRecord(new_id(), user_id, (name or "API token").strip()[:100], datetime.now(UTC), expires_at, None, None)
         async with self.engine.begin() as conn:
             await conn.execute(
                 api_tokens.insert().values(

@@ -17,19 +17,9 @@ import sqlalchemy as sa
 from app.accounts import Accounts
 from app.errors import BadRequest, NotFound
 from app.schema import shares
-from app.store import AppRecord, Store, VersionRecord
+from app.store import AppRecord, Store, VersionRecord, iso, new_id, utc
 
 _GONE = "This share link does not work: it may have been revoked, or it expired, or the address is mistyped. Ask its author for a new one."
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def new_share_token() -> str:
@@ -62,9 +52,9 @@ class ShareRecord:
             "version": self.version_number,
             "show_author": self.show_author,
             "state": self.state(),
-            "created_at": _iso(self.created_at),
-            "expires_at": _iso(self.expires_at),
-            "revoked_at": _iso(self.revoked_at),
+            "created_at": iso(self.created_at),
+            "expires_at": iso(self.expires_at),
+            "revoked_at": iso(self.revoked_at),
         }
 
 
@@ -79,7 +69,7 @@ class Shared:
 
 
 def _share(row: sa.Row[Any]) -> ShareRecord:
-    return ShareRecord(row.id, row.token, row.app_id, row.version_number, bool(row.show_author), _utc(row.created_at), _utc(row.expires_at), _utc(row.revoked_at))  # type: ignore[arg-type]
+    return ShareRecord(row.id, row.token, row.app_id, row.version_number, bool(row.show_author), utc(row.created_at), utc(row.expires_at), utc(row.revoked_at))  # type: ignore[arg-type]
 
 
 def shown_version(versions: list[VersionRecord]) -> VersionRecord | None:
@@ -106,7 +96,7 @@ class Shares:
             raise BadRequest("This app has no finished version to share yet: wait for one, then share it.")
         if expires_at is not None and expires_at <= datetime.now(UTC):
             raise BadRequest("The expiry must be in the future.")
-        record = ShareRecord(secrets.token_hex(8), new_share_token(), app_id, version_number, show_author, datetime.now(UTC), expires_at, None)
+        record = ShareRecord(new_id(), new_share_token(), app_id, version_number, show_author, datetime.now(UTC), expires_at, None)
         async with self.engine.begin() as conn:
             await conn.execute(
                 shares.insert().values(
@@ -142,9 +132,9 @@ class Shares:
         """What the link `token` shows now; NotFound, with one message, for unknown, revoked or expired."""
         async with self.engine.connect() as conn:
             row = (await conn.execute(sa.select(shares).where(shares.c.token == token))).first()
-        if row is None or _share(row).state() != "active":
+        share = _share(row) if row is not None else None
+        if share is None or share.state() != "active":
             raise NotFound(_GONE)
-        share = _share(row)
         app = await self.store.get_app(share.app_id)
         if share.version_number is not None:
             version: VersionRecord | None = await self.store.get_version(app.id, share.version_number)

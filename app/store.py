@@ -25,14 +25,14 @@ FINISH_FIELDS = frozenset(
 )
 
 
-def _utc(value: datetime | None) -> datetime | None:
+def utc(value: datetime | None) -> datetime | None:
     # SQLite hands datetimes back without their zone; every stored one is UTC.
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
@@ -48,7 +48,7 @@ class AppRecord:
 
     def to_json(self) -> dict[str, Any]:
         # Where a remix came from, in words (“Tip calculator” by Ada); the original's id stays private.
-        return {"id": self.id, "title": self.title, "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at), "remixed_from": self.remixed_from_title}
+        return {"id": self.id, "title": self.title, "created_at": iso(self.created_at), "updated_at": iso(self.updated_at), "remixed_from": self.remixed_from_title}
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class VersionRecord:
         data = asdict(self)
         for key in ("html", "answer", "sandbox_token"):
             data.pop(key)
-        data["created_at"], data["finished_at"] = _iso(self.created_at), _iso(self.finished_at)
+        data["created_at"], data["finished_at"] = iso(self.created_at), iso(self.finished_at)
         data["is_demo"] = self.model == "demo"
         data["has_page"] = bool(self.html)
         if with_html:
@@ -111,16 +111,16 @@ class AppSummary:
 
 
 def _app(row: sa.Row[Any]) -> AppRecord:
-    return AppRecord(row.id, row.title, _utc(row.created_at), _utc(row.updated_at), row.owner_id, row.remixed_from_app_id, row.remixed_from_title)  # type: ignore[arg-type]
+    return AppRecord(row.id, row.title, utc(row.created_at), utc(row.updated_at), row.owner_id, row.remixed_from_app_id, row.remixed_from_title)  # type: ignore[arg-type]
 
 
 def _version(row: sa.Row[Any]) -> VersionRecord:
     data = dict(row._mapping)
-    data["created_at"], data["finished_at"] = _utc(data["created_at"]), _utc(data["finished_at"])
+    data["created_at"], data["finished_at"] = utc(data["created_at"]), utc(data["finished_at"])
     return VersionRecord(**data)
 
 
-def _new_id() -> str:
+def new_id() -> str:
     return secrets.token_hex(8)
 
 
@@ -159,30 +159,19 @@ class Store:
         html: str | None = None,
         status: str = "generating",
         owner_id: str | None = None,
-        remixed_from: AppRecord | None = None,
+        remixed_from_app_id: str | None = None,
+        remixed_from_title: str | None = None,
         kind: str = "create",
     ) -> tuple[AppRecord, VersionRecord]:
         """A new app with its version 1 in one transaction: both rows, or neither."""
         if kind not in KINDS:
             raise ValueError(f"unknown version kind {kind!r}")
         now = datetime.now(UTC)
-        app = AppRecord(_new_id(), title[:200], now, now, owner_id, remixed_from.id if remixed_from else None, remixed_from.title if remixed_from else None)
+        app = AppRecord(new_id(), title[:200], now, now, owner_id, remixed_from_app_id, remixed_from_title)
         async with self.engine.begin() as conn:
-            await conn.execute(apps.insert().values(**self._app_values(app)))
+            await conn.execute(apps.insert().values(**asdict(app)))
             version = await self._insert_version(conn, app.id, 1, None, prompt, model, system_prompt_hash, html, status, now, {"kind": kind})
         return app, version
-
-    @staticmethod
-    def _app_values(app: AppRecord) -> dict[str, Any]:
-        return {
-            "id": app.id,
-            "title": app.title,
-            "created_at": app.created_at,
-            "updated_at": app.updated_at,
-            "owner_id": app.owner_id,
-            "remixed_from_app_id": app.remixed_from_app_id,
-            "remixed_from_title": app.remixed_from_title,
-        }
 
     async def restore_app(self, app: AppRecord, history: list[dict[str, Any]]) -> AppRecord:
         """An app with its whole history, as an export described it (`app.transfer`), in one transaction.
@@ -190,9 +179,9 @@ class Store:
         `history` holds each version's fields as VersionRecord names them; ids and sandbox tokens are new.
         """
         async with self.engine.begin() as conn:
-            await conn.execute(apps.insert().values(**self._app_values(app)))
+            await conn.execute(apps.insert().values(**asdict(app)))
             for fields in history:
-                await conn.execute(versions.insert().values(**fields, id=_new_id(), app_id=app.id, sandbox_token=secrets.token_urlsafe(24)))
+                await conn.execute(versions.insert().values(**fields, id=new_id(), app_id=app.id, sandbox_token=secrets.token_urlsafe(24)))
         return app
 
     async def create_version(
@@ -228,7 +217,7 @@ class Store:
 
     async def _insert_version(self, conn: AsyncConnection, app_id: str, number: int, parent_number: int | None, prompt: str, model: str, system_prompt_hash: str | None, html: str | None, status: str, now: datetime, made: dict[str, Any]) -> VersionRecord:
         values = {
-            "id": _new_id(),
+            "id": new_id(),
             "app_id": app_id,
             "number": number,
             "parent_number": parent_number,

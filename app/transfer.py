@@ -10,7 +10,6 @@ preview addresses are new there.
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +17,7 @@ from app.errors import BadRequest
 from app.fixes import check_errors
 from app.selection import check_selection
 from app.shares import Shared
-from app.store import KINDS, PATHS, STATUSES, AppRecord, Store, VersionRecord
+from app.store import KINDS, PATHS, STATUSES, AppRecord, Store, VersionRecord, iso, new_id
 
 FORMAT = "toolsmith.app"
 FORMAT_VERSION = 1
@@ -29,24 +28,20 @@ _INT_FIELDS = ("input_tokens", "output_tokens", "duration_ms", "edit_count", "co
 _MADE_FIELDS = ("kind", "path", "automatic", "runtime_errors", "selection")  # how a version was made
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def export_app(app: AppRecord, versions: list[VersionRecord]) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "exported_at": datetime.now(UTC).isoformat(),
-        "app": {"title": app.title, "created_at": _iso(app.created_at), "updated_at": _iso(app.updated_at), "remixed_from_title": app.remixed_from_title},
+        "app": {"title": app.title, "created_at": iso(app.created_at), "updated_at": iso(app.updated_at), "remixed_from_title": app.remixed_from_title},
         "versions": [
             {
                 "number": v.number,
                 "parent_number": v.parent_number,
                 **{name: getattr(v, name) for name in _TEXT_FIELDS + _INT_FIELDS + _MADE_FIELDS},
                 "status": v.status,
-                "created_at": _iso(v.created_at),
-                "finished_at": _iso(v.finished_at),
+                "created_at": iso(v.created_at),
+                "finished_at": iso(v.finished_at),
             }
             for v in versions
         ],
@@ -167,7 +162,7 @@ def _how_made(item: dict[str, Any], fields: dict[str, Any], parent_page: str | N
 async def import_export(store: Store, data: object, *, owner_id: str, max_html_bytes: int) -> AppRecord:
     """A new app of `owner_id` with the export's whole history."""
     fields, history = read_export(data, max_html_bytes=max_html_bytes)
-    app = AppRecord(secrets.token_hex(8), fields["title"], fields["created_at"], fields["updated_at"], owner_id, None, fields["remixed_from_title"])
+    app = AppRecord(new_id(), fields["title"], fields["created_at"], fields["updated_at"], owner_id, None, fields["remixed_from_title"])
     return await store.restore_app(app, history)
 
 
@@ -186,5 +181,6 @@ async def remix(store: Store, shared: Shared, *, owner_id: str) -> tuple[AppReco
         status="complete",
         owner_id=owner_id,
         kind="remix",
-        remixed_from=AppRecord(shared.app.id, origin[:200], shared.app.created_at, shared.app.updated_at),
+        remixed_from_app_id=shared.app.id,
+        remixed_from_title=origin[:200],
     )

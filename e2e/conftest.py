@@ -43,6 +43,12 @@ CHROMIUM_ARGS = [
 _LEAKY_ENV = re.compile(r"^(TOOLSMITH_|ANTHROPIC_|OPENAI_)")
 
 
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment of a Toolsmith process a test starts: this one's, without any setting of
+    ours or of a model provider (a developer's keys or database must not leak in), plus `extra`."""
+    return {key: value for key, value in os.environ.items() if not _LEAKY_ENV.match(key)} | {"PYTHONUNBUFFERED": "1", **extra}
+
+
 def pick_outline(frame: FrameLocator) -> Locator:
     """The outline the runtime bridge lays over an app while a pick is under way (sandbox/bridge.js).
     The editor's button turns at once; the frame hears of it a moment later, by message: wait for
@@ -101,9 +107,17 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
 
 
 class ToolsmithServer:
-    """One `python -m app serve` process with its own ports and SQLite database."""
+    """One `python -m app serve` process (or another command that ends in `toolsmith serve`:
+    `serve`) with its own ports and, unless `own_database` is off, its own SQLite database."""
 
-    def __init__(self, directory: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        env: dict[str, str],
+        serve: tuple[str, ...] = (sys.executable, "-m", "app", "serve"),
+        own_database: bool = True,
+        start_timeout: float = 30,
+    ) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.sandbox_port = free_port()
@@ -112,6 +126,7 @@ class ToolsmithServer:
         self.db_url = f"sqlite+aiosqlite:///{directory / 'db.sqlite'}"
         self.log_path = directory / "server.log"
         self._env = env
+        self._serve, self._own_database, self._start_timeout = serve, own_database, start_timeout
         self._process: subprocess.Popen[bytes] | None = None
         self._started_at = 0  # where the output of the current run begins
 
@@ -122,11 +137,11 @@ class ToolsmithServer:
 
     def start(self) -> None:
         command = [
-            sys.executable, "-m", "app", "serve",
+            *self._serve,
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--sandbox-port", str(self.sandbox_port),
-            "--database-url", self.db_url,
+            *(["--database-url", self.db_url] if self._own_database else []),
         ]
         self._started_at = len(self.output)
         with self.log_path.open("ab") as log:
@@ -140,8 +155,8 @@ class ToolsmithServer:
                 start_new_session=True,
             )
         try:
-            wait_for_http(self.url + "/", self._process)
-            wait_for_http(self.sandbox_url + "/", self._process)
+            wait_for_http(self.url + "/", self._process, self._start_timeout)
+            wait_for_http(self.sandbox_url + "/", self._process, self._start_timeout)
         except RuntimeError as exc:
             self.stop()
             raise RuntimeError(
@@ -262,9 +277,7 @@ def toolsmith_server(tmp_path: Path) -> Iterator[Callable[..., ToolsmithServer]]
     servers: list[ToolsmithServer] = []
 
     def start(**extra_env: str) -> ToolsmithServer:
-        env = {key: value for key, value in os.environ.items() if not _LEAKY_ENV.match(key)}
-        env |= {"PYTHONUNBUFFERED": "1", "TOOLSMITH_DEMO_DELAY": "0.005", **extra_env}
-        server = ToolsmithServer(tmp_path / f"server{len(servers)}", env)
+        server = ToolsmithServer(tmp_path / f"server{len(servers)}", server_env(TOOLSMITH_DEMO_DELAY="0.005", **extra_env))
         servers.append(server)
         server.start()
         return server

@@ -3,7 +3,6 @@ served by the sandbox host with its real headers."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 
-from e2e.conftest import ToolsmithServer, pick_outline
+from e2e.conftest import ToolsmithServer, pick_outline, server_env
 
 # Every message the editor's window receives, recorded before the editor's own scripts run: once
 # a message is here, the editor has judged it too. And the window events the editor tells its
@@ -44,8 +43,7 @@ def _tell(page: Page, name: str, detail: dict) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolsmithServer]:
     """One server for the module: each test imports its own app."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOOLSMITH_", "ANTHROPIC_", "OPENAI_"))}
-    running = ToolsmithServer(tmp_path_factory.mktemp("bridge"), {**env, "PYTHONUNBUFFERED": "1", "TOOLSMITH_DEMO_DELAY": "0.005"})
+    running = ToolsmithServer(tmp_path_factory.mktemp("bridge"), server_env(TOOLSMITH_DEMO_DELAY="0.005"))
     running.start()
     yield running
     running.stop()

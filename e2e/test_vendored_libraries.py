@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
-from e2e.conftest import _LEAKY_ENV, ToolsmithServer
+from e2e.conftest import ToolsmithServer, server_env
 from sandbox.libraries import vendored_files
 
 OpenApp = Callable[[str, str, str], FrameLocator]
@@ -148,8 +148,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolsmithServer
         if os.environ.get("CI"):
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    env = {key: value for key, value in os.environ.items() if not _LEAKY_ENV.match(key)}
-    server = ToolsmithServer(tmp_path_factory.mktemp("vendored"), env | {"PYTHONUNBUFFERED": "1"})
+    server = ToolsmithServer(tmp_path_factory.mktemp("vendored"), server_env())
     server.start()
     yield server
     server.stop()

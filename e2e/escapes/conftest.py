@@ -11,7 +11,6 @@ resolves every `*.canary.test` name to the canary (see canary.py).
 
 from __future__ import annotations
 
-import os
 import secrets
 import threading
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, sync_playwright
 
-from e2e.conftest import CHROMIUM_ARGS, ToolsmithServer
+from e2e.conftest import CHROMIUM_ARGS, ToolsmithServer, server_env
 from e2e.escapes.canary import HOST_RESOLVER_RULES, Canary, netlog_is_complete, resolutions_of_canary
 
 # Pages named so run without our policy on purpose, to show the witnesses hear what gets out.
@@ -51,8 +50,7 @@ def canary() -> Iterator[Canary]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolsmithServer]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOOLSMITH_", "ANTHROPIC_", "OPENAI_"))}
-    started = ToolsmithServer(tmp_path_factory.mktemp("toolsmith"), env | {"PYTHONUNBUFFERED": "1"})
+    started = ToolsmithServer(tmp_path_factory.mktemp("toolsmith"), server_env())
     started.start()
     yield started
     started.stop()
