@@ -142,6 +142,18 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+def _recorded_by_name(connection: Connection) -> set[str]:
+    """The names of the migrations the database has recorded, each row moved to its migration's
+    id of today. A migration is known by its name; its id is its place in the order, and that
+    has changed once: "how each version was made" was 2 until the accounts came before it.
+    Moved highest first, so that no two rows ever hold the same id."""
+    recorded: dict[str, int] = {row.name: row.id for row in connection.execute(sa.select(schema_migrations.c.name, schema_migrations.c.id))}
+    for migration in sorted(MIGRATIONS, key=lambda m: m.id, reverse=True):
+        if recorded.get(migration.name, migration.id) != migration.id:
+            connection.execute(schema_migrations.update().where(schema_migrations.c.name == migration.name).values(id=migration.id))
+    return set(recorded)
+
+
 def migrate(connection: Connection) -> list[int]:
     """Bring the database to the current schema; returns the migrations applied now."""
     inspector = sa.inspect(connection)
@@ -150,10 +162,10 @@ def migrate(connection: Connection) -> list[int]:
         metadata.create_all(connection)
         connection.execute(schema_migrations.insert(), [{"id": m.id, "name": m.name, "applied_at": now} for m in MIGRATIONS])
         return [m.id for m in MIGRATIONS]
-    done = set(connection.scalars(sa.select(schema_migrations.c.id)))
+    done = _recorded_by_name(connection)
     applied = []
     for migration in MIGRATIONS:
-        if migration.id in done:
+        if migration.name in done:
             continue
         migration.apply(connection)
         connection.execute(schema_migrations.insert().values(id=migration.id, name=migration.name, applied_at=now))

@@ -140,10 +140,11 @@ async def _has_current_schema(store: Store) -> None:
     assert found == expected
 
 
-@pytest.mark.parametrize("start", ["1", "1+2"])
+@pytest.mark.parametrize("start", ["1", "1+2", "1+3 recorded as 2"])
 async def test_an_older_database_is_brought_to_the_current_schema(database_url: str, start: str) -> None:
     """A database from migration 1, or from 1 and 2 (accounts), gains the columns of how versions were made,
-    its versions described as they were made."""
+    its versions described as they were made. One from before the accounts, when "how each version
+    was made" was numbered 2, gains the accounts, and its record is moved to today's numbers."""
     store = Store.from_url(database_url)
     try:
         async with store.engine.begin() as conn:
@@ -157,7 +158,15 @@ async def test_an_older_database_is_brought_to_the_current_schema(database_url: 
                 await conn.run_sync(accounts.apply)
                 await conn.execute(schema_migrations.insert().values(id=2, name=accounts.name, applied_at=datetime.now(UTC)))
                 await conn.execute(_old_version("v4", 4, None, "remix", "<p>4"))
-        assert await store.migrate() == ([2, 3] if start == "1" else [3])
+            if start == "1+3 recorded as 2":
+                provenance = next(m for m in MIGRATIONS if m.id == 3)
+                await conn.run_sync(provenance.apply)
+                await conn.execute(schema_migrations.insert().values(id=2, name=provenance.name, applied_at=datetime.now(UTC)))
+        assert await store.migrate() == {"1": [2, 3], "1+2": [3], "1+3 recorded as 2": [2]}[start]
+        async with store.engine.connect() as conn:
+            recorded = [tuple(row) for row in await conn.execute(sa.select(schema_migrations.c.id, schema_migrations.c.name).order_by(schema_migrations.c.id))]
+        assert recorded == [(m.id, m.name) for m in MIGRATIONS]
+        assert await store.migrate() == []
         await _has_current_schema(store)
         made = [(v.number, v.kind, v.path, v.continuations, v.automatic) for v in await store.list_versions("a1")]
         expected = [(1, "import", None, 0, False), (2, "follow_up", "page", 0, False), (3, "create", None, 0, False)]
