@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sse_starlette.sse import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -70,10 +71,13 @@ def download_name(title: str, suffix: str) -> str:
     return f"{slug[:60] or 'tool'}{suffix}"
 
 
-def page_download(services: Services, html: str, title: str, filename: str) -> Response:
+async def page_download(services: Services, html: str, title: str, filename: str) -> Response:
     """A page as a file to save, never shown on our origin: attachment, and sandboxed should it be shown."""
+    # Reading and inlining the vendored libraries takes a noticeable time: off the event loop,
+    # which meanwhile streams other people's generations.
+    page = await run_in_threadpool(standalone_page, html, services.vendored, title)
     return Response(
-        standalone_page(html, services.vendored, title),
+        page,
         media_type="text/html; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Content-Security-Policy": "sandbox", "Cache-Control": "no-store"},
     )
@@ -178,7 +182,7 @@ async def download_version(request: Request) -> Response:
     version = await services_of(request).store.get_version(app.id, _number(request))
     if not version.html:
         raise NotFound(f"Version {version.number} has no page to download.")
-    return page_download(services_of(request), version.html, app.title, download_name(app.title, f"-v{version.number}.html"))
+    return await page_download(services_of(request), version.html, app.title, download_name(app.title, f"-v{version.number}.html"))
 
 
 async def export(request: Request) -> Response:

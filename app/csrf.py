@@ -23,7 +23,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth import SignedIn, is_https
+from app.auth import SignedIn, is_https, signed_in
 from app.errors import CSRFFailed
 from app.responses import handle_toolsmith_error
 from app.services import Services
@@ -38,8 +38,8 @@ _MAX_FORM_BYTES = 64 * 1024
 def csrf_token(request: Request) -> str:
     """The token for forms and scripts of the page being rendered."""
     services: Services = request.app.state.services
-    who = request.scope.get("user")
-    session_id = who.session_id if isinstance(who, SignedIn) else None
+    who = signed_in(request)
+    session_id = who.session_id if who else None
     nonce = request.scope.get("state", {}).get("csrf_nonce")
     return services.signer.csrf_token(nonce, session_id) if nonce else ""
 

@@ -306,11 +306,11 @@ class Generator:
         try:
             answer = await self._ask(run, job, job.messages, spent, prefix=job.prefix)
             read = read_answer(answer, job.base_html, edits=job.edits)
-            if isinstance(read, Refused) and job.base_html is not None:
+            if isinstance(read, Refused):
+                assert job.base_html is not None  # only edit blocks are refused, and they are read against a page
                 run.publish("phase", {"phase": "retry", "message": "The edits did not fit the page: asking for the whole page…"})
                 retry = await self._ask(run, job, retry_after_edits(job.messages, answer.text, read.problems), spent)
                 read = read_retry(retry, job.base_html, read.problems)
-            assert not isinstance(read, Refused)  # only edit blocks are refused, and they are read against a page
             fields = read
         except ProviderError as exc:
             fields = {"status": "failed", "error": exc.message}

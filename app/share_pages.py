@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from app.api import download_name, page_download, services_of
-from app.auth import require_user, signed_in
+from app.auth import require_user
 from app.transfer import remix
 
 
@@ -25,7 +25,6 @@ async def viewer(request: Request) -> Response:
             "author": shared.author,
             "token": token,
             "frame_url": services.share_frame_url(shared),
-            "signed_in": signed_in(request) is not None,
         },
     )
 
@@ -43,7 +42,7 @@ async def source(request: Request) -> Response:
 async def download(request: Request) -> Response:
     services = services_of(request)
     shared = await services.shares.open(request.path_params["token"])
-    return page_download(services, shared.version.html or "", shared.app.title, download_name(shared.app.title, ".html"))
+    return await page_download(services, shared.version.html or "", shared.app.title, download_name(shared.app.title, ".html"))
 
 
 async def remix_form(request: Request) -> Response:

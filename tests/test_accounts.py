@@ -26,7 +26,7 @@ from app.server import create_app
 from app.services import Services
 from app.settings import Settings
 from app.store import Store
-from tests.conftest import browser_for
+from tests.conftest import CSRF_META, browser_for
 
 PASSWORD = "a long enough password"
 
@@ -169,7 +169,7 @@ async def test_a_new_password_ends_other_sessions_but_not_this_one(settings: Set
         assert (await elsewhere.get("/api/me")).status_code == 401
         # Changing it again needs the current one.
         page = await here.get("/account")
-        here.headers["X-CSRF-Token"] = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+        here.headers["X-CSRF-Token"] = CSRF_META.findall(page.text)[0]
         wrong = await here.post("/api/me/password", json={"current": "not it", "new": "another long one"})
         assert wrong.status_code == 400 and "current password" in wrong.json()["error"]["message"]
         assert (await here.post("/api/me/password", json={"current": PASSWORD, "new": "short"})).status_code == 400

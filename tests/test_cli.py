@@ -19,13 +19,18 @@ from app.settings import ROOT, Settings
 from tests.conftest import free_port
 
 
-def toolsmith(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _environment(**extra: str) -> dict[str, str]:
+    """This process's environment without Toolsmith's settings or keys, so the command uses its defaults."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TOOLSMITH_", "ANTHROPIC_", "OPENAI_"))}
+    return {**clean, "PYTHONPATH": str(ROOT), **extra}
+
+
+def toolsmith(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         capture_output=True,
         text=True,
-        env={**clean, "PYTHONPATH": str(ROOT), **(env or {})},
+        env=_environment(**(env or {})),
         cwd=cwd or ROOT,
         timeout=60,
     )
@@ -92,13 +97,12 @@ def test_import_refuses_an_empty_page(tmp_path: Path) -> None:
 
 
 def _serve(tmp_path: Path, port: int, sandbox_port: int) -> subprocess.Popen[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TOOLSMITH_", "ANTHROPIC_", "OPENAI_"))}
     return subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port), "--sandbox-port", str(sandbox_port), "--database-url", f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**clean, "PYTHONPATH": str(ROOT)},
+        env=_environment(),
         cwd=tmp_path,
     )
 

@@ -16,7 +16,7 @@ from app.services import Services
 from app.settings import Settings
 from sandbox.libraries import VendoredFiles
 from sandbox.server import create_sandbox_app
-from tests.conftest import browser_for
+from tests.conftest import CSRF_META, browser_for
 from tests.fakes.node_modules import make_node_modules
 
 CREATE = {"prompt": "a timer", "model": "demo"}
@@ -80,7 +80,7 @@ async def test_signing_in_changes_the_token(settings: Settings, services: Servic
         assert (await browser.get(f"/signin/{await services.accounts.create_signin_link(user.id)}")).status_code == 303
         assert (await browser.post("/api/apps", json=CREATE)).status_code == 403
         page = await browser.get("/")
-        browser.headers["X-CSRF-Token"] = after = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+        browser.headers["X-CSRF-Token"] = after = CSRF_META.findall(page.text)[0]
         assert after != before
         assert (await browser.post("/api/apps", json=CREATE)).status_code == 202
 

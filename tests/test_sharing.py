@@ -188,6 +188,7 @@ async def test_remix_needs_someone_signed_in(anonymous: httpx.AsyncClient, clien
     share = await _share(client, await _import(client))
     viewer = await anonymous.get(f"/s/{share['token']}")
     assert "Sign in to remix" in viewer.text and f"/login?next=/s/{share['token']}" in viewer.text
+    assert f'action="/s/{share["token"]}/remix"' in (await client.get(f"/s/{share['token']}")).text, "signed in: the Remix form"
     assert (await client.post(f"/api/shares/{share['token']}/remix")).status_code == 201
 
 
@@ -281,6 +282,22 @@ async def test_an_export_made_mid_answer_imports_that_version_as_failed(client: 
     imported = (await client.post("/api/import", json={"export": data})).json()
     v2 = (await client.get(f"/api/apps/{imported['app']['id']}/versions/2")).json()["version"]
     assert v2["status"] == "failed" and "exported" in v2["error"]
+
+
+async def test_an_import_may_be_larger_than_other_bodies_up_to_its_own_limit(client: httpx.AsyncClient) -> None:
+    data = (await client.get(f"/api/apps/{await _import(client)}/export")).json()
+    page = "<!DOCTYPE html><p>" + "x" * 1_900_000 + "</p>"
+    first = {**data["versions"][0], "html": page}
+    data["versions"] = [first, *({**first, "number": n, "parent_number": 1} for n in range(2, 6))]
+    body = json.dumps({"export": data})
+    assert 8_000_000 < len(body) < 64_000_000
+    elsewhere = await client.post("/api/apps", content=body, headers={"Content-Type": "application/json"})
+    assert elsewhere.status_code == 400 and "larger than 8,000,000 bytes" in elsewhere.json()["error"]["message"]
+    imported = await client.post("/api/import", content=body, headers={"Content-Type": "application/json"})
+    assert imported.status_code == 201, imported.text[:300]
+    assert imported.json()["version"]["number"] == 5
+    too_big = await client.post("/api/import", content=b'{"html": "' + b"x" * 64_000_000 + b'"}', headers={"Content-Type": "application/json"})
+    assert too_big.status_code == 400 and "larger than 64,000,000 bytes" in too_big.json()["error"]["message"]
 
 
 async def test_downloads_are_attachments_that_never_render_on_our_origin(client: httpx.AsyncClient, anonymous: httpx.AsyncClient) -> None:
