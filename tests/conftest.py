@@ -25,6 +25,7 @@ from app.accounts import UserRecord
 from app.server import create_app
 from app.services import Services
 from app.settings import Settings
+from app.store import Store
 
 POSTGRES_URL = os.environ.get("TOOLSMITH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
@@ -67,6 +68,15 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     url = await _postgres_database()
     yield url
     await _drop_postgres_database(url)
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    """A migrated store, on SQLite and on PostgreSQL."""
+    opened = Store.from_url(database_url)
+    await opened.migrate()
+    yield opened
+    await opened.close()
 
 
 @pytest.fixture

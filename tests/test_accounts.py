@@ -27,6 +27,7 @@ from app.services import Services
 from app.settings import Settings
 from app.store import Store
 from tests.conftest import CSRF_META, browser_for
+from tests.old_databases import MIGRATION_1
 
 PASSWORD = "a long enough password"
 
@@ -273,15 +274,7 @@ async def test_first_start_makes_an_owner_with_a_link_until_a_password_is_set(se
 
 
 OLD_SCHEMA = [
-    "CREATE TABLE apps (id VARCHAR(32) PRIMARY KEY, title VARCHAR(200) NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)",
-    (
-        "CREATE TABLE versions (id VARCHAR(32) PRIMARY KEY, app_id VARCHAR(32) NOT NULL REFERENCES apps (id) ON DELETE CASCADE, number INTEGER NOT NULL, "
-        "parent_number INTEGER, prompt TEXT NOT NULL, model VARCHAR(200) NOT NULL, system_prompt_hash VARCHAR(64), html TEXT, answer TEXT, notes TEXT, "
-        "input_tokens INTEGER, output_tokens INTEGER, duration_ms INTEGER, stop_reason VARCHAR(64), status VARCHAR(16) NOT NULL, error TEXT, "
-        "sandbox_token VARCHAR(64) NOT NULL UNIQUE, created_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, CONSTRAINT uq_versions_app_number UNIQUE (app_id, number))"
-    ),
-    "CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at TIMESTAMP NOT NULL)",
-    "INSERT INTO schema_migrations VALUES (1, 'apps and versions', '2025-01-01 00:00:00')",
+    *MIGRATION_1,
     "INSERT INTO apps VALUES ('old1', 'Made before accounts', '2025-01-01 00:00:00', '2025-01-01 00:00:00')",
     (
         "INSERT INTO versions (id, app_id, number, prompt, model, html, status, sandbox_token, created_at) "

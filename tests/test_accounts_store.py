@@ -14,14 +14,6 @@ from app.store import Store
 from app.transfer import export_app, import_export
 
 
-@pytest.fixture
-async def store(database_url: str):
-    opened = Store.from_url(database_url)
-    await opened.migrate()
-    yield opened
-    await opened.close()
-
-
 async def test_users_sessions_links_and_tokens(store: Store) -> None:
     accounts = Accounts(store.engine)
     secret = await accounts.instance_secret()

@@ -13,14 +13,7 @@ from app.errors import NotFound
 from app.migrations import MIGRATIONS
 from app.schema import metadata, schema_migrations
 from app.store import Store
-
-@pytest.fixture
-async def store(database_url: str):
-    opened = Store.from_url(database_url)
-    await opened.migrate()
-    yield opened
-    await opened.close()
-
+from tests.old_databases import MIGRATION_1
 
 async def test_migrations_are_recorded_once(store: Store) -> None:
     assert await store.migrate() == []
@@ -100,19 +93,7 @@ async def test_versions_record_how_they_were_made(store: Store) -> None:
     assert (data["kind"], data["runtime_errors"], data["selection"]["start_line"]) == ("fix", errors, 3)
 
 
-# The tables as migration 1 made them, spelled out: a database from then, whatever app.schema says now.
-SCHEMA_1 = [
-    "CREATE TABLE apps (id VARCHAR(32) PRIMARY KEY, title VARCHAR(200) NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)",
-    (
-        "CREATE TABLE versions (id VARCHAR(32) PRIMARY KEY, app_id VARCHAR(32) NOT NULL REFERENCES apps (id) ON DELETE CASCADE, number INTEGER NOT NULL, "
-        "parent_number INTEGER, prompt TEXT NOT NULL, model VARCHAR(200) NOT NULL, system_prompt_hash VARCHAR(64), html TEXT, answer TEXT, notes TEXT, "
-        "input_tokens INTEGER, output_tokens INTEGER, duration_ms INTEGER, stop_reason VARCHAR(64), status VARCHAR(16) NOT NULL, error TEXT, "
-        "sandbox_token VARCHAR(64) NOT NULL UNIQUE, created_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, CONSTRAINT uq_versions_app_number UNIQUE (app_id, number))"
-    ),
-    "CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at TIMESTAMP NOT NULL)",
-    "INSERT INTO schema_migrations VALUES (1, 'apps and versions', '2025-01-01 00:00:00')",
-    "INSERT INTO apps VALUES ('a1', 't', '2025-01-01 00:00:00', '2025-01-01 00:00:00')",
-]
+SCHEMA_1 = [*MIGRATION_1, "INSERT INTO apps VALUES ('a1', 't', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"]
 
 
 def _old_version(id: str, number: int, parent: int | None, model: str, html: str | None, status: str = "complete") -> sa.TextClause:
