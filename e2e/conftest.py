@@ -277,7 +277,7 @@ def toolsmith_server(tmp_path: Path) -> Iterator[Callable[..., ToolsmithServer]]
     servers: list[ToolsmithServer] = []
 
     def start(**extra_env: str) -> ToolsmithServer:
-        server = ToolsmithServer(tmp_path / f"server{len(servers)}", server_env(TOOLSMITH_DEMO_DELAY="0.005", **extra_env))
+        server = ToolsmithServer(tmp_path / f"server{len(servers)}", server_env(**{"TOOLSMITH_DEMO_DELAY": "0.005", **extra_env}))
         servers.append(server)
         server.start()
         return server
