@@ -126,6 +126,7 @@ def test_share_use_download_remix_and_revoke(page: Page, browser: Browser, tools
     # The owner revokes the link; it stops working at once, for the page and its frame.
     page.get_by_test_id("share-revoke").first.click()
     expect(page.get_by_test_id("share-item").first).to_have_attribute("data-state", "revoked")
+    expect(page.get_by_test_id("share-item").first.locator(".status-chip")).to_have_text("Revoked")
     late = browser.new_context()
     try:
         gone = late.new_page()

@@ -1,6 +1,6 @@
 // The account page: display name, password, and API tokens (made, listed, revoked).
 import { ApiError, deleteJSON, pageData, patchJSON, postJSON, showError } from "./api.js";
-import { h, timeAgo } from "./dom.js";
+import { h, stateChip, timeAgo } from "./dom.js";
 import { relativeTime } from "./format.js";
 
 const data = pageData("account-data");
@@ -39,7 +39,6 @@ $("password-form").addEventListener("submit", async (event) => {
   }
 });
 
-const STATE_LABELS = { active: "Active", revoked: "Revoked", expired: "Expired" };
 
 function renderTokens(tokens) {
   const list = $("token-list");
@@ -53,7 +52,7 @@ function renderTokens(tokens) {
         "li",
         { class: "token-item", "data-testid": "token-item", "data-state": t.state },
         h("span", { class: "token-name" }, t.name),
-        h("span", { class: "status-chip", "data-status": t.state === "active" ? "complete" : "failed" }, STATE_LABELS[t.state] || t.state),
+        stateChip(t.state),
         h("span", { class: "muted small" }, "made ", timeAgo(t.created_at, relativeTime(t.created_at)),
           t.last_used_at ? ", last used " : "", t.last_used_at ? timeAgo(t.last_used_at, relativeTime(t.last_used_at)) : ""),
         t.state === "active"

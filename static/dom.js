@@ -61,6 +61,13 @@ export function statusChip(status) {
   return h("span", { class: "status-chip", "data-status": status }, STATUS_LABELS[status] || status);
 }
 
+const STATE_LABELS = { active: "Active", revoked: "Revoked", expired: "Expired" };
+
+// The state of something that can be revoked or expire (a share link, an API token).
+export function stateChip(state) {
+  return h("span", { class: "status-chip", "data-status": state === "active" ? "complete" : "failed" }, STATE_LABELS[state] || state);
+}
+
 export function timeAgo(iso, text) {
   return h("time", { datetime: iso, "data-relative": true, title: absoluteTime(iso) }, text);
 }

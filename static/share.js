@@ -1,9 +1,8 @@
 // The editor's share dialog: make links to the latest or a pinned version, copy them, revoke them.
 import { ApiError, deleteJSON, getJSON, postJSON, showError } from "./api.js";
-import { h } from "./dom.js";
+import { h, stateChip } from "./dom.js";
 import { absoluteTime, relativeTime } from "./format.js";
 
-const STATE_LABELS = { active: "Active", revoked: "Revoked", expired: "Expired" };
 const $ = (id) => document.getElementById(id);
 
 function expiry(share) {
@@ -56,7 +55,7 @@ export function setupShareDialog({ appId, versions, authorName, opener }) {
       h(
         "div",
         { class: "share-row share-meta" },
-        h("span", { class: "status-chip", "data-status": active ? "complete" : "failed" }, STATE_LABELS[share.state] || share.state),
+        stateChip(share.state),
         h("span", {}, share.version ? `Version ${share.version}` : "Latest version"),
         h("span", {}, expiry(share)),
         share.show_author ? h("span", {}, "shows your name") : null,
