@@ -328,3 +328,15 @@ async def test_the_secret_outlives_restarts_and_can_be_set(settings: Settings, u
     finally:
         await opened.close()
     assert await session_works(cookie, keyed)
+
+
+async def test_a_person_renames_themselves_and_is_shown_by_the_new_name(settings: Settings, services: Services, user: UserRecord) -> None:
+    async with browser_for(settings, services, user) as browser:
+        renamed = await browser.patch("/api/me", json={"display_name": "  Ada L.  "})
+        assert renamed.status_code == 200 and renamed.json()["user"]["display_name"] == "Ada L."
+        assert (await browser.get("/api/me")).json()["user"]["display_name"] == "Ada L."
+        assert "Ada L." in (await browser.get("/account")).text
+        for bad in ("   ", "x" * 101, 7):
+            refused = await browser.patch("/api/me", json={"display_name": bad})
+            assert refused.status_code == 400 and "1 to 100 characters" in refused.json()["error"]["message"]
+    assert (await services.accounts.get_user(user.id)).display_name == "Ada L."
