@@ -27,24 +27,24 @@ boundary, so nothing above `app/providers/` imports an SDK.
 from __future__ import annotations
 
 __all__ = [
-    "ToolsmithError",
+    "BadHost",
     "BadRequest",
+    "CSRFFailed",
+    "Conflict",
+    "Forbidden",
+    "InvalidHTML",
     "InvalidJSON",
     "InvalidPrompt",
-    "InvalidHTML",
-    "UnknownModel",
-    "BadHost",
     "MissingKey",
-    "Unauthorized",
-    "Forbidden",
-    "CSRFFailed",
     "NotFound",
-    "Conflict",
-    "TooManyAttempts",
     "ProviderError",
-    "ProviderUnavailable",
     "ProviderRateLimited",
     "ProviderRejected",
+    "ProviderUnavailable",
+    "TooManyAttempts",
+    "ToolsmithError",
+    "Unauthorized",
+    "UnknownModel",
 ]
 
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.accounts import Accounts
-from app.generation import Generator
-from app.live import LiveRuns
-from app.models import ModelRegistry
+from app.accounts import Accounts, Shared, Shares, Signer
+from app.generation import Generator, LiveRuns, ModelRegistry
 from app.settings import Settings
-from app.shares import Shared, Shares
-from app.signing import Signer
-from app.store import Store
-from app.versioning import Versioning
+from app.storage import Store
+from app.versions import Versioning
 from sandbox.libraries import VendoredFiles, vendored_files
 
 
@@ -47,7 +43,7 @@ class Services:
         await self.store.close()
 
     def preview_url(self, sandbox_token: str) -> str:
-        """Where the sandbox host serves a private version: signed, and only for a while (app.signing)."""
+        """Where the sandbox host serves a private version: signed, and only for a while (app.accounts.signing)."""
         return self.signer.preview_url(self.settings.resolved_sandbox_url, sandbox_token)
 
     def share_frame_url(self, shared: Shared) -> str:

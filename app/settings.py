@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,14 +125,14 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
-        def number(name: str, default: float, cast: type = int) -> float:
+        def number(name: str, default: float, cast: Callable[[str], float] = int) -> float:
             raw = text(name)
             if raw is None:
                 return default
             try:
                 return cast(raw)
             except ValueError:
-                raise SystemExit(f"{name}={raw!r} is not a number: set it to a {cast.__name__} or unset it.") from None
+                raise SystemExit(f"{name}={raw!r} is not a number: set it to a {getattr(cast, '__name__', 'number')} or unset it.") from None
 
         def switch(name: str, default: bool) -> bool:
             raw = (text(name) or "").lower()

@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.edits import edit_page, parse_edits  # noqa: E402
-from app.prompting import build_messages  # noqa: E402
-from app.providers.demo import EXAMPLES, answer  # noqa: E402
+from app.generation.edits import edit_page, parse_edits  # noqa: E402
+from app.generation.prompting import build_messages  # noqa: E402
+from app.generation.providers.demo import EXAMPLES, answer  # noqa: E402
 from tests.edit_corpus import CASES  # noqa: E402
 
 DEMO_CHANGES = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
@@ -261,12 +261,13 @@ def _expand(package_dir: Path, patterns: tuple[str, ...]) -> dict[str, Path]:
 
 def _installed_version(package_dir: Path) -> str | None:
     try:
-        return json.loads((package_dir / "package.json").read_text(encoding="utf-8"))["version"]
-    except (OSError, ValueError, KeyError):
+        version = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError, TypeError):
         return None
+    return version if isinstance(version, str) else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def vendored_files(root: Path = VENDOR_DIR) -> VendoredFiles:
     """The files installed in `root`, looked up once per process (restart after scripts/vendor)."""
     return VendoredFiles(root)

@@ -12,10 +12,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import NotFound
-from app.extract import partial_page
+from app.generation import partial_page
 from app.hosts import HostCheck, hosts_of
 from app.services import Services
-from app.store import VersionRecord
+from app.storage import VersionRecord
 from sandbox.bridge import inject_bridge
 from sandbox.cdn import rewrite_cdn_links
 from sandbox.headers import PAGES_PATH, Origins, app_headers, origin_of, top_level_headers, vendor_headers
@@ -37,7 +37,7 @@ async def serve_version(request: Request) -> Response:
     """A version's page, for an address that carries a key to it; 404 for any other.
 
     Two keys open `/v/{token}`: the signature and expiry the owner's editor was given
-    (`?exp=…&sig=…`, app.signing), or a working share link that shows this version now
+    (`?exp=…&sig=…`, app.accounts.signing), or a working share link that shows this version now
     (`?share=…`). Other parameters are ignored: the editor adds `_r=N` to reload.
     """
     services: Services = request.app.state.services

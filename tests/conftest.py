@@ -21,11 +21,11 @@ import uvicorn
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.accounts import UserRecord
-from app.server import create_app
+from app.accounts.users import UserRecord
+from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
-from app.store import Store
+from app.storage.store import Store
 
 POSTGRES_URL = os.environ.get("TOOLSMITH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# The tables as migration 1 made them, spelled out: a database from then, whatever app.schema says now.
+# The tables as migration 1 made them, spelled out: a database from then, whatever app.storage.schema says now.
 MIGRATION_1 = [
     "CREATE TABLE apps (id VARCHAR(32) PRIMARY KEY, title VARCHAR(200) NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)",
     (

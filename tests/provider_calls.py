@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.errors import ProviderError
-from app.providers.base import Message, Provider, Request, StreamItem
+from app.generation.providers.base import Message, Provider, Request, StreamItem
 
 
 def request(prompt: str = "Make a timer", *, model: str = "test-model", **options: object) -> Request:

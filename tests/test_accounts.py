@@ -10,22 +10,22 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from app.accounts import Accounts, UserRecord
-from app.cli_accounts import first_start
+from app.accounts.users import Accounts, UserRecord
+from app.cli.accounts import first_start
 from app.errors import NotFound
-from app.migrations import MIGRATIONS
-from app.passwords import (
+from app.storage.migrations import MIGRATIONS
+from app.accounts.passwords import (
     MAX_LENGTH,
     check_new_password,
     hash_password,
     needs_rehash,
     verify_password,
 )
-from app.schema import api_tokens, sessions, signin_links
-from app.server import create_app
+from app.storage.schema import api_tokens, sessions, signin_links
+from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
-from app.store import Store
+from app.storage.store import Store
 from tests.conftest import CSRF_META, browser_for
 from tests.old_databases import MIGRATION_1
 

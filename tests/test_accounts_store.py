@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.accounts import Accounts
+from app.accounts.users import Accounts
 from app.errors import BadRequest, NotFound, Unauthorized
-from app.shares import Shares
-from app.store import Store
-from app.transfer import export_app, import_export
+from app.accounts.shares import Shares
+from app.storage.store import Store
+from app.versions.transfer import export_app, import_export
 
 
 async def test_users_sessions_links_and_tokens(store: Store) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.accounts import UserRecord
+from app.accounts.users import UserRecord
 from app.services import Services
 from tests.conftest import wait_for_version
 

@@ -22,7 +22,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
-from app.server import create_app
+from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
 from sandbox.libraries import VendoredFiles

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from app.services import Services
-from app.standalone import offline_page
+from app.versions.download import offline_page
 from sandbox.bridge import bridge_code, bridge_tag, inject_bridge, insertion_point
 from sandbox.cdn import rewrite_cdn_links
 from sandbox.libraries import VendoredFiles

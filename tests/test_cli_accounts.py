@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.cli import main
-from app.server import create_app
+from app.cli.commands import main
+from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
 

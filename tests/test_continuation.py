@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.continuation import HOLD, Stitcher, stitch
+from app.generation.continuation import HOLD, Stitcher, stitch
 
 PAGE = "Here it is.\n\n```html\n<!DOCTYPE html>\n<html>\n<body>\n  <h1>Tip calculator</h1>\n  <button id=\"reset\">Reset</button>\n</body>\n</html>\n```\n"
 

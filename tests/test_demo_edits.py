@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.edits import Edit, edit_page, edits_between, format_edits, has_edit_blocks, parse_edits
-from app.prompting import build_messages, follow_up_system_prompt
-from app.providers.base import Message, Request
-from app.providers.demo import EXAMPLES, DemoProvider, answer
+from app.generation.edits import Edit, edit_page, edits_between, format_edits, has_edit_blocks, parse_edits
+from app.generation.prompting import build_messages, follow_up_system_prompt
+from app.generation.providers.base import Message, Request
+from app.generation.providers.demo import EXAMPLES, DemoProvider, answer
 from tests.conftest import wait_for_version
 
 TIP = next(e for e in EXAMPLES if e.file == "tip.html").page()

@@ -16,10 +16,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app.extract import extract_page
-from app.prompting import build_messages
-from app.providers.base import Message, Provider, Request, Usage
-from app.providers.demo import ACCENTS, DEFAULT_EXAMPLE, EXAMPLES, TOOLS_DIR, DemoProvider, Example, answer, choose_example
+from app.generation.extract import extract_page
+from app.generation.prompting import build_messages
+from app.generation.providers.base import Message, Provider, Request, Usage
+from app.generation.providers.demo import ACCENTS, DEFAULT_EXAMPLE, EXAMPLES, TOOLS_DIR, DemoProvider, Example, answer, choose_example
 
 SYSTEM = "You are Toolsmith."
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.edits import Edit, apply_edits, edit_page, has_edit_blocks, parse_edits
+from app.generation.edits import Edit, apply_edits, edit_page, has_edit_blocks, parse_edits
 from tests.edit_corpus import CASES, PAGE, Case, answer, block
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.extract import extract_page, partial_page
+from app.generation.extract import extract_page, partial_page
 
 DOC = "<!DOCTYPE html>\n<html lang=en><head><title>T</title></head><body><h1>Hi</h1></body></html>"
 
@@ -96,7 +96,7 @@ def test_partial_page_before_any_html() -> None:
 
 
 def test_the_preview_of_edit_blocks_is_the_base_page_with_the_finished_blocks_applied() -> None:
-    from app.extract import partial_page
+    from app.generation.extract import partial_page
 
     base = "<!DOCTYPE html>\n<html><body>\n<h1>Old</h1>\n<p>Keep</p>\n</body></html>"
     first = "Renaming.\n<<<<<<< SEARCH\n<h1>Old</h1>\n=======\n<h1>New</h1>\n>>>>>>> REPLACE\n"

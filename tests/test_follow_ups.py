@@ -14,7 +14,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from app.prompting import CONTINUE_REQUEST, follow_up_system_prompt, recorded_hash, system_prompt
+from app.generation.prompting import CONTINUE_REQUEST, follow_up_system_prompt, recorded_hash, system_prompt
 from app.services import Services
 from app.settings import Endpoint, Settings
 from tests.conftest import LiveServer, api_client, wait_for_version

@@ -69,7 +69,7 @@ async def test_usage_and_stop_reason_come_from_the_provider(api: httpx.AsyncClie
 
 
 async def test_the_system_prompt_and_its_hash(api: httpx.AsyncClient, fake_anthropic: FakeAnthropic) -> None:
-    from app.prompting import system_prompt
+    from app.generation.prompting import system_prompt
 
     version = await _generate(api, "anthropic:claude-sonnet-5-5")
     system = fake_anthropic.requests[-1]["json"]["system"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.prompting import SYSTEM_PROMPT_FILE, SYSTEM_PROMPT_WITHOUT_LIBRARIES, system_prompt, system_prompt_name
+from app.generation.prompting import SYSTEM_PROMPT_FILE, SYSTEM_PROMPT_WITHOUT_LIBRARIES, system_prompt, system_prompt_name
 from app.services import Services
 from sandbox.bridge import inject_bridge
 from sandbox.cdn import vendored_url

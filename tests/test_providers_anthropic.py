@@ -12,8 +12,8 @@ from app.errors import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from app.providers.anthropic import AnthropicProvider
-from app.providers.base import Message, Provider, Request, Usage
+from app.generation.providers.anthropic import AnthropicProvider
+from app.generation.providers.base import Message, Provider, Request, Usage
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.script import (
     answer,

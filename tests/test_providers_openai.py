@@ -14,8 +14,8 @@ from app.errors import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from app.providers.base import Message, Provider, Request, StreamItem, Usage
-from app.providers.openai import OpenAIProvider
+from app.generation.providers.base import Message, Provider, Request, StreamItem, Usage
+from app.generation.providers.openai import OpenAIProvider
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import (
     answer,

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from app.accounts import UserRecord
-from app.server import create_app
+from app.accounts.users import UserRecord
+from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
 from sandbox.headers import DENIED_FEATURES, Origins, connection_allowlist

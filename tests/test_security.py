@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.accounts import UserRecord
+from app.accounts.users import UserRecord
 from app.hosts import host_allowed, hosts_of
-from app.server import create_app
+from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
 from sandbox.libraries import VendoredFiles

@@ -13,14 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.accounts import UserRecord
-from app.schema import shares
-from app.server import create_app
+from app.accounts.users import UserRecord
+from app.storage.schema import shares
+from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
-from app.signing import PREVIEW_SECONDS
-from app.standalone import app_of_download, offline_page, offline_policy, standalone_page
-from app.vendored import VendoredLookup
+from app.accounts.signing import PREVIEW_SECONDS
+from app.versions.download import app_of_download, offline_page, offline_policy, standalone_page
+from app.versions.vendored import VendoredLookup
 from sandbox.bridge import inject_bridge
 from sandbox.libraries import VendoredFiles
 from sandbox.server import create_sandbox_app

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from app.accounts import Accounts
+from app.accounts.users import Accounts
 from app.errors import NotFound
-from app.migrations import MIGRATIONS
-from app.schema import metadata, schema_migrations
-from app.store import Store
+from app.storage.migrations import MIGRATIONS
+from app.storage.schema import metadata, schema_migrations
+from app.storage.store import Store
 from tests.old_databases import MIGRATION_1
 
 async def test_migrations_are_recorded_once(store: Store) -> None:
@@ -114,7 +114,7 @@ def _columns(connection: sa.Connection) -> dict[str, dict[str, bool]]:
 
 
 async def _has_current_schema(store: Store) -> None:
-    """Every table and column app.schema declares, with the same nullability: as a new database has them."""
+    """Every table and column app.storage.schema declares, with the same nullability: as a new database has them."""
     async with store.engine.connect() as conn:
         found = await conn.run_sync(_columns)
     expected = {table.name: {c.name: bool(c.nullable) for c in table.columns} for table in metadata.sorted_tables}

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.diffing import diff_pages
+from app.versions.diff import diff_pages
 from app.settings import Settings
 from tests.conftest import wait_for_version
 

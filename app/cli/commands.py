@@ -1,0 +1,184 @@
+"""The `toolsmith` command: serve, import, models, users, tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import uvicorn
+
+from app.cli import accounts as cli_accounts
+from app.errors import BadRequest, ToolsmithError
+from app.settings import Settings
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to us: we run two in one loop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(settings: Settings) -> None:
+    """Run the main service and the sandbox host together until interrupted."""
+    from app.services import Services
+    from app.web import create_app
+    from sandbox.server import create_sandbox_app
+
+    services = await Services.open(settings)
+    first = await cli_accounts.first_start(services.accounts)
+    servers = [
+        _Server(uvicorn.Config(create_app(settings, services), host=settings.host, port=port, log_level="warning", timeout_graceful_shutdown=3, lifespan="on"))
+        for port in (settings.port,)
+    ]
+    servers.append(_Server(uvicorn.Config(create_sandbox_app(services), host=settings.host, port=settings.sandbox_port, log_level="warning", timeout_graceful_shutdown=3, lifespan="off")))
+
+    def stop() -> None:
+        for server in servers:
+            server.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop)
+
+    async def announce() -> None:
+        while not all(s.started for s in servers):
+            if any(s.should_exit for s in servers):
+                return
+            await asyncio.sleep(0.05)
+        models = services.registry.list()
+        if first is not None:
+            user, token = first
+            print(f"Toolsmith is running: open {cli_accounts.signin_url(settings, token)}", flush=True)
+            print(f"  that link signs you in as {user.username!r}, once, within the hour; later: {settings.resolved_public_url}", flush=True)
+        else:
+            print(f"Toolsmith is running: open {settings.resolved_public_url}", flush=True)
+        print(f"  generated apps are served from {settings.resolved_sandbox_url}", flush=True)
+        print(f"  database: {_safe_url(settings.resolved_database_url)}", flush=True)
+        if not any(m.usable and not m.is_demo for m in models):
+            print("  no API key is set: using the offline demo model (set ANTHROPIC_API_KEY or OPENAI_API_KEY for a real one)", flush=True)
+        print("Press Ctrl+C to stop.", flush=True)
+
+    async def run(server: _Server) -> None:
+        try:
+            await server.serve()
+        except SystemExit:  # uvicorn exits when it cannot bind its port
+            pass
+        finally:
+            stop()  # one server down takes the other with it
+
+    try:
+        await asyncio.gather(announce(), *(run(s) for s in servers))
+    finally:
+        await services.close()
+    if any(not s.started for s in servers):
+        raise SystemExit(
+            f"Toolsmith could not start: port {settings.port} or {settings.sandbox_port} is already in use, "
+            "or the host cannot be listened on. Pick other ports with --port and --sandbox-port."
+        )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def import_file(settings: Settings, path: Path, title: str | None, username: str | None) -> str:
+    """An HTML page as a new app, or a whole app from a Toolsmith export (.json); prints its editor URL."""
+    from app.versions import Versioning, import_export, is_export
+
+    text = path.read_text(encoding="utf-8", errors="replace")
+    async with cli_accounts.opened_accounts(settings) as (store, accounts):
+        owner = await cli_accounts.user_for(accounts, username)
+        if path.suffix.lower() == ".json":
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+            if not is_export(data):
+                raise BadRequest(f"{path} is not a Toolsmith export (the editor's Export makes one); to import a page, give an .html file.")
+            app = await import_export(store, data, owner_id=owner.id, max_html_bytes=settings.max_html_bytes)
+        else:
+            app, _ = await Versioning(settings, store).import_page(text, title, owner_id=owner.id)
+    return f"{settings.resolved_public_url}/apps/{app.id}"
+
+
+def list_models(settings: Settings) -> str:
+    from app.generation import ModelRegistry
+
+    lines = []
+    default = settings.resolved_default_model
+    for model in ModelRegistry(settings).list():
+        note = "offline demo, not an LLM" if model.is_demo else ("ready" if model.usable else f"needs {model.key_env_var}")
+        marker = "*" if model.id == default else " "
+        lines.append(f"{marker} {model.id:<36} {note}")
+    lines.append("")
+    lines.append("* default model. Any model of a listed provider works as provider:model-name.")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="toolsmith", description="Describe a small tool; watch a model build it; iterate; keep every version.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve_cmd = commands.add_parser("serve", help="start the service and the sandbox host", description="Start Toolsmith and print the URL to open.")
+    serve_cmd.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, help="port of the main service (default 8000)")
+    serve_cmd.add_argument("--sandbox-port", type=int, help="port of the sandbox host for generated apps (default 8001)")
+    serve_cmd.add_argument("--database-url", help="SQLAlchemy database URL (default: SQLite file in ./data)")
+
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument("--database-url", help="SQLAlchemy database URL (default: SQLite file in ./data)")
+
+    import_cmd = commands.add_parser(
+        "import",
+        parents=[database],
+        help="make an app from an HTML page or a Toolsmith export",
+        description="Create an app from FILE, and print its editor URL: an HTML page becomes version 1; "
+        "a Toolsmith export (.json, from the editor's Export) comes back with its whole history.",
+    )
+    import_cmd.add_argument("file", type=Path, metavar="FILE", help="the HTML page or .json export to import")
+    import_cmd.add_argument("--title", help="the app's title, for a page (default: the page's <title>)")
+    import_cmd.add_argument("--user", help="who gets the app (default: the only user)")
+
+    commands.add_parser("models", help="list the models and which lack a key", description="List the models Toolsmith can use and which need a key.")
+    cli_accounts.add_parsers(commands, database)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    overrides = {
+        name: getattr(args, name)
+        for name in ("host", "port", "sandbox_port", "database_url")
+        if getattr(args, name, None) is not None
+    }
+    settings = dataclasses.replace(settings, **overrides)
+    try:
+        if args.command == "serve":
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(serve(settings))
+        elif args.command == "import":
+            if not args.file.is_file():
+                print(f"toolsmith import: {args.file} is not a file.", file=sys.stderr)
+                return 2
+            print(asyncio.run(import_file(settings, args.file, args.title, args.user)))
+        elif args.command == "models":
+            print(list_models(settings))
+        elif args.command in ("users", "tokens"):
+            asyncio.run(cli_accounts.run(settings, args))
+    except ToolsmithError as exc:
+        print(f"toolsmith {args.command}{' ' + args.action if getattr(args, 'action', None) else ''}: {exc.message}", file=sys.stderr)
+        return 2
+    return 0

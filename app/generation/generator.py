@@ -1,0 +1,369 @@
+"""One generation, from prompt to saved version.
+
+The caller owns the run: this module checks the request, saves the prompt
+before the model is called, streams the answer to `app.generation.live`, has it read
+(`app.generation.answers`) and records how it ended. Providers only stream; routes only
+call in here.
+
+One version may take more than one request to the model:
+- an answer cut off by the token limit is continued, up to
+  `max_continuations` times, and the parts are stitched (app/continuation.py);
+  if it still is not finished, the version is kept as incomplete;
+- a follow-up answered in edit blocks (app/edits.py) that do not fit the page
+  gets one more request, for the whole page (app/prompting.py).
+The version records which path made its page (`page`, `edits`,
+`edits_then_page`, `edits_retried`), how many edits, the continuations, and
+the tokens of all its requests together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import unescape
+from typing import Any
+
+from app.errors import BadRequest, Conflict, InvalidPrompt, NotFound, ProviderError
+from app.generation.answers import Answer, Refused, read_answer, read_retry
+from app.generation.continuation import Stitcher
+from app.generation.fixes import check_errors, describe_errors, fix_title
+from app.generation.live import LiveRun, LiveRuns
+from app.generation.models import ModelRegistry
+from app.generation.prompting import build_messages, continuation, fix_request, follow_up_system_prompt, recorded_hash, retry_after_edits, system_prompt
+from app.generation.providers.base import Message, Provider, Request, Usage
+from app.generation.selection import check_selection, describe_selection
+from app.settings import Settings
+from app.storage import AppRecord, Store, VersionRecord
+
+log = logging.getLogger("toolsmith.generation")
+
+_TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def title_from_prompt(prompt: str, limit: int = 60) -> str:
+    text = " ".join(prompt.split())
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "…"
+    return text[:1].upper() + text[1:]
+
+
+def title_of_page(html: str) -> str | None:
+    match = _TITLE_TAG.search(html)
+    title = " ".join(unescape(match.group(1)).split()) if match else ""
+    return title[:200] or None
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything one version's run needs."""
+
+    version: VersionRecord
+    provider: Provider
+    model_name: str
+    system: str
+    messages: list[Message]
+    base_html: str | None  # the page being changed; None for a first prompt
+    edits: bool  # the model was told it may answer in edit blocks
+    rename_app: bool
+    prefix: str = ""  # the cut-off answer this run continues
+
+
+@dataclass
+class Spent:
+    """What every request of one version cost, added up."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    stop_reason: str | None = None
+    continuations: int = 0
+
+    def add(self, usage: Usage) -> None:
+        if usage.input_tokens is not None:
+            self.input_tokens = (self.input_tokens or 0) + usage.input_tokens
+        if usage.output_tokens is not None:
+            self.output_tokens = (self.output_tokens or 0) + usage.output_tokens
+        self.stop_reason = usage.stop_reason
+
+
+class Generator:
+    """Starts generations and imports, and records their outcome."""
+
+    def __init__(self, settings: Settings, store: Store, registry: ModelRegistry, live: LiveRuns) -> None:
+        self.settings = settings
+        self.store = store
+        self.registry = registry
+        self.live = live
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _check_prompt(self, prompt: object, *, required: bool = True) -> str:
+        if not required and (prompt is None or (isinstance(prompt, str) and not prompt.strip())):
+            return ""
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise InvalidPrompt("The prompt is empty: describe the tool you want, for example “a tip calculator that splits the bill”.")
+        prompt = prompt.strip()
+        limit = self.settings.max_prompt_chars
+        if len(prompt) > limit:
+            raise InvalidPrompt(f"The prompt is {len(prompt):,} characters long; the limit is {limit:,}. Shorten it and send it again.")
+        return prompt
+
+    def _model_id(self, model: object) -> str:
+        if model is None or model == "":
+            return self.settings.resolved_default_model
+        if not isinstance(model, str):
+            raise BadRequest("“model” must be a string such as “anthropic:claude-sonnet-5-5” or “demo”.")
+        return model.strip()
+
+    async def create_app(self, prompt: object, model: object = None, *, owner_id: str) -> tuple[AppRecord, VersionRecord]:
+        """A new app of `owner_id` whose version 1 is being generated from `prompt`."""
+        text = self._check_prompt(prompt)
+        model_id = self._model_id(model)
+        provider, model_name = self.registry.resolve(model_id)
+        system = system_prompt()
+        app, version = await self.store.create_app(title=title_from_prompt(text), prompt=text, model=model_id, system_prompt_hash=system.hash, owner_id=owner_id)
+        self._launch(Job(version, provider, model_name, system.text, build_messages([], None, text), None, False, rename_app=True))
+        return app, version
+
+    async def follow_up(
+        self,
+        app_id: str,
+        prompt: object,
+        model: object = None,
+        parent: object = None,
+        *,
+        errors: object = None,
+        automatic: object = None,
+        selection: object = None,
+    ) -> VersionRecord:
+        """A new version of an app: the parent version's page changed as `prompt` asks.
+
+        With `errors` it is a fix: the runtime errors the page reported go to the
+        model (`prompt`, optional, adds the person's words). `automatic` marks a
+        fix the editor asked for by itself, refused past the configured number in
+        a row. `selection` scopes the request to lines of the page or an element.
+        """
+        fixing = errors is not None
+        text = self._check_prompt(prompt, required=not fixing)
+        model_id = self._model_id(model)
+        provider, model_name = self.registry.resolve(model_id)
+        by_number = await self._versions_when_idle(app_id)
+        base = self._parent(by_number, parent)
+        request = stored = text
+        page_errors = None
+        if fixing:
+            if base is None or base.html is None:
+                raise BadRequest("This app has no page yet, so there is nothing to fix: send a prompt instead.")
+            page_errors = check_errors(errors)
+            request = fix_request(describe_errors(page_errors, base.html), text or None)
+            stored = fix_title(page_errors, text or None)
+        is_automatic = self._check_automatic(automatic, fixing, base, by_number)
+        scope = check_selection(selection, base.html if base else None)
+        edits = self.settings.edits and base is not None
+        system = follow_up_system_prompt(edits=edits)
+        version = await self.store.create_version(
+            app_id,
+            parent_number=base.number if base else None,
+            prompt=stored,
+            model=model_id,
+            system_prompt_hash=recorded_hash(system, fix=fixing),
+            kind="fix" if fixing else "follow_up" if base else "create",
+            runtime_errors=[e.to_json() for e in page_errors] if page_errors else None,
+            automatic=is_automatic,
+            selection=scope,
+        )
+        base_html = base.html if base else None
+        described = describe_selection(scope, base_html) if scope and base_html else None
+        messages = build_messages(self._history(base, by_number), base_html, request, edits=edits, scope=described)
+        self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits, rename_app=base is None))
+        return version
+
+    async def continue_version(self, app_id: str, number: int, model: object = None) -> VersionRecord:
+        """A new version that goes on with the answer of an incomplete one where the token limit cut it off."""
+        by_number = await self._versions_when_idle(app_id)
+        target = by_number.get(number)
+        if target is None:
+            raise NotFound(f"App {app_id!r} has no version {number}.")
+        if target.status != "incomplete" or not target.answer:
+            raise BadRequest(f"Version {number} was not cut off: only an incomplete version can be continued.")
+        model_id = self._model_id(model if model not in (None, "") else target.model)
+        provider, model_name = self.registry.resolve(model_id)
+        original = target
+        while original.kind == "continue" and original.parent_number in by_number:
+            original = by_number[original.parent_number]
+        base = by_number.get(original.parent_number) if original.parent_number else None
+        base_html = base.html if base else None
+        request = original.prompt
+        if original.kind == "fix" and original.runtime_errors and base_html:
+            errors = check_errors(original.runtime_errors)
+            note = original.prompt.split("\n\n", 1)[1] if "\n\n" in original.prompt else None
+            request = fix_request(describe_errors(errors, base_html), note)
+        edits = self.settings.edits and base_html is not None
+        system = follow_up_system_prompt(edits=edits) if base_html is not None else system_prompt()
+        version = await self.store.create_version(
+            app_id,
+            parent_number=target.number,
+            prompt=f"Continue v{target.number}, which the token limit cut off",
+            model=model_id,
+            system_prompt_hash=recorded_hash(system, fix=original.kind == "fix"),
+            kind="continue",
+        )
+        scope = describe_selection(original.selection, base_html) if original.selection and base_html else None
+        messages = build_messages(self._history(base, by_number), base_html, request, edits=edits, scope=scope)
+        self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits, rename_app=base is None, prefix=target.answer))
+        return version
+
+    async def _versions_when_idle(self, app_id: str) -> dict[int, VersionRecord]:
+        await self.store.get_app(app_id)
+        existing = await self.store.list_versions(app_id)
+        if any(v.status == "generating" for v in existing):
+            raise Conflict("A version of this app is still being written: wait for it to finish, then send your follow-up.")
+        return {v.number: v for v in existing}
+
+    @staticmethod
+    def _history(base: VersionRecord | None, by_number: dict[int, VersionRecord]) -> list[str]:
+        """The requests that shaped `base`, oldest first; restores and continuations asked for nothing new."""
+        history = []
+        version = base
+        while version is not None:
+            if version.kind == "hand_edit":
+                history.append("(The person edited the code by hand.)")
+            elif version.kind not in ("restore", "continue"):
+                history.append(version.prompt)
+            version = by_number.get(version.parent_number) if version.parent_number else None
+        history.reverse()
+        return history
+
+    def _check_automatic(self, automatic: object, fixing: bool, base: VersionRecord | None, by_number: dict[int, VersionRecord]) -> bool:
+        if automatic is None or automatic is False:
+            return False
+        if automatic is not True:
+            raise BadRequest("“automatic” must be true or false.")
+        if not fixing:
+            raise BadRequest("Only a fix (a request with “errors”) can be automatic.")
+        limit = self.settings.auto_fix_attempts
+        if limit == 0:
+            raise BadRequest("Automatic fixes are off: set TOOLSMITH_AUTO_FIX_ATTEMPTS to allow them, or ask for the fix yourself.")
+        in_a_row = 0
+        version = base
+        while version is not None and version.kind == "fix" and version.automatic:
+            in_a_row += 1
+            version = by_number.get(version.parent_number) if version.parent_number else None
+        if in_a_row >= limit:
+            raise Conflict(
+                f"Toolsmith already made {in_a_row} automatic fix{'es' if in_a_row != 1 else ''} in a row, the limit "
+                "(TOOLSMITH_AUTO_FIX_ATTEMPTS): look at the errors, then ask for a fix yourself."
+            )
+        return True
+
+    def _parent(self, by_number: dict[int, VersionRecord], parent: object) -> VersionRecord | None:
+        """The version to change; None when the app has no page yet (its first answer failed)."""
+        if parent is None or parent == "":
+            with_page = [v for v in by_number.values() if v.html]
+            return max(with_page, key=lambda v: v.number) if with_page else None
+        if isinstance(parent, bool) or not isinstance(parent, int | str) or not str(parent).isdigit():
+            raise BadRequest("“parent” must be a version number.")
+        base = by_number.get(int(parent))
+        if base is None:
+            raise BadRequest(f"This app has no version {parent} to build on.")
+        if not base.html:
+            raise BadRequest(f"Version {parent} has no page to change (it failed): pick another version.")
+        return base
+
+    # ---- running -------------------------------------------------------------------------
+
+    def _launch(self, job: Job) -> None:
+        run = self.live.start(job.version.id, base_html=job.base_html if job.edits else None)
+        run.publish("status", {"status": "generating"})
+        task = asyncio.create_task(self._run(job, run))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, job: Job, run: LiveRun) -> None:
+        started = time.monotonic()
+        spent = Spent()
+        fields: dict[str, Any]
+        try:
+            answer = await self._ask(run, job, job.messages, spent, prefix=job.prefix)
+            read = read_answer(answer, job.base_html, edits=job.edits)
+            if isinstance(read, Refused):
+                assert job.base_html is not None  # only edit blocks are refused, and they are read against a page
+                run.publish("phase", {"phase": "retry", "message": "The edits did not fit the page: asking for the whole page…"})
+                retry = await self._ask(run, job, retry_after_edits(job.messages, answer.text, read.problems), spent)
+                read = read_retry(retry, job.base_html, read.problems)
+            fields = read
+        except ProviderError as exc:
+            fields = {"status": "failed", "error": exc.message}
+        except asyncio.CancelledError:
+            await self._finish(job.version, run, spent, started, {"status": "failed", "error": "Toolsmith stopped before this answer finished. Send the prompt again."})
+            raise
+        except Exception:
+            log.exception("generation of version %s failed", job.version.id)
+            fields = {"status": "failed", "error": "Something went wrong on Toolsmith's side while writing this version. Try again; if it keeps happening, check the server log."}
+        html = fields.get("html")
+        if job.rename_app and isinstance(html, str) and (page_title := title_of_page(html)):
+            await self.store.rename_app(job.version.app_id, page_title)
+        await self._finish(job.version, run, spent, started, fields)
+
+    async def _ask(self, run: LiveRun, job: Job, messages: Sequence[Message], spent: Spent, prefix: str = "") -> Answer:
+        """One answer, continued while the token limit cuts it off (up to the configured number of times)."""
+        text = prefix
+        if prefix:
+            run.publish("delta", {"text": prefix})
+        asking = continuation(messages, prefix) if prefix else list(messages)
+        stitcher = Stitcher(prefix) if prefix else None
+        if prefix:
+            spent.continuations += 1
+        automatic = 0
+        while True:
+            request = Request(model=job.model_name, system=job.system, messages=asking, max_tokens=self.settings.max_output_tokens)
+            usage = Usage()
+            async for item in job.provider.stream(request):
+                if isinstance(item, Usage):
+                    usage = item
+                elif item:
+                    piece = stitcher.feed(item) if stitcher else item
+                    if piece:
+                        text += piece
+                        run.publish("delta", {"text": piece})
+            if stitcher and (piece := stitcher.finish()):
+                text += piece
+                run.publish("delta", {"text": piece})
+            spent.add(usage)
+            if usage.stop_reason != "max_tokens":
+                return Answer(text, cut_off=False)
+            if automatic >= self.settings.max_continuations:
+                return Answer(text, cut_off=True)
+            automatic += 1
+            spent.continuations += 1
+            run.publish("phase", {"phase": "continue", "message": f"The answer was cut off: asking the model to continue ({automatic} of {self.settings.max_continuations})…"})
+            asking = continuation(messages, text)
+            stitcher = Stitcher(text)
+
+    async def _finish(self, version: VersionRecord, run: LiveRun, spent: Spent, started: float, fields: dict[str, Any]) -> VersionRecord:
+        fields = dict(fields)
+        answer = fields.pop("answer", None) or run.text
+        try:
+            finished = await self.store.finish_version(
+                version.id,
+                answer=answer,
+                input_tokens=spent.input_tokens,
+                output_tokens=spent.output_tokens,
+                stop_reason=spent.stop_reason,
+                duration_ms=int((time.monotonic() - started) * 1000),
+                continuations=spent.continuations,
+                **fields,
+            )
+        finally:
+            run.publish("finished", {"status": fields["status"]})
+            self.live.retire(version.id)
+        return finished
+
+    async def shutdown(self) -> None:
+        """Stop runs under way; each records itself as failed with its prompt kept."""
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,139 @@
+"""OpenAI, or any OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio, OpenRouter...),
+through the official `openai` SDK: streamed Chat Completions as text chunks and usage."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import openai
+
+from app.errors import ProviderError, ProviderRateLimited, ProviderRejected, ProviderUnavailable
+from app.generation.providers.base import Request, StreamItem, Usage
+
+STOP_REASONS = {"stop": "end", "length": "max_tokens"}
+# The SDK insists on a key even for servers that take none; they ignore whatever is sent.
+PLACEHOLDER_KEY = "not-needed"
+OTHER = "or pick another model"
+
+
+class OpenAIProvider:
+    """One Chat Completions endpoint, streamed; the SDK retries failed calls before streaming begins."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        api_key: str | None,
+        base_url: str | None,
+        key_env_var: str | None,
+        max_retries: int,
+        timeout: float,
+    ) -> None:
+        self.name = name
+        self.api_key = api_key
+        self.base_url = base_url
+        self.key_env_var = key_env_var
+        self.needs_key = key_env_var is not None
+        self.max_retries = max_retries
+        self.timeout = timeout
+
+    @property
+    def label(self) -> str:
+        return "OpenAI" if self.name == "openai" else self.name
+
+    async def stream(self, request: Request) -> AsyncIterator[StreamItem]:
+        if self.needs_key and not self.api_key:
+            # Without one the SDK would fall back to OPENAI_API_KEY, even for another endpoint.
+            raise ProviderRejected(f"No key for {self.name}: set {self.key_env_var} and restart Toolsmith, {OTHER}.")
+        # One client per answer: an SDK client holds a connection pool bound to the event loop it first ran on.
+        client = openai.AsyncOpenAI(
+            api_key=self.api_key or PLACEHOLDER_KEY,
+            base_url=self.base_url,
+            max_retries=self.max_retries,
+            timeout=self.timeout,
+        )
+        messages: list[dict[str, str]] = [{"role": "system", "content": request.system}] if request.system else []
+        messages += [{"role": m.role, "content": m.content} for m in request.messages]
+        params: dict[str, Any] = {
+            "model": request.model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        # OpenAI's newer models only take max_completion_tokens; compatible servers commonly only know max_tokens.
+        params["max_completion_tokens" if self.name == "openai" else "max_tokens"] = request.max_tokens
+        if request.temperature is not None:
+            params["temperature"] = request.temperature
+        input_tokens: int | None = None
+        output_tokens: int | None = None
+        finish_reason: str | None = None
+        try:
+            chunks = await client.chat.completions.create(**params)
+            async for chunk in chunks:
+                # The SDK does not validate chunks, and compatible servers leave out fields now and then.
+                if chunk.usage is not None:
+                    input_tokens = getattr(chunk.usage, "prompt_tokens", None)
+                    output_tokens = getattr(chunk.usage, "completion_tokens", None)
+                for choice in getattr(chunk, "choices", None) or []:
+                    delta = getattr(choice, "delta", None)
+                    if delta is not None and delta.content:
+                        yield delta.content
+                    if choice.finish_reason:
+                        finish_reason = choice.finish_reason
+        except openai.OpenAIError as exc:
+            raise self._translate(exc) from exc
+        finally:
+            await client.close()
+        # Compatible servers may omit usage (tokens stay None) or even the finish reason.
+        yield Usage(input_tokens, output_tokens, STOP_REASONS.get(finish_reason or "", finish_reason))
+
+    def _translate(self, exc: openai.OpenAIError) -> ProviderError:
+        """Our error for an SDK failure, naming this endpoint and its key variable."""
+        label = self.label
+        if isinstance(exc, openai.APITimeoutError):
+            return ProviderUnavailable(
+                f"{label} did not answer within {self.timeout:g} seconds: try again, "
+                "or raise TOOLSMITH_PROVIDER_TIMEOUT."
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            where = self.base_url or "https://api.openai.com/v1"
+            return ProviderUnavailable(
+                f"Could not reach {label} at {where}: is the server running? Check the address and try again."
+            )
+        if isinstance(exc, openai.RateLimitError):
+            if exc.code == "insufficient_quota":
+                return ProviderRejected(f"{label} says the account is out of quota: check its billing, {OTHER}.")
+            return ProviderRateLimited(f"{label} is rate limiting requests: wait a minute and try again, {OTHER}.")
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            return ProviderRejected(f"{label} did not accept the API key ({_detail(exc)}): {self._key_help()}.")
+        if isinstance(exc, openai.NotFoundError):
+            return ProviderRejected(f"{label} does not know this model ({_detail(exc)}): check the model name, {OTHER}.")
+        if isinstance(exc, openai.APIStatusError):
+            if exc.status_code < 500:
+                return ProviderRejected(f"{label} refused the request ({_detail(exc)}): change the prompt, {OTHER}.")
+            return ProviderUnavailable(f"{label} failed ({_detail(exc)}): try again in a moment, {OTHER}.")
+        if isinstance(exc, openai.APIError):
+            # An error sent inside the stream, after the answer had begun.
+            if exc.code == "rate_limit_exceeded" or exc.type in ("rate_limit_error", "requests"):
+                return ProviderRateLimited(f"{label} is rate limiting requests: wait a minute and try again, {OTHER}.")
+            return ProviderError(f"{label} stopped in the middle of the answer ({_detail(exc)}): try again, {OTHER}.")
+        return ProviderError(f"The {label} client failed ({exc}): try again, {OTHER}.")
+
+    def _key_help(self) -> str:
+        if self.key_env_var:
+            return f"check {self.key_env_var} and restart Toolsmith, or pick another model"
+        return (
+            f"this endpoint is configured without a key; set key_env for [endpoints.{self.name}] "
+            "in toolsmith.toml, export that variable and restart Toolsmith, or pick another model"
+        )
+
+
+def _detail(exc: openai.APIError) -> str:
+    """The provider's own message, which names the unknown model or the bad parameter."""
+    body = exc.body
+    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
+        return str(body["message"])
+    if isinstance(body, str) and body.strip():
+        return body.strip()[:300]
+    return exc.message

@@ -1,0 +1,173 @@
+"""Ordered, recorded schema migrations.
+
+A new database gets the current schema from `app.storage.schema` in one step and
+records every migration as applied. An existing database runs, in order, the
+migrations it has not recorded. To change the schema: change `app.storage.schema`, then
+append a migration here that brings an older database to the same shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from app.storage.schema import metadata, schema_migrations
+
+
+@dataclass(frozen=True)
+class Migration:
+    id: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _initial(connection: Connection) -> None:
+    """The first schema: apps and their versions (created from app.storage.schema)."""
+
+
+def _accounts(connection: Connection) -> None:
+    """Users, their sessions, sign-in links and API tokens, share links, the instance secret,
+    and an owner for every app. Apps made before stay ownerless until the first user claims them.
+
+    The tables are spelled out here, not taken from app.storage.schema, so that this step
+    always creates the same thing whatever later migrations change.
+    """
+    md = sa.MetaData()
+    # Stand-ins so the foreign keys below resolve; they are not created.
+    sa.Table("apps", md, sa.Column("id", sa.String(32), primary_key=True))
+    users = sa.Table(
+        "users",
+        md,
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("username", sa.String(64), nullable=False, unique=True),
+        sa.Column("display_name", sa.String(100), nullable=False),
+        sa.Column("password_hash", sa.String(200), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    tables = [
+        users,
+        sa.Table(
+            "sessions",
+            md,
+            sa.Column("id_hash", sa.String(64), primary_key=True),
+            sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        ),
+        sa.Table(
+            "signin_links",
+            md,
+            sa.Column("token_hash", sa.String(64), primary_key=True),
+            sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        ),
+        sa.Table(
+            "api_tokens",
+            md,
+            sa.Column("id", sa.String(32), primary_key=True),
+            sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+            sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+            sa.Column("name", sa.String(100), nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        ),
+        sa.Table(
+            "shares",
+            md,
+            sa.Column("id", sa.String(32), primary_key=True),
+            sa.Column("token", sa.String(64), nullable=False, unique=True),
+            sa.Column("app_id", sa.String(32), sa.ForeignKey("apps.id", ondelete="CASCADE"), nullable=False, index=True),
+            sa.Column("version_number", sa.Integer, nullable=True),
+            sa.Column("show_author", sa.Boolean, nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+            sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        ),
+        sa.Table(
+            "instance_secrets",
+            md,
+            sa.Column("name", sa.String(64), primary_key=True),
+            sa.Column("value", sa.String(200), nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        ),
+    ]
+    md.create_all(connection, tables=tables)
+    connection.execute(sa.text("ALTER TABLE apps ADD COLUMN owner_id VARCHAR(32) REFERENCES users (id) ON DELETE CASCADE"))
+    connection.execute(sa.text("ALTER TABLE apps ADD COLUMN remixed_from_app_id VARCHAR(32)"))
+    connection.execute(sa.text("ALTER TABLE apps ADD COLUMN remixed_from_title VARCHAR(200)"))
+    connection.execute(sa.text("CREATE INDEX ix_apps_owner_id ON apps (owner_id)"))
+
+
+def _version_provenance(connection: Connection) -> None:
+    """What made each version: its kind, how the answer became a page, edits, continuations, fixes, selections.
+
+    The columns are spelled out here, not taken from app.storage.schema, so that this step
+    always adds the same thing whatever later migrations change.
+    """
+    added = sa.Table(
+        "versions",
+        sa.MetaData(),
+        sa.Column("kind", sa.String(16), nullable=False, server_default="follow_up"),
+        sa.Column("path", sa.String(24), nullable=True),
+        sa.Column("edit_count", sa.Integer, nullable=True),
+        sa.Column("edit_error", sa.Text, nullable=True),
+        sa.Column("continuations", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("runtime_errors", sa.JSON, nullable=True),
+        sa.Column("automatic", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("selection", sa.JSON, nullable=True),
+    )
+    for column in added.columns:
+        connection.execute(sa.text(f"ALTER TABLE versions ADD {sa.schema.CreateColumn(column).compile(dialect=connection.dialect)}"))
+    old = sa.table("versions", sa.column("kind"), sa.column("path"), sa.column("model"), sa.column("parent_number"), sa.column("html"))
+    made_here = old.c.model.not_in(("import", "remix"))
+    connection.execute(old.update().where(old.c.model == "import").values(kind="import"))
+    connection.execute(old.update().where(old.c.model == "remix").values(kind="remix"))
+    connection.execute(old.update().where(made_here, old.c.parent_number.is_(None)).values(kind="create"))
+    # Before edit blocks, every model's answer was a whole page.
+    connection.execute(old.update().where(made_here, old.c.html.is_not(None)).values(path="page"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "apps and versions", _initial),
+    Migration(2, "users, sessions, API tokens, share links and app owners", _accounts),
+    Migration(3, "how each version was made", _version_provenance),
+)
+
+
+def _recorded_by_name(connection: Connection) -> set[str]:
+    """The names of the migrations the database has recorded, each row moved to its migration's
+    id of today. A migration is known by its name; its id is its place in the order, and that
+    has changed once: "how each version was made" was 2 until the accounts came before it.
+    Moved highest first, so that no two rows ever hold the same id."""
+    recorded: dict[str, int] = {row.name: row.id for row in connection.execute(sa.select(schema_migrations.c.name, schema_migrations.c.id))}
+    for migration in sorted(MIGRATIONS, key=lambda m: m.id, reverse=True):
+        if recorded.get(migration.name, migration.id) != migration.id:
+            connection.execute(schema_migrations.update().where(schema_migrations.c.name == migration.name).values(id=migration.id))
+    return set(recorded)
+
+
+def migrate(connection: Connection) -> list[int]:
+    """Bring the database to the current schema; returns the migrations applied now."""
+    inspector = sa.inspect(connection)
+    now = datetime.now(UTC)
+    if not inspector.has_table("schema_migrations"):
+        metadata.create_all(connection)
+        connection.execute(schema_migrations.insert(), [{"id": m.id, "name": m.name, "applied_at": now} for m in MIGRATIONS])
+        return [m.id for m in MIGRATIONS]
+    done = _recorded_by_name(connection)
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.name in done:
+            continue
+        migration.apply(connection)
+        connection.execute(schema_migrations.insert().values(id=migration.id, name=migration.name, applied_at=now))
+        applied.append(migration.id)
+    return applied

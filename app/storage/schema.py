@@ -1,0 +1,125 @@
+"""The tables, as they are now. `app.storage.migrations` brings older databases here."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),  # lower case
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=True),  # None: signs in with one-time links only
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+apps = sa.Table(
+    "apps",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # None only for apps made before accounts existed, until the first user claims them.
+    sa.Column("owner_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True),
+    sa.Column("remixed_from_app_id", sa.String(32), nullable=True),  # no foreign key: the original may go
+    sa.Column("remixed_from_title", sa.String(200), nullable=True),
+)
+
+versions = sa.Table(
+    "versions",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("app_id", sa.String(32), sa.ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("parent_number", sa.Integer, nullable=True),
+    sa.Column("prompt", sa.Text, nullable=False),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("system_prompt_hash", sa.String(64), nullable=True),
+    sa.Column("html", sa.Text, nullable=True),
+    sa.Column("answer", sa.Text, nullable=True),  # the model's raw answer, page and prose
+    sa.Column("notes", sa.Text, nullable=True),  # the prose around the page
+    sa.Column("input_tokens", sa.Integer, nullable=True),
+    sa.Column("output_tokens", sa.Integer, nullable=True),
+    sa.Column("duration_ms", sa.Integer, nullable=True),
+    sa.Column("stop_reason", sa.String(64), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),  # generating | complete | incomplete | failed
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("sandbox_token", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    # How the version came to be (migration 3). kind: create | follow_up | fix | continue | hand_edit | restore | import | remix
+    sa.Column("kind", sa.String(16), nullable=False, server_default="follow_up"),
+    sa.Column("path", sa.String(24), nullable=True),  # page | edits | edits_then_page | edits_retried: how the model's answer made the page
+    sa.Column("edit_count", sa.Integer, nullable=True),  # edit blocks applied
+    sa.Column("edit_error", sa.Text, nullable=True),  # why the first edit blocks could not be applied
+    sa.Column("continuations", sa.Integer, nullable=False, server_default="0"),  # times a cut-off answer was continued
+    sa.Column("runtime_errors", sa.JSON, nullable=True),  # the errors a fix carried to the model
+    sa.Column("automatic", sa.Boolean, nullable=False, server_default=sa.false()),  # an automatic fix attempt
+    sa.Column("selection", sa.JSON, nullable=True),  # the part of the page the request was scoped to
+    sa.UniqueConstraint("app_id", "number", name="uq_versions_app_number"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),  # sha256 of the id the cookie carries
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+signin_links = sa.Table(
+    "signin_links",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+shares = sa.Table(
+    "shares",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("token", sa.String(64), nullable=False, unique=True),
+    sa.Column("app_id", sa.String(32), sa.ForeignKey("apps.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("version_number", sa.Integer, nullable=True),  # None: the newest finished version
+    sa.Column("show_author", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+instance_secrets = sa.Table(
+    "instance_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+schema_migrations = sa.Table(
+    "schema_migrations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,342 @@
+"""Reading and writing apps and versions; with app.accounts.users and app.accounts.shares, the only modules that run SQL."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from app.errors import NotFound
+from app.storage.migrations import migrate
+from app.storage.schema import apps, versions
+
+STATUSES = ("generating", "complete", "incomplete", "failed")
+KINDS = ("create", "follow_up", "fix", "continue", "hand_edit", "restore", "import", "remix")
+PATHS = ("page", "edits", "edits_then_page", "edits_retried")  # how a model's answer made the page
+FINISH_FIELDS = frozenset(
+    {"html", "answer", "notes", "input_tokens", "output_tokens", "duration_ms", "stop_reason", "status", "error", "path", "edit_count", "edit_error", "continuations"}
+)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    # SQLite hands datetimes back without their zone; every stored one is UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class AppRecord:
+    id: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    owner_id: str | None = None
+    remixed_from_app_id: str | None = None
+    remixed_from_title: str | None = None  # “Title” by Author, as the share link showed it
+
+    def to_json(self) -> dict[str, Any]:
+        # Where a remix came from, in words (“Tip calculator” by Ada); the original's id stays private.
+        return {"id": self.id, "title": self.title, "created_at": iso(self.created_at), "updated_at": iso(self.updated_at), "remixed_from": self.remixed_from_title}
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    id: str
+    app_id: str
+    number: int
+    parent_number: int | None
+    prompt: str
+    model: str
+    system_prompt_hash: str | None
+    html: str | None
+    answer: str | None
+    notes: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    duration_ms: int | None
+    stop_reason: str | None
+    status: str
+    error: str | None
+    sandbox_token: str
+    created_at: datetime
+    finished_at: datetime | None
+    kind: str = "follow_up"  # create | follow_up | fix | continue | hand_edit | restore | import | remix
+    path: str | None = None  # page | edits | edits_then_page | edits_retried; None when no model wrote it
+    edit_count: int | None = None
+    edit_error: str | None = None
+    continuations: int = 0
+    runtime_errors: list[dict[str, Any]] | None = None
+    automatic: bool = False
+    selection: dict[str, Any] | None = None
+
+    def to_json(self, *, with_html: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("html", "answer", "sandbox_token"):
+            data.pop(key)
+        data["created_at"], data["finished_at"] = iso(self.created_at), iso(self.finished_at)
+        data["is_demo"] = self.model == "demo"
+        data["has_page"] = bool(self.html)
+        if with_html:
+            data["html"] = self.html
+        return data
+
+
+@dataclass(frozen=True)
+class AppSummary:
+    """An app as the recent-apps list shows it."""
+
+    app: AppRecord
+    version_count: int
+    latest_number: int
+    latest_status: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.app.to_json(),
+            "version_count": self.version_count,
+            "latest_version": {"number": self.latest_number, "status": self.latest_status},
+        }
+
+
+def _app(row: sa.Row[Any]) -> AppRecord:
+    return AppRecord(row.id, row.title, utc(row.created_at), utc(row.updated_at), row.owner_id, row.remixed_from_app_id, row.remixed_from_title)  # type: ignore[arg-type]
+
+
+def _version(row: sa.Row[Any]) -> VersionRecord:
+    data = dict(row._mapping)
+    data["created_at"], data["finished_at"] = utc(data["created_at"]), utc(data["finished_at"])
+    return VersionRecord(**data)
+
+
+def new_id() -> str:
+    return secrets.token_hex(8)
+
+
+def engine_for(database_url: str) -> AsyncEngine:
+    """An async engine; an SQLite file's folder is created when missing."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    return create_async_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
+
+
+class Store:
+    """Apps and versions in one SQLAlchemy database (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, database_url: str) -> Store:
+        return cls(engine_for(database_url))
+
+    async def migrate(self) -> list[int]:
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(migrate)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def create_app(
+        self,
+        *,
+        title: str,
+        prompt: str,
+        model: str,
+        system_prompt_hash: str | None,
+        html: str | None = None,
+        status: str = "generating",
+        owner_id: str | None = None,
+        remixed_from_app_id: str | None = None,
+        remixed_from_title: str | None = None,
+        kind: str = "create",
+    ) -> tuple[AppRecord, VersionRecord]:
+        """A new app with its version 1 in one transaction: both rows, or neither."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown version kind {kind!r}")
+        now = datetime.now(UTC)
+        app = AppRecord(new_id(), title[:200], now, now, owner_id, remixed_from_app_id, remixed_from_title)
+        async with self.engine.begin() as conn:
+            await conn.execute(apps.insert().values(**asdict(app)))
+            version = await self._insert_version(conn, app.id, 1, None, prompt, model, system_prompt_hash, html, status, now, {"kind": kind})
+        return app, version
+
+    async def restore_app(self, app: AppRecord, history: list[dict[str, Any]]) -> AppRecord:
+        """An app with its whole history, as an export described it (`app.versions.transfer`), in one transaction.
+
+        `history` holds each version's fields as VersionRecord names them; ids and sandbox tokens are new.
+        """
+        async with self.engine.begin() as conn:
+            await conn.execute(apps.insert().values(**asdict(app)))
+            for fields in history:
+                await conn.execute(versions.insert().values(**fields, id=new_id(), app_id=app.id, sandbox_token=secrets.token_urlsafe(24)))
+        return app
+
+    async def create_version(
+        self,
+        app_id: str,
+        *,
+        parent_number: int | None,
+        prompt: str,
+        model: str,
+        system_prompt_hash: str | None,
+        html: str | None = None,
+        status: str = "generating",
+        kind: str = "follow_up",
+        runtime_errors: list[dict[str, Any]] | None = None,
+        automatic: bool = False,
+        selection: dict[str, Any] | None = None,
+    ) -> VersionRecord:
+        """The next version of an app; numbers are unique per app even under concurrent requests."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown version kind {kind!r}")
+        made = {"kind": kind, "runtime_errors": runtime_errors, "automatic": automatic, "selection": selection}
+        for _ in range(5):
+            now = datetime.now(UTC)
+            try:
+                async with self.engine.begin() as conn:
+                    latest = await conn.scalar(sa.select(sa.func.max(versions.c.number)).where(versions.c.app_id == app_id))
+                    version = await self._insert_version(conn, app_id, (latest or 0) + 1, parent_number, prompt, model, system_prompt_hash, html, status, now, made)
+                    await conn.execute(apps.update().where(apps.c.id == app_id).values(updated_at=now))
+                return version
+            except IntegrityError:
+                continue  # another request took that number first
+        raise RuntimeError(f"could not number a new version of app {app_id}")
+
+    async def _insert_version(self, conn: AsyncConnection, app_id: str, number: int, parent_number: int | None, prompt: str, model: str, system_prompt_hash: str | None, html: str | None, status: str, now: datetime, made: dict[str, Any]) -> VersionRecord:
+        values = {
+            "id": new_id(),
+            "app_id": app_id,
+            "number": number,
+            "parent_number": parent_number,
+            "prompt": prompt,
+            "model": model,
+            "system_prompt_hash": system_prompt_hash,
+            "html": html,
+            "answer": None,
+            "notes": None,
+            "input_tokens": None,
+            "output_tokens": None,
+            "duration_ms": None,
+            "stop_reason": None,
+            "status": status,
+            "error": None,
+            "sandbox_token": secrets.token_urlsafe(24),
+            "created_at": now,
+            "finished_at": now if status != "generating" else None,
+            "path": None,
+            "edit_count": None,
+            "edit_error": None,
+            "continuations": 0,
+            "runtime_errors": None,
+            "automatic": False,
+            "selection": None,
+            **made,
+        }
+        await conn.execute(versions.insert().values(**values))
+        return VersionRecord(**values)
+
+    async def finish_version(self, version_id: str, **fields: Any) -> VersionRecord:
+        """Record how a generation ended: status, page, answer, tokens, duration, error."""
+        unknown = set(fields) - FINISH_FIELDS
+        if unknown:
+            raise TypeError(f"finish_version got unknown fields {sorted(unknown)}")
+        now = datetime.now(UTC)
+        async with self.engine.begin() as conn:
+            await conn.execute(versions.update().where(versions.c.id == version_id).values(**fields, finished_at=now))
+            row = (await conn.execute(sa.select(versions).where(versions.c.id == version_id))).one()
+            await conn.execute(apps.update().where(apps.c.id == row.app_id).values(updated_at=now))
+        return _version(row)
+
+    async def rename_app(self, app_id: str, title: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(apps.update().where(apps.c.id == app_id).values(title=title[:200]))
+
+    async def get_app(self, app_id: str) -> AppRecord:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(apps).where(apps.c.id == app_id))).first()
+        if row is None:
+            raise NotFound(f"No app {app_id!r}: it may have been deleted, or the link is mistyped.")
+        return _app(row)
+
+    async def owned_app(self, app_id: str, owner_id: str) -> AppRecord:
+        """The app if `owner_id` owns it; NotFound alike whether it is someone else's or does not exist."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(apps).where(apps.c.id == app_id, apps.c.owner_id == owner_id))).first()
+        if row is None:
+            raise NotFound(f"You have no app {app_id!r}: the link may be mistyped, or the app belongs to another account.")
+        return _app(row)
+
+    async def list_versions(self, app_id: str) -> list[VersionRecord]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(sa.select(versions).where(versions.c.app_id == app_id).order_by(versions.c.number))
+            return [_version(r) for r in rows]
+
+    async def get_version(self, app_id: str, number: int) -> VersionRecord:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(versions).where(versions.c.app_id == app_id, versions.c.number == number))).first()
+        if row is None:
+            raise NotFound(f"App {app_id!r} has no version {number}.")
+        return _version(row)
+
+    async def get_version_by_id(self, version_id: str) -> VersionRecord:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(versions).where(versions.c.id == version_id))).first()
+        if row is None:
+            raise NotFound("No such version.")
+        return _version(row)
+
+    async def get_version_by_token(self, token: str) -> VersionRecord:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(versions).where(versions.c.sandbox_token == token))).first()
+        if row is None:
+            raise NotFound("No app is published at this address.")
+        return _version(row)
+
+    async def list_apps(self, owner_id: str, *, query: str = "", limit: int = 50) -> list[AppSummary]:
+        """The apps of `owner_id`, most recently changed first, with their latest version's status.
+
+        `query` keeps those whose title or any prompt contains it (case does not matter).
+        """
+        latest = (
+            sa.select(versions.c.app_id, sa.func.max(versions.c.number).label("latest"), sa.func.count().label("count"))
+            .group_by(versions.c.app_id)
+            .subquery()
+        )
+        statement = (
+            sa.select(apps, latest.c.latest, latest.c.count, versions.c.status)
+            .join(latest, latest.c.app_id == apps.c.id)
+            .join(versions, sa.and_(versions.c.app_id == apps.c.id, versions.c.number == latest.c.latest))
+            .where(apps.c.owner_id == owner_id)
+            .order_by(apps.c.updated_at.desc(), apps.c.id)
+            .limit(limit)
+        )
+        if query.strip():
+            pattern = "%" + query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            prompted = sa.select(versions.c.app_id).where(versions.c.prompt.ilike(pattern, escape="\\"))
+            statement = statement.where(sa.or_(apps.c.title.ilike(pattern, escape="\\"), apps.c.id.in_(prompted)))
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(statement)
+            return [AppSummary(_app(r), r._mapping["count"], r.latest, r.status) for r in rows]
+
+    async def fail_interrupted(self) -> int:
+        """Versions left generating by a stopped server become failed, prompt kept."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                versions.update()
+                .where(versions.c.status == "generating")
+                .values(status="failed", error="Toolsmith stopped before this answer finished. Send the prompt again.", finished_at=datetime.now(UTC))
+            )
+            return result.rowcount or 0

@@ -1,0 +1,76 @@
+"""The HTML pages of one's own apps: home, the list of apps, the editor. Data for the scripts travels as JSON blocks."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.web.auth import require_user
+from app.web.requests import owned_app, services_of, templates_of, version_json
+
+RECENT = 12
+LISTED = 200
+
+
+async def home(request: Request) -> Response:
+    user = require_user(request)
+    services = services_of(request)
+    models = services.registry.list()
+    summaries = await services.store.list_apps(user.id, limit=RECENT + 1)
+    return templates_of(request).TemplateResponse(
+        request,
+        "home.html",
+        {
+            "title": "Toolsmith",
+            "models": [m.to_json() for m in models],
+            "default_model": services.settings.resolved_default_model,
+            "apps": [s.to_json() for s in summaries[:RECENT]],
+            "more_apps": len(summaries) > RECENT,
+            "demo_only": not any(m.usable and not m.is_demo for m in models),
+        },
+    )
+
+
+async def app_list(request: Request) -> Response:
+    """Every app of the person, newest change first, searchable by title and prompt."""
+    user = require_user(request)
+    query = request.query_params.get("q", "").strip()[:200]
+    summaries = await services_of(request).store.list_apps(user.id, query=query, limit=LISTED + 1)
+    return templates_of(request).TemplateResponse(
+        request,
+        "apps.html",
+        {"title": "Your apps", "query": query, "apps": [s.to_json() for s in summaries[:LISTED]], "truncated": len(summaries) > LISTED},
+    )
+
+
+async def editor(request: Request) -> Response:
+    services = services_of(request)
+    app = await owned_app(request)
+    user = require_user(request)
+    versions = await services.store.list_versions(app.id)
+    numbers = [v.number for v in versions]
+    wanted = request.query_params.get("v", "")
+    current = int(wanted) if wanted.isdigit() and int(wanted) in numbers else max(numbers)
+    return templates_of(request).TemplateResponse(
+        request,
+        "editor.html",
+        {
+            "title": f"{app.title} · Toolsmith",
+            "app": app.to_json(),
+            "versions": [version_json(services, v) for v in versions],
+            "models": [m.to_json() for m in services.registry.list()],
+            "default_model": services.settings.resolved_default_model,
+            "sandbox_origin": services.settings.resolved_sandbox_url,
+            "current": current,
+            "auto_fix_attempts": services.settings.auto_fix_attempts,
+            "author_name": user.display_name,
+        },
+    )
+
+
+routes = [
+    Route("/", home),
+    Route("/apps", app_list),
+    Route("/apps/{app_id}", editor),
+]

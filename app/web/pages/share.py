@@ -1,0 +1,61 @@
+"""What a share link opens, for anyone who has it: the viewer page, the source, the download, remix."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from app.versions import remix
+from app.web.auth import require_user
+from app.web.requests import download_name, page_download, services_of, templates_of
+
+
+async def viewer(request: Request) -> Response:
+    """The shared app full-size in the sandboxed frame, with its title, author, source, download and remix."""
+    services = services_of(request)
+    token = request.path_params["token"]
+    shared = await services.shares.open(token)
+    return templates_of(request).TemplateResponse(
+        request,
+        "share.html",
+        {
+            "title": shared.app.title,
+            "app_title": shared.app.title,
+            "author": shared.author,
+            "token": token,
+            "frame_url": services.share_frame_url(shared),
+        },
+    )
+
+
+async def source(request: Request) -> Response:
+    """The page's HTML as text to read, escaped in our own page: never run on this origin."""
+    shared = await services_of(request).shares.open(request.path_params["token"])
+    return templates_of(request).TemplateResponse(
+        request,
+        "share_source.html",
+        {"title": f"Source of {shared.app.title}", "app_title": shared.app.title, "token": request.path_params["token"], "html": shared.version.html},
+    )
+
+
+async def download(request: Request) -> Response:
+    services = services_of(request)
+    shared = await services.shares.open(request.path_params["token"])
+    return await page_download(services, shared.version.html or "", shared.app.title, download_name(shared.app.title, ".html"))
+
+
+async def remix_form(request: Request) -> Response:
+    user = require_user(request)
+    services = services_of(request)
+    shared = await services.shares.open(request.path_params["token"])
+    app, _ = await remix(services.store, shared, owner_id=user.id)
+    return RedirectResponse(f"/apps/{app.id}", status_code=303)
+
+
+routes = [
+    Route("/s/{token}", viewer, methods=["GET"]),
+    Route("/s/{token}/source", source, methods=["GET"]),
+    Route("/s/{token}/download", download, methods=["GET"]),
+    Route("/s/{token}/remix", remix_form, methods=["POST"]),
+]

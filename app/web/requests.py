@@ -1,0 +1,81 @@
+"""What the routes of both the API and the pages take from a request, and the answers they share."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from app.errors import InvalidJSON, NotFound
+from app.services import Services
+from app.storage import AppRecord, VersionRecord
+from app.versions import standalone_page
+from app.web.auth import signed_in
+
+MAX_BODY_BYTES = 8_000_000
+MAX_IMPORT_BYTES = 64_000_000  # an export carries every version's page and answer
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def templates_of(request: Request) -> Jinja2Templates:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
+
+
+def version_json(services: Services, version: VersionRecord, *, with_html: bool = False) -> dict[str, Any]:
+    return {**version.to_json(with_html=with_html), "preview_url": services.preview_url(version.sandbox_token)}
+
+
+async def json_body(request: Request, limit: int = MAX_BODY_BYTES, *, empty_ok: bool = False) -> dict[str, Any]:
+    raw = await request.body()
+    if empty_ok and not raw.strip():
+        return {}
+    if len(raw) > limit:
+        raise InvalidJSON(f"The request body is larger than {limit:,} bytes.")
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidJSON("The request body is not valid JSON: send a JSON object such as {\"prompt\": \"…\"}.") from None
+    if not isinstance(data, dict):
+        raise InvalidJSON("The request body must be a JSON object such as {\"prompt\": \"…\"}.")
+    return data
+
+
+async def owned_app(request: Request) -> AppRecord:
+    """The app named in the path, if the person asking owns it; NotFound otherwise, whoever asks.
+
+    Nobody signed in gets NotFound too, not Unauthorized: the answer must not tell
+    whether an app exists at an address.
+    """
+    who = signed_in(request)
+    app_id = request.path_params["app_id"]
+    if who is None:
+        raise NotFound(f"No app {app_id!r} here for you: sign in, or send an API token as “Authorization: Bearer TOKEN”.")
+    return await services_of(request).store.owned_app(app_id, who.user.id)
+
+
+def download_name(title: str, suffix: str) -> str:
+    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in title.lower()).strip("-")
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    return f"{slug[:60] or 'tool'}{suffix}"
+
+
+async def page_download(services: Services, html: str, title: str, filename: str) -> Response:
+    """A page as a file to save, never shown on our origin: attachment, and sandboxed should it be shown."""
+    # Reading and inlining the vendored libraries takes a noticeable time: off the event loop,
+    # which meanwhile streams other people's generations.
+    page = await run_in_threadpool(standalone_page, html, services.vendored, title)
+    return Response(
+        page,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Content-Security-Policy": "sandbox", "Cache-Control": "no-store"},
+    )

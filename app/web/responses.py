@@ -1,0 +1,46 @@
+"""How errors reach people: JSON for the API, a page for the browser."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from app.errors import ToolsmithError, Unauthorized
+
+log = logging.getLogger("toolsmith")
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+async def handle_toolsmith_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ToolsmithError)
+    if wants_json(request):
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        return JSONResponse(exc.to_json(), status_code=exc.status, headers=headers)
+    if isinstance(exc, Unauthorized) and request.method in ("GET", "HEAD"):
+        # A page that needs someone signed in: sign in, then come back here.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, "error.html", {"title": "Error", "status": exc.status, "message": exc.message}, status_code=exc.status)
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return await handle_toolsmith_error(request, ToolsmithError("Something went wrong on Toolsmith's side. Try again; if it keeps happening, check the server log."))
+
+
+async def handle_http_error(request: Request, exc: Exception) -> Response:
+    from starlette.exceptions import HTTPException
+
+    assert isinstance(exc, HTTPException)
+    error = ToolsmithError(exc.detail if exc.status_code != 404 else "Nothing here: check the address.")
+    error.status = exc.status_code
+    error.code = "not_found" if exc.status_code == 404 else "http_error"
+    return await handle_toolsmith_error(request, error)
