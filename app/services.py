@@ -40,6 +40,7 @@ class Services:
 
     async def close(self) -> None:
         await self.generator.shutdown()
+        await self.registry.close()
         await self.store.close()
 
     def preview_url(self, sandbox_token: str) -> str:

@@ -20,6 +20,7 @@ from sandbox.bridge import inject_bridge
 from sandbox.cdn import rewrite_cdn_links
 from sandbox.headers import PAGES_PATH, Origins, app_headers, origin_of, top_level_headers, vendor_headers
 from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
+from sandbox.pages import PageCache, ServedPage, not_modified
 from sandbox.top_level import TOP_LEVEL, is_top_level, top_level_view
 
 
@@ -41,38 +42,51 @@ async def serve_version(request: Request) -> Response:
     (`?share=…`). Other parameters are ignored: the editor adds `_r=N` to reload.
     """
     services: Services = request.app.state.services
-    vendored: VendoredFiles = request.app.state.vendored
+    pages: PageCache = request.app.state.pages
     token = request.path_params["token"]
     query = dict(request.query_params)
     if services.signer.preview_allowed(token, query):
-        return await _answer(request, services, vendored, await services.store.get_version_by_token(token))
+        if not is_top_level(request) and (page := pages.fresh(token)) is not None:
+            return _finished(request, page, PRIVATE)
+        return await _answer(request, services, pages, await services.store.get_version_by_token(token), PRIVATE)
     if query.get("share"):
         shared = await services.shares.open(query["share"])
         if shared.version.sandbox_token == token:
-            response = await _answer(request, services, vendored, shared.version)
-            response.headers["Cache-Control"] = "no-store"  # a revoked link must stop at the next load
-            return response
+            # A revoked link must stop at the next load.
+            return await _answer(request, services, pages, shared.version, "no-store")
     raise NotFound("No app is published at this address.")
 
 
-async def _answer(request: Request, services: Services, vendored: VendoredFiles, version: VersionRecord) -> Response:
+# A finished version never changes, and its signed address expires within the hour anyway.
+PRIVATE = "private, max-age=3600"
+
+
+async def _answer(request: Request, services: Services, pages: PageCache, version: VersionRecord, cache_control: str) -> Response:
     """The app; or, to a top-level load, the script-free view that frames it (sandbox/top_level.py)."""
     if is_top_level(request):
-        return top_level_view(request, (await services.store.get_app(version.app_id)).title)
-    return _page(services, vendored, version)
-
-
-def _page(services: Services, vendored: VendoredFiles, version: VersionRecord) -> Response:
+        response: Response = top_level_view(request, (await services.store.get_app(version.app_id)).title)
+        if cache_control == "no-store":
+            response.headers["Cache-Control"] = cache_control
+        return response
     if version.status == "generating":
         run = services.live.get(version.id)
         html = partial_page(run.answer, run.base_html) if run else None
         if html is None:
             return _notice("Writing…", "The page is being written…")
-        return HTMLResponse(_served(services, vendored, html), headers={"Cache-Control": "no-store"})
+        return HTMLResponse(_served(services, request.app.state.vendored, html), headers={"Cache-Control": "no-store"})
     if not version.html:
-        return _notice("No page", "This version has no page: the model's answer failed.")
-    # A finished version never changes, and its signed address expires within the hour anyway.
-    return HTMLResponse(_served(services, vendored, version.html), headers={"Cache-Control": "private, max-age=3600"})
+        response = _notice("No page", "This version has no page: the model's answer failed.")
+        if cache_control == "no-store":
+            response.headers["Cache-Control"] = cache_control
+        return response
+    return _finished(request, pages.page(version.sandbox_token, version.id, version.html), cache_control)
+
+
+def _finished(request: Request, page: ServedPage, cache_control: str) -> Response:
+    headers = {"ETag": page.etag, "Cache-Control": cache_control}
+    if not_modified(request.headers.get("if-none-match", ""), page.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(page.body, headers=headers, media_type="text/html")
 
 
 def _served(services: Services, vendored: VendoredFiles, html: str) -> str:
@@ -153,7 +167,8 @@ def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None
         exception_handlers={NotFound: not_found, HTTPException: not_found, Exception: server_error},
     )
     app.state.services = services
-    app.state.vendored = vendored or services.vendored
+    app.state.vendored = files = vendored or services.vendored
+    app.state.pages = PageCache(lambda html: _served(services, files, html))
     # Its own name only: a rebound attacker's name never reaches a page, even with a valid address.
     checked = HostCheck(app, hosts_of([settings.resolved_sandbox_url]), "TOOLSMITH_SANDBOX_URL")
     return AlwaysSandboxed(checked, Origins(main=origin_of(settings.resolved_public_url), sandbox_url=settings.resolved_sandbox_url))

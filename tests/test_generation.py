@@ -56,6 +56,15 @@ async def _generate(api: httpx.AsyncClient, model: str, prompt: str = "a counter
 
 
 @pytest.mark.parametrize("model", ["openai:gpt-4.1-mini", "anthropic:claude-sonnet-5-5", "local:coder"])
+async def test_answers_one_after_another_share_the_providers_connection(api: httpx.AsyncClient, fake_openai: FakeOpenAI, fake_anthropic: FakeAnthropic, model: str) -> None:
+    fake = fake_anthropic if model.startswith("anthropic") else fake_openai
+    for prompt in ("a counter", "a timer", "a clock"):
+        assert (await _generate(api, model, prompt))["status"] == "complete"
+    connections = [r["client"] for r in fake.requests[-3:]]
+    assert len(set(connections)) == 1, f"each answer opened a new connection: {connections}"
+
+
+@pytest.mark.parametrize("model", ["openai:gpt-4.1-mini", "anthropic:claude-sonnet-5-5", "local:coder"])
 async def test_usage_and_stop_reason_come_from_the_provider(api: httpx.AsyncClient, fake_openai: FakeOpenAI, fake_anthropic: FakeAnthropic, model: str) -> None:
     fake = fake_anthropic if model.startswith("anthropic") else fake_openai
     fake.script(answer(f"Here it is.\n```html\n{PAGE}\n```", input_tokens=321, output_tokens=123))

@@ -303,13 +303,12 @@ class Generator:
             log.exception("generation of version %s failed", job.version.id)
             fields = {"status": "failed", "error": "Something went wrong on Toolsmith's side while writing this version. Try again; if it keeps happening, check the server log."}
         html = fields.get("html")
-        if job.rename_app and isinstance(html, str) and (page_title := title_of_page(html)):
-            await self.store.rename_app(job.version.app_id, page_title)
-        await self._finish(job.version, run, spent, started, fields)
+        title = title_of_page(html) if job.rename_app and isinstance(html, str) else None
+        await self._finish(job.version, run, spent, started, fields, app_title=title)
 
     async def _ask(self, run: LiveRun, job: Job, messages: Sequence[Message], spent: Spent, prefix: str = "") -> Answer:
         """One answer, continued while the token limit cuts it off (up to the configured number of times)."""
-        text = prefix
+        parts = [prefix]  # joined only when the whole answer is needed, not per chunk
         if prefix:
             run.publish("delta", {"text": prefix})
         asking = continuation(messages, prefix) if prefix else list(messages)
@@ -326,12 +325,14 @@ class Generator:
                 elif item:
                     piece = stitcher.feed(item) if stitcher else item
                     if piece:
-                        text += piece
+                        parts.append(piece)
                         run.publish("delta", {"text": piece})
             if stitcher and (piece := stitcher.finish()):
-                text += piece
+                parts.append(piece)
                 run.publish("delta", {"text": piece})
             spent.add(usage)
+            text = "".join(parts)
+            parts = [text]
             if usage.stop_reason != "max_tokens":
                 return Answer(text, cut_off=False)
             if automatic >= self.settings.max_continuations:
@@ -342,7 +343,7 @@ class Generator:
             asking = continuation(messages, text)
             stitcher = Stitcher(text)
 
-    async def _finish(self, version: VersionRecord, run: LiveRun, spent: Spent, started: float, fields: dict[str, Any]) -> VersionRecord:
+    async def _finish(self, version: VersionRecord, run: LiveRun, spent: Spent, started: float, fields: dict[str, Any], app_title: str | None = None) -> VersionRecord:
         fields = dict(fields)
         answer = fields.pop("answer", None) or run.text
         try:
@@ -354,6 +355,7 @@ class Generator:
                 stop_reason=spent.stop_reason,
                 duration_ms=int((time.monotonic() - started) * 1000),
                 continuations=spent.continuations,
+                app_title=app_title,
                 **fields,
             )
         finally:

@@ -31,23 +31,28 @@ class LiveRun:
     A run may ask the model more than once: to continue a cut-off answer (more
     of the same answer) or, when its edit blocks did not fit, for a whole page
     (a new answer). `text` is everything streamed; `answer` the current answer.
+
+    Publishing a delta costs the same whatever the length of the answer so far:
+    the text is kept in pieces and joined only when someone reads it.
     """
 
     version_id: str
     events: list[LiveEvent] = field(default_factory=list)
-    text: str = ""
     finished: bool = False
     base_html: str | None = None  # the page being changed, for previews of edit blocks
     answer_start: int = 0
+    _pieces: list[str] = field(default_factory=list)
+    _length: int = 0
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     def publish(self, name: str, data: dict[str, Any]) -> None:
         if self.finished:
             raise RuntimeError("publish after finish")
         if name == "delta":
-            self.text += data["text"]
+            self._pieces.append(data["text"])
+            self._length += len(data["text"])
         elif name == "phase" and data.get("phase") in NEW_ANSWER_PHASES:
-            self.answer_start = len(self.text)
+            self.answer_start = self._length
         self.events.append(LiveEvent(len(self.events) + 1, name, data))
         self.finished = name in TERMINAL
         # Wake every follower, then arm a fresh event for the next publish.
@@ -55,16 +60,33 @@ class LiveRun:
         self._wakeup = asyncio.Event()
 
     @property
+    def text(self) -> str:
+        if len(self._pieces) > 1:
+            self._pieces[:] = ["".join(self._pieces)]
+        return self._pieces[0] if self._pieces else ""
+
+    @property
     def answer(self) -> str:
         return self.text[self.answer_start :]
 
     async def follow(self, after: int = 0) -> AsyncIterator[LiveEvent]:
-        """Events after id `after`, waiting for new ones until the run finishes."""
+        """Events after id `after`, waiting for new ones until the run finishes.
+
+        A follower that fell behind gets the deltas it missed in a row as one delta,
+        numbered as the last of them, so a slow client costs fewer events, not more.
+        """
         position = max(after, 0)
         while True:
             while position < len(self.events):
                 event = self.events[position]
                 position += 1
+                if event.name == "delta" and position < len(self.events) and self.events[position].name == "delta":
+                    pieces = [event.data["text"]]
+                    while position < len(self.events) and self.events[position].name == "delta":
+                        event = self.events[position]
+                        pieces.append(event.data["text"])
+                        position += 1
+                    event = LiveEvent(event.id, "delta", {"text": "".join(pieces)})
                 yield event
             if self.finished:
                 return

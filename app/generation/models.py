@@ -118,5 +118,10 @@ class ModelRegistry:
             )
         return provider, model
 
+    async def close(self) -> None:
+        """Close every provider's client and connections."""
+        for provider in self.providers.values():
+            await provider.close()
+
     def is_demo(self, model_id: str) -> bool:
         return model_id.strip() == "demo"

@@ -5,15 +5,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.errors import NotFound
+from app.storage.engines import engine_for
 from app.storage.migrations import migrate
 from app.storage.schema import apps, versions
 
@@ -122,14 +121,6 @@ def _version(row: sa.Row[Any]) -> VersionRecord:
 
 def new_id() -> str:
     return secrets.token_hex(8)
-
-
-def engine_for(database_url: str) -> AsyncEngine:
-    """An async engine; an SQLite file's folder is created when missing."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    return create_async_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
 
 
 class Store:
@@ -248,8 +239,11 @@ class Store:
         await conn.execute(versions.insert().values(**values))
         return VersionRecord(**values)
 
-    async def finish_version(self, version_id: str, **fields: Any) -> VersionRecord:
-        """Record how a generation ended: status, page, answer, tokens, duration, error."""
+    async def finish_version(self, version_id: str, *, app_title: str | None = None, **fields: Any) -> VersionRecord:
+        """Record how a generation ended: status, page, answer, tokens, duration, error.
+
+        `app_title` renames the app in the same transaction (a first version names its app).
+        """
         unknown = set(fields) - FINISH_FIELDS
         if unknown:
             raise TypeError(f"finish_version got unknown fields {sorted(unknown)}")
@@ -257,7 +251,7 @@ class Store:
         async with self.engine.begin() as conn:
             await conn.execute(versions.update().where(versions.c.id == version_id).values(**fields, finished_at=now))
             row = (await conn.execute(sa.select(versions).where(versions.c.id == version_id))).one()
-            await conn.execute(apps.update().where(apps.c.id == row.app_id).values(updated_at=now))
+            await conn.execute(apps.update().where(apps.c.id == row.app_id).values(updated_at=now, **({"title": app_title[:200]} if app_title else {})))
         return _version(row)
 
     async def rename_app(self, app_id: str, title: str) -> None:

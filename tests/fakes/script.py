@@ -313,6 +313,8 @@ class ScriptedFake(abc.ABC):
                 "path": request.url.path,
                 "headers": {k.lower(): v for k, v in request.headers.items()},
                 "json": body,
+                # Which connection it came on: a client that keeps its connections reuses one.
+                "client": f"{request.client.host}:{request.client.port}" if request.client else None,
             }
         )
         return body if isinstance(body, dict) else {}

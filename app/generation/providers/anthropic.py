@@ -10,6 +10,7 @@ import httpx2
 
 from app.errors import ProviderError, ProviderRateLimited, ProviderRejected, ProviderUnavailable
 from app.generation.providers.base import Request, StreamItem, Usage
+from app.generation.providers.clients import PerLoop
 
 STOP_REASONS = {"end_turn": "end", "stop_sequence": "end", "max_tokens": "max_tokens"}
 OTHER = "or pick another model"
@@ -29,15 +30,19 @@ class AnthropicProvider:
         self.base_url = base_url
         self.max_retries = max_retries
         self.timeout = timeout
+        self._client = PerLoop(self._new_client)
+
+    def _new_client(self) -> anthropic.AsyncAnthropic:
+        return anthropic.AsyncAnthropic(api_key=self.api_key, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout)
+
+    async def close(self) -> None:
+        await self._client.close()
 
     async def stream(self, request: Request) -> AsyncIterator[StreamItem]:
         if not self.api_key:
             # Without one the SDK would hunt for keys in the environment and its own profile files.
             raise ProviderRejected(f"No key for anthropic: set ANTHROPIC_API_KEY and restart Toolsmith, {OTHER}.")
-        # One client per answer: an SDK client holds a connection pool bound to the event loop it first ran on.
-        client = anthropic.AsyncAnthropic(
-            api_key=self.api_key, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout
-        )
+        client = self._client.get()
         params: dict[str, Any] = {
             "model": request.model,
             "max_tokens": request.max_tokens,
@@ -52,26 +57,25 @@ class AnthropicProvider:
         stop_reason: str | None = None
         finished = False
         try:
-            events = await client.messages.create(**params, stream=True, extra_body=extra_body)
-            async for event in events:
-                if event.type == "message_start":
-                    input_tokens = event.message.usage.input_tokens
-                    output_tokens = event.message.usage.output_tokens
-                elif event.type == "content_block_delta" and event.delta.type == "text_delta":
-                    if event.delta.text:
-                        yield event.delta.text
-                elif event.type == "message_delta":
-                    # message_delta usage is cumulative and the last word on the count.
-                    output_tokens = event.usage.output_tokens
-                    if event.usage.input_tokens is not None:
-                        input_tokens = event.usage.input_tokens
-                    stop_reason = event.delta.stop_reason
-                elif event.type == "message_stop":
-                    finished = True
+            # Closing the stream however it ends hands its connection back to the client's pool.
+            async with await client.messages.create(**params, stream=True, extra_body=extra_body) as events:
+                async for event in events:
+                    if event.type == "message_start":
+                        input_tokens = event.message.usage.input_tokens
+                        output_tokens = event.message.usage.output_tokens
+                    elif event.type == "content_block_delta" and event.delta.type == "text_delta":
+                        if event.delta.text:
+                            yield event.delta.text
+                    elif event.type == "message_delta":
+                        # message_delta usage is cumulative and the last word on the count.
+                        output_tokens = event.usage.output_tokens
+                        if event.usage.input_tokens is not None:
+                            input_tokens = event.usage.input_tokens
+                        stop_reason = event.delta.stop_reason
+                    elif event.type == "message_stop":
+                        finished = True
         except (anthropic.AnthropicError, httpx2.TransportError) as exc:
             raise self._translate(exc) from exc
-        finally:
-            await client.close()
         if not finished:
             raise ProviderUnavailable("The answer from Anthropic stopped before it was complete: try again.")
         yield Usage(input_tokens, output_tokens, STOP_REASONS.get(stop_reason or "", stop_reason))

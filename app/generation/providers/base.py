@@ -60,3 +60,7 @@ class Provider(Protocol):
     def stream(self, request: Request) -> AsyncIterator[StreamItem]:
         """Yield text chunks, then one Usage. Raise app.errors.ProviderError subclasses."""
         ...
+
+    async def close(self) -> None:
+        """Close the SDK client and its connections (kept open between answers), at shutdown."""
+        ...

@@ -184,6 +184,9 @@ class DemoProvider:
         sent = request.system + "".join(m.content for m in request.messages)
         yield Usage(input_tokens=math.ceil(len(sent) / 4), output_tokens=math.ceil(len(text) / 4), stop_reason="end")
 
+    async def close(self) -> None:
+        """The demo holds no connections."""
+
 
 def answer(messages: Sequence[Message], *, edits: bool = False) -> str:
     """The whole answer to a conversation: prose, then the page in a fenced block or, with `edits`, edit blocks."""

@@ -10,6 +10,7 @@ import openai
 
 from app.errors import ProviderError, ProviderRateLimited, ProviderRejected, ProviderUnavailable
 from app.generation.providers.base import Request, StreamItem, Usage
+from app.generation.providers.clients import PerLoop
 
 STOP_REASONS = {"stop": "end", "length": "max_tokens"}
 # The SDK insists on a key even for servers that take none; they ignore whatever is sent.
@@ -37,6 +38,13 @@ class OpenAIProvider:
         self.needs_key = key_env_var is not None
         self.max_retries = max_retries
         self.timeout = timeout
+        self._client = PerLoop(self._new_client)
+
+    def _new_client(self) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(api_key=self.api_key or PLACEHOLDER_KEY, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout)
+
+    async def close(self) -> None:
+        await self._client.close()
 
     @property
     def label(self) -> str:
@@ -46,13 +54,7 @@ class OpenAIProvider:
         if self.needs_key and not self.api_key:
             # Without one the SDK would fall back to OPENAI_API_KEY, even for another endpoint.
             raise ProviderRejected(f"No key for {self.name}: set {self.key_env_var} and restart Toolsmith, {OTHER}.")
-        # One client per answer: an SDK client holds a connection pool bound to the event loop it first ran on.
-        client = openai.AsyncOpenAI(
-            api_key=self.api_key or PLACEHOLDER_KEY,
-            base_url=self.base_url,
-            max_retries=self.max_retries,
-            timeout=self.timeout,
-        )
+        client = self._client.get()
         messages: list[dict[str, str]] = [{"role": "system", "content": request.system}] if request.system else []
         messages += [{"role": m.role, "content": m.content} for m in request.messages]
         params: dict[str, Any] = {
@@ -69,22 +71,21 @@ class OpenAIProvider:
         output_tokens: int | None = None
         finish_reason: str | None = None
         try:
-            chunks = await client.chat.completions.create(**params)
-            async for chunk in chunks:
-                # The SDK does not validate chunks, and compatible servers leave out fields now and then.
-                if chunk.usage is not None:
-                    input_tokens = getattr(chunk.usage, "prompt_tokens", None)
-                    output_tokens = getattr(chunk.usage, "completion_tokens", None)
-                for choice in getattr(chunk, "choices", None) or []:
-                    delta = getattr(choice, "delta", None)
-                    if delta is not None and delta.content:
-                        yield delta.content
-                    if choice.finish_reason:
-                        finish_reason = choice.finish_reason
+            # Closing the stream however it ends hands its connection back to the client's pool.
+            async with await client.chat.completions.create(**params) as chunks:
+                async for chunk in chunks:
+                    # The SDK does not validate chunks, and compatible servers leave out fields now and then.
+                    if chunk.usage is not None:
+                        input_tokens = getattr(chunk.usage, "prompt_tokens", None)
+                        output_tokens = getattr(chunk.usage, "completion_tokens", None)
+                    for choice in getattr(chunk, "choices", None) or []:
+                        delta = getattr(choice, "delta", None)
+                        if delta is not None and delta.content:
+                            yield delta.content
+                        if choice.finish_reason:
+                            finish_reason = choice.finish_reason
         except openai.OpenAIError as exc:
             raise self._translate(exc) from exc
-        finally:
-            await client.close()
         # Compatible servers may omit usage (tokens stay None) or even the finish reason.
         yield Usage(input_tokens, output_tokens, STOP_REASONS.get(finish_reason or "", finish_reason))
 
