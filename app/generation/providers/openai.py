@@ -3,9 +3,11 @@ through the official `openai` SDK: streamed Chat Completions as text chunks and 
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx2
 import openai
 
 from app.errors import ProviderError, ProviderRateLimited, ProviderRejected, ProviderUnavailable
@@ -71,19 +73,28 @@ class OpenAIProvider:
         output_tokens: int | None = None
         finish_reason: str | None = None
         try:
-            # Closing the stream however it ends hands its connection back to the client's pool.
-            async with await client.chat.completions.create(**params) as chunks:
-                async for chunk in chunks:
-                    # The SDK does not validate chunks, and compatible servers leave out fields now and then.
-                    if chunk.usage is not None:
-                        input_tokens = getattr(chunk.usage, "prompt_tokens", None)
-                        output_tokens = getattr(chunk.usage, "completion_tokens", None)
-                    for choice in getattr(chunk, "choices", None) or []:
-                        delta = getattr(choice, "delta", None)
-                        if delta is not None and delta.content:
-                            yield delta.content
-                        if choice.finish_reason:
-                            finish_reason = choice.finish_reason
+            # The SDK makes the request (address, key, retries before streaming, errors by status);
+            # the chunks are read here as plain JSON. The SDK's own stream builds a typed model of
+            # every chunk, which costs more than everything else Toolsmith does with a delta.
+            async with client.chat.completions.with_streaming_response.create(**params) as response:
+                async for data in _sse_data(response.iter_lines(), response.http_request):
+                    chunk = json.loads(data)
+                    if not isinstance(chunk, dict):
+                        continue
+                    if chunk.get("error"):
+                        raise _stream_error(chunk["error"], response.http_request)
+                    # Compatible servers leave out fields now and then.
+                    usage = chunk.get("usage")
+                    if isinstance(usage, dict):
+                        input_tokens = usage.get("prompt_tokens")
+                        output_tokens = usage.get("completion_tokens")
+                    for choice in chunk.get("choices") or ():
+                        delta = choice.get("delta") if isinstance(choice, dict) else None
+                        content = delta.get("content") if isinstance(delta, dict) else None
+                        if content and isinstance(content, str):
+                            yield content
+                        if isinstance(choice, dict) and choice.get("finish_reason"):
+                            finish_reason = choice["finish_reason"]
         except openai.OpenAIError as exc:
             raise self._translate(exc) from exc
         # Compatible servers may omit usage (tokens stay None) or even the finish reason.
@@ -128,6 +139,36 @@ class OpenAIProvider:
             f"this endpoint is configured without a key; set key_env for [endpoints.{self.name}] "
             "in toolsmith.toml, export that variable and restart Toolsmith, or pick another model"
         )
+
+
+async def _sse_data(lines: AsyncIterator[str], request: httpx2.Request) -> AsyncIterator[str]:
+    """The data of each Server-Sent Event up to `[DONE]`; the rest of the body is read so the connection can be reused."""
+    data: list[str] = []
+    done = False
+    try:
+        async for line in lines:
+            if done:
+                continue
+            if line.startswith("data:"):
+                data.append(line[6:] if line.startswith("data: ") else line[5:])
+            elif not line and data:
+                event, data = "\n".join(data), []
+                if event.startswith("[DONE]"):
+                    done = True
+                    continue
+                yield event
+        if data and not done and not "\n".join(data).startswith("[DONE]"):
+            yield "\n".join(data)
+    except httpx2.TimeoutException as exc:
+        raise openai.APITimeoutError(request=request) from exc
+    except httpx2.TransportError as exc:
+        raise openai.APIConnectionError(request=request) from exc
+
+
+def _stream_error(error: object, request: httpx2.Request) -> openai.APIError:
+    """An error sent inside the stream, as the SDK's own stream would raise it."""
+    message = error.get("message") if isinstance(error, dict) else None
+    return openai.APIError(message if isinstance(message, str) and message else "An error occurred during streaming", request, body=error)
 
 
 def _detail(exc: openai.APIError) -> str:
