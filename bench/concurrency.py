@@ -73,6 +73,8 @@ async def main(folder: Path, count: int, postgres: bool, profile: Path | None) -
     print(f"  through Toolsmith: wall {wall:.2f} s (ratio {wall / direct_wall:.2f}); streams ended {outcomes}; 5xx: {len(server_errors)}; client errors: {len(crashed)}")
     if crashed:
         print(f"    first client error: {crashed[0]!r}")
+    if failed := [t for t in timings if t.errors]:
+        print(f"    first failure: {failed[0].status} {failed[0].errors[0]}")
     if ends:
         print(f"    end of stream p50 {median(ends):.2f} s, max {max(ends):.2f} s")
     print(f"  versions in the store: {stored}")

@@ -164,7 +164,6 @@ class Toolsmith(ServerProcess):
             TOOLSMITH_DATABASE_URL=self.database_url,
             TOOLSMITH_PORT=str(self.port),
             TOOLSMITH_SANDBOX_PORT=str(self.sandbox_port),
-            TOOLSMITH_PROVIDER_RETRIES="0",
         )
         super().__init__(folder, "toolsmith", [sys.executable, "-m", "app", "serve"], env)
 
@@ -249,8 +248,10 @@ async def through_toolsmith(client: httpx.AsyncClient, toolsmith: Toolsmith) -> 
                     timing.first = time.perf_counter() - started
             elif line.startswith("data:") and event in ("done", "error"):
                 timing.end = time.perf_counter() - started
-                version = json.loads(line[5:])["version"]
-                timing.outcome = f"{event}:{version['status']}"
+                payload = json.loads(line[5:])
+                timing.outcome = f"{event}:{payload['version']['status']}"
+                if event == "error":
+                    timing.errors.append(payload["error"]["message"])
     return timing
 
 

@@ -161,3 +161,19 @@ async def test_an_older_database_is_brought_to_the_current_schema(database_url: 
 
 async def test_a_new_database_has_the_current_schema(store: Store) -> None:
     await _has_current_schema(store)
+
+
+async def test_hundreds_of_writers_at_once_all_succeed(store: Store) -> None:
+    """On SQLite every write takes its turn through one writer; none is refused as `database is locked`."""
+
+    async def one(n: int) -> str:
+        app, version = await store.create_app(title=f"app {n}", prompt=f"prompt {n}", model="demo", system_prompt_hash=None)
+        follow_up = await store.create_version(app.id, parent_number=1, prompt="again", model="demo", system_prompt_hash=None)
+        await store.finish_version(version.id, status="complete", html=f"<p>{n}</p>", app_title=f"named {n}")
+        await store.finish_version(follow_up.id, status="failed", error="stopped")
+        return app.id
+
+    app_ids = await asyncio.gather(*(one(n) for n in range(200)))
+    for n, app_id in enumerate(app_ids):
+        assert (await store.get_app(app_id)).title == f"named {n}"
+        assert [(v.number, v.status) for v in await store.list_versions(app_id)] == [(1, "complete"), (2, "failed")]

@@ -124,6 +124,30 @@ def test_sandbox_serves_partial_page_while_generating_then_the_final_one(slow_se
     assert "sandbox allow-scripts" in final.headers["content-security-policy"]
 
 
+def test_a_finished_page_carries_an_etag_and_an_unchanged_one_answers_304(live_server: LiveServer) -> None:
+    with httpx.Client(base_url=live_server.url, timeout=30, headers=live_server.headers) as http:
+        imported = http.post("/api/import", json={"html": "<h1>cached</h1>"}).json()
+        other = http.post("/api/import", json={"html": "<h1>another</h1>"}).json()
+    preview, other_preview = imported["version"]["preview_url"], other["version"]["preview_url"]
+    first = httpx.get(preview)
+    etag = first.headers["etag"]
+    again = httpx.get(preview)
+    assert (again.status_code, again.headers["etag"], again.text) == (200, etag, first.text)
+    assert "<h1>cached</h1>" in first.text and '"toolsmith-bridge"' in first.text
+    unchanged = httpx.get(preview, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert unchanged.headers["etag"] == etag
+    # A 304 is still a response of the sandbox host, with all its headers.
+    assert unchanged.headers["content-security-policy"].startswith("sandbox allow-scripts")
+    # Another page has another tag, and the first page's tag does not stand for it.
+    assert httpx.get(other_preview).headers["etag"] != etag
+    assert httpx.get(other_preview, headers={"If-None-Match": etag}).status_code == 200
+    # Without a valid signature the cached page is not served.
+    unsigned = preview.split("?", 1)[0]
+    assert httpx.get(unsigned).status_code == 404
+    assert httpx.get(unsigned, headers={"If-None-Match": etag}).status_code == 404
+
+
 def test_every_sandbox_response_is_sandboxed(live_server: LiveServer) -> None:
     for path in ("/v/not-a-token", "/", "/static/x.js"):
         response = httpx.get(live_server.sandbox_url + path)
