@@ -256,7 +256,7 @@ async def through_toolsmith(client: httpx.AsyncClient, toolsmith: Toolsmith) -> 
 
 
 def client(connections: int) -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=httpx.Timeout(300.0), limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=1.0))
+    return httpx.AsyncClient(timeout=httpx.Timeout(900.0), limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=1.0))
 
 
 class Profile:
