@@ -4,12 +4,15 @@ Each run keeps every event it published, numbered from 1, so a client that
 reconnects with `Last-Event-ID: N` gets exactly the events after N. A finished
 run lingers for a while for late reconnects; after that, clients read the
 finished version from the store.
+
+Routes and the sandbox host use only `follow`, `preview` and `request_stop` of
+`LiveRuns`; `app.generation.redis_live` gives the same three across processes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +42,11 @@ class LiveRun:
     finished: bool = False
     base_html: str | None = None  # the page being changed, for previews of edit blocks
     answer_start: int = 0
+    stop_requested: bool = False
+    # Called with every event as it is published: how another process's followers hear of it.
+    relay: Callable[[LiveEvent], None] | None = None
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    _stop_handlers: list[Callable[[], None]] = field(default_factory=list)
 
     def publish(self, name: str, data: dict[str, Any]) -> None:
         if self.finished:
@@ -48,11 +55,25 @@ class LiveRun:
             self.text += data["text"]
         elif name == "phase" and data.get("phase") in NEW_ANSWER_PHASES:
             self.answer_start = len(self.text)
-        self.events.append(LiveEvent(len(self.events) + 1, name, data))
+        event = LiveEvent(len(self.events) + 1, name, data)
+        self.events.append(event)
         self.finished = name in TERMINAL
+        if self.relay is not None:
+            self.relay(event)
         # Wake every follower, then arm a fresh event for the next publish.
         self._wakeup.set()
         self._wakeup = asyncio.Event()
+
+    def on_stop(self, handler: Callable[[], None]) -> None:
+        """Call `handler` when someone asks this run to stop, here or in another process."""
+        self._stop_handlers.append(handler)
+
+    def request_stop(self) -> None:
+        if self.finished or self.stop_requested:
+            return
+        self.stop_requested = True
+        for handler in self._stop_handlers:
+            handler()
 
     @property
     def answer(self) -> str:
@@ -71,8 +92,16 @@ class LiveRun:
             await self._wakeup.wait()
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What the live preview of a run shows: the current answer so far, and the page it changes."""
+
+    answer: str
+    base_html: str | None
+
+
 class LiveRuns:
-    """The registry of runs by version id."""
+    """The registry of runs by version id, in this process."""
 
     def __init__(self, linger_seconds: float = 120.0) -> None:
         self._runs: dict[str, LiveRun] = {}
@@ -89,3 +118,21 @@ class LiveRuns:
     def retire(self, version_id: str) -> None:
         """Forget a finished run once late reconnects are unlikely."""
         asyncio.get_running_loop().call_later(self._linger, self._runs.pop, version_id, None)
+
+    def follow(self, version_id: str, after: int = 0) -> AsyncIterator[LiveEvent] | None:
+        """The run's events after id `after`, up to and with `finished`; None when no run is known."""
+        run = self.get(version_id)
+        return run.follow(after) if run is not None else None
+
+    async def preview(self, version_id: str) -> Preview | None:
+        run = self.get(version_id)
+        return Preview(run.answer, run.base_html) if run is not None else None
+
+    async def request_stop(self, version_id: str) -> None:
+        """Ask the run of `version_id` to stop, wherever it runs; its `on_stop` handlers decide how."""
+        run = self.get(version_id)
+        if run is not None:
+            run.request_stop()
+
+    async def close(self) -> None:
+        """Nothing to let go of in memory; the Redis runs flush and disconnect."""
