@@ -64,7 +64,8 @@ ENVIRONMENT: dict[str, str] = {
     "one Redis. Default: toolsmith:",
     "TOOLSMITH_WORKER_LEASE": "Seconds a worker holds a generation without renewing its lease; a worker that stops "
     "renewing (killed, cut off) has its generations marked failed, prompt kept, this long after. Default: 10",
-    "TOOLSMITH_WORKER_JOBS": "Generations one process runs at once from the queue; more wait for a free worker. Default: 100",
+    "TOOLSMITH_WORKER_JOBS": "Generations one process runs at once from the queue; more wait for a free worker. 0: this "
+    "process only serves, and leaves generations to the others. Default: 100",
     "TOOLSMITH_QUEUE_TIMEOUT": "Seconds a queued generation may wait for a free worker before it is marked failed. Default: 600",
     "ANTHROPIC_API_KEY": "Key for anthropic:* models.",
     "ANTHROPIC_BASE_URL": "Another address for the Anthropic API (a proxy or gateway).",
@@ -188,7 +189,7 @@ class Settings:
             redis_url=text("TOOLSMITH_REDIS_URL"),
             redis_prefix=text("TOOLSMITH_REDIS_PREFIX") or "toolsmith:",
             worker_lease=max(1.0, number("TOOLSMITH_WORKER_LEASE", 10.0, float)),
-            worker_jobs=max(1, int(number("TOOLSMITH_WORKER_JOBS", 100))),
+            worker_jobs=max(0, int(number("TOOLSMITH_WORKER_JOBS", 100))),
             queue_timeout=max(1.0, number("TOOLSMITH_QUEUE_TIMEOUT", 600.0, float)),
         )
 

@@ -48,8 +48,11 @@ class QueueWork:
         return datetime.now(UTC) + timedelta(seconds=self.settings.worker_lease)
 
     async def start(self) -> None:
-        self._worker = self.queue.worker(self._generate)
-        self._tasks = [asyncio.create_task(self._worker.async_run()), asyncio.create_task(self._keep())]
+        """Watch the leases; and take queue work, unless this process only serves (`worker_jobs` 0)."""
+        self._tasks = [asyncio.create_task(self._keep())]
+        if self.settings.worker_jobs > 0:
+            self._worker = self.queue.worker(self._generate)
+            self._tasks.append(asyncio.create_task(self._worker.async_run()))
 
     async def _generate(self, payload: Payload) -> None:
         version_id = str(payload["version_id"])
