@@ -150,18 +150,26 @@ def test_the_sandbox_of_one_draws_the_page_the_other_is_writing_and_follow_ups_g
     assert (final["status"], final["number"], final["parent_number"], final["prompt"]) == ("complete", 2, 1, "make it dark")
 
 
-async def test_a_stop_request_reaches_the_process_running_the_version(shared_async: Settings) -> None:
+async def test_a_stop_request_reaches_the_process_running_the_version_and_returns_once_it_ended(shared_async: Settings) -> None:
+    """`request_stop` on any process: the writer's `on_stop` handlers run where the run is, and the
+    caller returns once the run's last event is out. A version no process has started is left to the caller."""
     store = Store.from_url(shared_async.resolved_database_url)
+    await store.migrate()
+    _, version = await store.create_app(title="Tip", prompt="a tip calculator", model="demo", system_prompt_hash=None)
     running_here = await RedisLiveRuns.connect(shared_async, store)
     elsewhere = await RedisLiveRuns.connect(shared_async, store)
     try:
-        run = running_here.start("v-stop")
-        heard = asyncio.Event()
-        run.on_stop(heard.set)
-        await elsewhere.request_stop("v-stop")
-        await asyncio.wait_for(heard.wait(), 10)
-        assert run.stop_requested
-        await elsewhere.request_stop("v-other")  # nobody runs it: nothing happens anywhere
+        run = running_here.start(version.id)
+        run.on_stop(lambda: run.publish("finished", {"status": "stopped"}))  # what the generator's handler ends with
+        run.publish("status", {"status": "generating"})
+        run.publish("delta", {"text": "<!DOCTYPE html>"})
+        while await elsewhere.redis.xlen(running_here.stream_key(version.id)) < 2:
+            await asyncio.sleep(0.01)
+        assert await elsewhere.request_stop(version.id)
+        assert run.stop_requested and run.finished
+        assert [e.name for e in run.events] == ["status", "delta", "finished"]
+        assert not await elsewhere.request_stop(version.id), "an ended run has nothing to stop"
+        assert not await elsewhere.request_stop("v-queued"), "nobody writes it yet: the caller records the stop"
     finally:
         await running_here.close()
         await elsewhere.close()

@@ -5,8 +5,13 @@ reconnects with `Last-Event-ID: N` gets exactly the events after N. A finished
 run lingers for a while for late reconnects; after that, clients read the
 finished version from the store.
 
-Routes and the sandbox host use only `follow`, `preview` and `request_stop` of
-`LiveRuns`; `app.generation.redis_live` gives the same three across processes.
+Stopping goes through here too: `LiveRuns.stop` asks the run to stop and the
+process writing it (which registered `LiveRun.on_stop`) ends it, so a registry
+shared between processes can carry the request to whichever one that is.
+
+Routes and the sandbox host reach runs only through `follow`, `preview` and
+`request_stop` of `LiveRuns`; `app.generation.redis_live` gives the same
+across processes.
 """
 
 from __future__ import annotations
@@ -43,10 +48,10 @@ class LiveRun:
     base_html: str | None = None  # the page being changed, for previews of edit blocks
     answer_start: int = 0
     stop_requested: bool = False
-    # Called with every event as it is published: how another process's followers hear of it.
-    relay: Callable[[LiveEvent], None] | None = None
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
-    _stop_handlers: list[Callable[[], None]] = field(default_factory=list)
+    _on_stop: list[Callable[[], object]] = field(default_factory=list)
+    # Called with every event as it is published: how other processes' followers hear of it.
+    relay: Callable[[LiveEvent], None] | None = None
 
     def publish(self, name: str, data: dict[str, Any]) -> None:
         if self.finished:
@@ -55,25 +60,32 @@ class LiveRun:
             self.text += data["text"]
         elif name == "phase" and data.get("phase") in NEW_ANSWER_PHASES:
             self.answer_start = len(self.text)
-        event = LiveEvent(len(self.events) + 1, name, data)
-        self.events.append(event)
+        self.events.append(LiveEvent(len(self.events) + 1, name, data))
         self.finished = name in TERMINAL
         if self.relay is not None:
-            self.relay(event)
+            self.relay(self.events[-1])
         # Wake every follower, then arm a fresh event for the next publish.
         self._wakeup.set()
         self._wakeup = asyncio.Event()
 
-    def on_stop(self, handler: Callable[[], None]) -> None:
-        """Call `handler` when someone asks this run to stop, here or in another process."""
-        self._stop_handlers.append(handler)
+    def on_stop(self, callback: Callable[[], object]) -> None:
+        """`callback` runs once when someone asks this run to stop (the writer ends it then)."""
+        self._on_stop.append(callback)
 
-    def request_stop(self) -> None:
-        if self.finished or self.stop_requested:
-            return
-        self.stop_requested = True
-        for handler in self._stop_handlers:
-            handler()
+    def request_stop(self) -> bool:
+        """Asks the writer to stop; False when the run had already finished."""
+        if self.finished:
+            return False
+        if not self.stop_requested:
+            self.stop_requested = True
+            for callback in self._on_stop:
+                callback()
+        return True
+
+    async def ended(self) -> None:
+        """Returns once the run has published its last event."""
+        async for _ in self.follow(len(self.events)):
+            pass
 
     @property
     def answer(self) -> str:
@@ -115,6 +127,11 @@ class LiveRuns:
     def get(self, version_id: str) -> LiveRun | None:
         return self._runs.get(version_id)
 
+    def stop(self, version_id: str) -> LiveRun | None:
+        """Asks the run writing `version_id` to stop; the run, or None when none is under way here."""
+        run = self._runs.get(version_id)
+        return run if run is not None and run.request_stop() else None
+
     def retire(self, version_id: str) -> None:
         """Forget a finished run once late reconnects are unlikely."""
         asyncio.get_running_loop().call_later(self._linger, self._runs.pop, version_id, None)
@@ -128,11 +145,14 @@ class LiveRuns:
         run = self.get(version_id)
         return Preview(run.answer, run.base_html) if run is not None else None
 
-    async def request_stop(self, version_id: str) -> None:
-        """Ask the run of `version_id` to stop, wherever it runs; its `on_stop` handlers decide how."""
-        run = self.get(version_id)
-        if run is not None:
-            run.request_stop()
+    async def request_stop(self, version_id: str) -> bool:
+        """Asks whoever writes `version_id` to stop, and returns once its run has ended; False when
+        no run of it is under way (here; with Redis, anywhere), so the caller records the stop itself."""
+        run = self.stop(version_id)
+        if run is None:
+            return False
+        await run.ended()
+        return True
 
     async def close(self) -> None:
         """Nothing to let go of in memory; the Redis runs flush and disconnect."""

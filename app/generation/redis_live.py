@@ -157,11 +157,18 @@ class RedisLiveRuns(LiveRuns):
                 replay.publish(fields["name"], json.loads(fields["data"]))
         return Preview(replay.answer, replay.base_html)
 
-    async def request_stop(self, version_id: str) -> None:
+    async def request_stop(self, version_id: str) -> bool:
         if self.get(version_id) is not None:
-            await super().request_stop(version_id)
-            return
+            return await super().request_stop(version_id)
+        key = self.stream_key(version_id)
+        entries = await self.redis.xrevrange(key, count=1)
+        if not entries or entries[0][1]["name"] == "finished":
+            return False  # not started by any worker yet, or already over
         await self.redis.publish(self.stop_channel, version_id)
+        events = self._follow_stream(version_id, int(entries[0][0].split("-", 1)[1]))
+        async for _ in events:
+            pass  # until its writer, or the lease of a writer that died, ends it
+        return True
 
     async def announce_finished(self, version_id: str, status: str) -> None:
         """Tell every follower of a version that ended without its writer (a lost worker)."""
@@ -176,9 +183,7 @@ class RedisLiveRuns(LiveRuns):
             async for message in pubsub.listen():
                 if message.get("type") != "message":
                     continue
-                run = self.get(str(message["data"]))
-                if run is not None:
-                    run.request_stop()
+                self.stop(str(message["data"]))
         finally:
             with contextlib.suppress(RedisError):
                 await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
