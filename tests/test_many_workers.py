@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 from app.generation import RedisLiveRuns
 from app.services import Services
 from app.settings import Settings
-from app.storage import Leases, Store
+from app.storage import Leases, Store, generation_leases, versions
 from app.storage.leases import LOST_WORKER, NOBODY_FREE
 from tests.conftest import LiveServer, _drop_postgres_database, _postgres_database
 
@@ -129,7 +129,7 @@ def test_a_generation_started_on_one_is_followed_and_resumed_on_the_other(two: t
     assert version["html"] in deltas
 
 
-def test_the_sandbox_of_one_draws_the_page_the_other_is_writing_and_follow_ups_go_through_it_too(two: tuple[LiveServer, LiveServer]) -> None:
+def test_the_sandbox_of_one_draws_the_page_the_other_is_writing_and_follow_ups_and_fixes_go_through_it_too(two: tuple[LiveServer, LiveServer]) -> None:
     a, _ = two
     with httpx.Client(base_url=a.url, timeout=30, headers=a.headers) as on_a:
         created = on_a.post("/api/apps", json={"prompt": "a tip calculator", "model": "demo"}).json()
@@ -145,9 +145,15 @@ def test_the_sandbox_of_one_draws_the_page_the_other_is_writing_and_follow_ups_g
         asked = on_a.post(f"/api/apps/{created['app']['id']}/versions", json={"prompt": "make it dark", "model": "demo"})
         assert asked.status_code == 202, asked.text
         done = _events(on_a, asked.json()["stream_url"])
+        fix = on_a.post(f"/api/apps/{created['app']['id']}/versions", json={"errors": [{"message": "TypeError: total is undefined", "line": 3}], "model": "demo"})
+        assert fix.status_code == 202, fix.text
+        fixed = _events(on_a, fix.json()["stream_url"])
     assert done[-1].event == "done"
     final = json.loads(done[-1].data)["version"]
     assert (final["status"], final["number"], final["parent_number"], final["prompt"]) == ("complete", 2, 1, "make it dark")
+    assert fixed[-1].event == "done"
+    fixed_version = json.loads(fixed[-1].data)["version"]
+    assert (fixed_version["kind"], fixed_version["number"], fixed_version["runtime_errors"][0]["message"]) == ("fix", 3, "TypeError: total is undefined")
 
 
 async def test_a_stop_request_reaches_the_process_running_the_version_and_returns_once_it_ended(shared_async: Settings) -> None:
@@ -176,24 +182,29 @@ async def test_a_stop_request_reaches_the_process_running_the_version_and_return
         await store.close()
 
 
-@pytest.mark.parametrize("worker", ["killed-host:4242:abc", None])
+@pytest.mark.parametrize("worker", ["killed-host:4242:abc", None, "orphan"])
 async def test_a_version_whose_lease_runs_out_fails_with_its_prompt_and_its_followers_hear(shared_async: Settings, worker: str | None) -> None:
-    """A worker that stopped renewing (killed), or a queued version nobody took in time: the other
-    processes fail it with its prompt kept, and tell whoever follows it."""
+    """A worker that stopped renewing (killed), a queued version nobody took in time, or one left
+    generating by a single process before the database was shared: the other processes fail it
+    with its prompt kept, and tell whoever follows it."""
     services = await Services.open(replace(shared_async, worker_jobs=0))
     try:
         tester = await services.accounts.create_user("tester")
         _, version = await services.store.create_app(title="Tip", prompt="a tip calculator", model="demo", system_prompt_hash=None, owner_id=tester.id)
         leases = Leases(services.store.engine)
-        await leases.queued(version.id, until=datetime.now(UTC) + timedelta(minutes=10))
-        if worker is not None:
+        if worker == "orphan":
+            async with services.store.engine.begin() as conn:
+                await conn.execute(versions.update().values(created_at=datetime.now(UTC) - timedelta(minutes=2)))
+        else:
+            await leases.queued(version.id, until=datetime.now(UTC) + timedelta(minutes=10))
+        if worker == "orphan":
+            pass
+        elif worker is not None:
             assert await leases.claim(version.id, worker, until=datetime.now(UTC) + timedelta(seconds=1))
             assert not await leases.claim(version.id, "another:1:def", until=datetime.now(UTC) + timedelta(seconds=1)), "a version has one worker"
         else:
             await leases.renew([version.id], "nobody", until=datetime.now(UTC))  # renews only its own worker's: no change
             async with services.store.engine.begin() as conn:
-                from app.storage import generation_leases
-
                 await conn.execute(generation_leases.update().values(expires_at=datetime.now(UTC) + timedelta(seconds=1)))
         follower = services.live.follow(version.id)
         assert follower is not None
@@ -201,7 +212,7 @@ async def test_a_version_whose_lease_runs_out_fails_with_its_prompt_and_its_foll
         assert [e.name for e in events] == ["finished"]
         failed = await services.store.get_version_by_id(version.id)
         assert (failed.status, failed.prompt) == ("failed", "a tip calculator")
-        assert failed.error == (LOST_WORKER if worker else NOBODY_FREE)
+        assert failed.error == (NOBODY_FREE if worker is None else LOST_WORKER)
     finally:
         await services.close()
 

@@ -11,7 +11,7 @@ processes go on.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.storage.schema import generation_leases, versions
 
 LOST_WORKER = "Toolsmith stopped before this answer finished. Send the prompt again."
+ORPHAN_GRACE_SECONDS = 60  # a version saved this long ago with no lease was never handed to the queue
 NOBODY_FREE = "No Toolsmith worker was free to write this version in time. Send the prompt again; if it keeps happening, whoever runs Toolsmith should start more workers."
 
 
@@ -77,6 +78,16 @@ class Leases:
                     .returning(versions.c.id)
                 )
                 failed.extend(result.scalars())
+            # Left generating with no lease at all: by a single process that ran before this database was
+            # shared (every shared process writes the lease as it saves the version, so give that a moment).
+            leased = sa.select(generation_leases.c.version_id)
+            result = await conn.execute(
+                versions.update()
+                .where(versions.c.status == "generating", versions.c.created_at < now - timedelta(seconds=ORPHAN_GRACE_SECONDS), versions.c.id.not_in(leased))
+                .values(status="failed", error=LOST_WORKER, finished_at=now)
+                .returning(versions.c.id)
+            )
+            failed.extend(result.scalars())
             # Ended versions need no lease, however they ended.
             ended = sa.select(versions.c.id).where(versions.c.status != "generating")
             await conn.execute(generation_leases.delete().where(generation_leases.c.expires_at < now, generation_leases.c.version_id.in_(ended)))
