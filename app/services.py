@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
+from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 
 from app.accounts import Accounts, Shared, Shares, Signer
@@ -56,8 +58,12 @@ class Services:
                     "set TOOLSMITH_DATABASE_URL to a PostgreSQL database, or unset TOOLSMITH_REDIS_URL to run in one process."
                 )
             # Shared, other processes may be writing those versions now: their leases tell.
-            redis_live = live = await RedisLiveRuns.connect(settings, store)
-            queue = await GenerationQueue.connect(settings)
+            try:
+                redis_live = live = await RedisLiveRuns.connect(settings, store)
+                queue = await GenerationQueue.connect(settings)
+            except (RedisError, OSError) as exc:
+                await store.close()
+                raise SystemExit(f"Toolsmith could not reach Redis at {_safe_redis_url(settings.redis_url)} ({exc}): start it, or fix or unset TOOLSMITH_REDIS_URL.") from None
             leases = Leases(store.engine)
             generator = Generator(settings, store, registry, live, queue=queue, leases=leases)
             work = QueueWork(settings, generator, queue, leases, redis_live)
@@ -81,3 +87,10 @@ class Services:
         """Where the sandbox host serves what a share link shows now, for as long as the link works."""
         return f"{self.settings.resolved_sandbox_url}/v/{shared.version.sandbox_token}?share={shared.share.token}"
 
+
+def _safe_redis_url(url: str | None) -> str:
+    """The Redis URL without its password, for messages."""
+    parts = urlsplit(url or "")
+    if parts.password is None:
+        return url or ""
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{parts.hostname}{f':{parts.port}' if parts.port else ''}"))

@@ -13,10 +13,14 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 
 from app.cli import accounts as cli_accounts
 from app.settings import Settings
+
+RESTART_SECONDS = 3.0
 
 Serve = Callable[[Settings, tuple[socket.socket, socket.socket]], Coroutine[Any, Any, None]]
 
@@ -44,7 +48,14 @@ def _child(settings: Settings, sockets: tuple[socket.socket, socket.socket], ser
 
 
 async def _prepare(settings: Settings) -> tuple[str, str] | None:
-    """Migrate once, before any child does, and make the first start's owner and link."""
+    """Check Redis, migrate once before any child does, and make the first start's owner and link."""
+    redis = Redis.from_url(settings.redis_url or "")
+    try:
+        await redis.ping()
+    except (RedisError, OSError) as exc:
+        raise SystemExit(f"Toolsmith could not reach Redis ({exc}): start it, or fix TOOLSMITH_REDIS_URL.") from None
+    finally:
+        await redis.aclose()
     async with cli_accounts.opened_accounts(settings) as (_, accounts):
         first = await cli_accounts.first_start(accounts)
     return (first[0].username, first[1]) if first else None
@@ -77,6 +88,7 @@ def serve_many(settings: Settings, count: int, serve: Serve) -> int:
         return process
 
     children = [start() for _ in range(count)]
+    started = [time.monotonic()] * count
     stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -95,10 +107,11 @@ def serve_many(settings: Settings, count: int, serve: Serve) -> int:
         print("Press Ctrl+C to stop.", flush=True)
     while not stopping:
         for index, child in enumerate(children):
-            if not child.is_alive() and not stopping:
+            # One that ends at once (a bad setting, Redis gone) is started again only every few seconds.
+            if not child.is_alive() and not stopping and time.monotonic() - started[index] > RESTART_SECONDS:
                 # Its generations are failed by the others once its leases run out (app.storage.leases).
                 print(f"  process {child.pid} ended (exit code {child.exitcode}); starting another", flush=True)
-                children[index] = start()
+                children[index], started[index] = start(), time.monotonic()
         time.sleep(0.2)
     for child in children:
         child.terminate()
