@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from e2e.conftest import ToolsmithServer, server_env  # noqa: E402
 from tests.conftest import _drop_postgres_database, _postgres_database  # noqa: E402
+from tests.test_many_workers import _forget  # noqa: E402
 
 REDIS_URL = os.environ.get("TOOLSMITH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -87,7 +88,7 @@ def main() -> None:
 
     try:
         single = start("single", single_db, common)
-        b = start("b", shared_db, shared)
+        start("b", shared_db, shared)  # B: writes every generation
         a = start("a", shared_db, {**shared, "TOOLSMITH_WORKER_JOBS": "0"})
         direct = asyncio.run(_measure(single.url, single.url, single.api_token(), args.count))
         many = asyncio.run(_measure(a.url, a.url, a.api_token(), args.count))
@@ -96,6 +97,7 @@ def main() -> None:
             server.stop()
         asyncio.run(_drop_postgres_database(single_db))
         asyncio.run(_drop_postgres_database(shared_db))
+        asyncio.run(_forget(prefix))
     print(f"{args.count} generations at once, demo model, {args.delay * 1000:g} ms between chunks; load average {os.getloadavg()[0]:.1f}")
     print(f"{'':<44}{'first delta p50':>16}{'end p50':>10}{'end p99':>10}{'wall':>8}")
     for label, row in (("one process, in memory (direct)", direct), ("asked of A, written by B, through Redis", many)):
