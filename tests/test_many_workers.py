@@ -24,12 +24,14 @@ from httpx_sse import connect_sse
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from app.generation import RedisLiveRuns
+from arq.connections import ArqRedis
+
+from app.generation import GenerationQueue, RedisLiveRuns
 from app.services import Services
 from app.settings import Settings
 from app.storage import Leases, Store, generation_leases, versions
 from app.storage.leases import LOST_WORKER, NOBODY_FREE
-from tests.conftest import LiveServer, _drop_postgres_database, _postgres_database
+from tests.conftest import LiveServer, _drop_postgres_database, _postgres_database, api_client, free_port
 
 REDIS_URL = os.environ.get("TOOLSMITH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -225,3 +227,24 @@ async def test_redis_is_refused_with_sqlite(settings: Settings) -> None:
 async def test_without_redis_one_process_keeps_everything_in_memory(services: Services) -> None:
     assert services.work is None and services.generator.queue is None
     assert not isinstance(services.live, RedisLiveRuns)
+
+
+async def test_a_queue_that_cannot_be_reached_answers_503_and_keeps_the_prompt(shared_async: Settings) -> None:
+    services = await Services.open(replace(shared_async, worker_jobs=0))
+    reachable = services.generator.queue
+    assert reachable is not None
+    # The same queue, on a port where no Redis listens: what a Redis that went away looks like.
+    services.generator.queue = GenerationQueue(shared_async, ArqRedis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1))
+    try:
+        async with api_client(shared_async, services) as http:
+            answer = await http.post("/api/apps", json={"prompt": "a tip calculator", "model": "demo"})
+            assert answer.status_code == 503
+            assert answer.json()["error"]["code"] == "queue_unavailable"
+            assert "Redis" in answer.json()["error"]["message"]
+            listed = (await http.get("/api/apps")).json()["apps"]
+            versions_of = (await http.get(f"/api/apps/{listed[0]['id']}")).json()["versions"]
+        assert [(v["status"], v["prompt"]) for v in versions_of] == [("failed", "a tip calculator")]
+    finally:
+        await services.generator.queue.close()
+        services.generator.queue = reachable
+        await services.close()
