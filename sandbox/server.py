@@ -69,8 +69,9 @@ async def _answer(request: Request, services: Services, pages: PageCache, versio
             response.headers["Cache-Control"] = cache_control
         return response
     if version.status == "generating":
-        run = services.live.get(version.id)
-        html = partial_page(run.answer, run.base_html) if run else None
+        # The run may be written by another process: `preview` reads it from wherever it is.
+        live = await services.live.preview(version.id)
+        html = partial_page(live.answer, live.base_html) if live else None
         if html is None:
             return _notice("Writing…", "The page is being written…")
         return HTMLResponse(_served(services, request.app.state.vendored, html), headers={"Cache-Control": "no-store"})
