@@ -10,12 +10,13 @@ from typing import Any
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from app.errors import BadRequest, InvalidJSON, NotFound
 from app.services import Services
 from app.storage import VersionRecord
 from app.versions import export_app, import_export, is_export
+from app.web.api.described import BOOLEAN, HTML, SSE, STRING, ApiRoute, Operation, Query, array, nullable, obj, ref
+from app.web.api.schemas import RUNTIME_ERROR, SELECTION
 from app.web.auth import require_user
 from app.web.requests import MAX_IMPORT_BYTES, download_name, json_body, owned_app, page_download, services_of, version_json
 
@@ -185,19 +186,86 @@ async def import_page(request: Request) -> JSONResponse:
     return JSONResponse({"app": app.to_json(), "version": version_json(services, version), "editor_url": f"/apps/{app.id}"}, status_code=201)
 
 
+PROMPT = {"type": "string", "description": "What to make or change, in words (up to TOOLSMITH_MAX_PROMPT_CHARS)."}
+MODEL = {"type": "string", "description": "A `provider:model` id of GET /api/models; default: the default model."}
+VERSION_ANSWER = obj({"version": ref("Version")}, required=["version"], extra=False)
+
 routes = [
-    Route("/api/models", list_models),
-    Route("/api/apps", list_apps, methods=["GET"]),
-    Route("/api/apps", create_app, methods=["POST"]),
-    Route("/api/apps/{app_id}", get_app),
-    Route("/api/apps/{app_id}/versions", create_version, methods=["POST"]),
-    Route("/api/apps/{app_id}/versions/{number}", get_version),
-    Route("/api/apps/{app_id}/versions/{number}/stream", stream_version),
-    Route("/api/apps/{app_id}/versions/{number}/continue", continue_version, methods=["POST"]),
-    Route("/api/apps/{app_id}/versions/{number}/hand-edit", hand_edit, methods=["POST"]),
-    Route("/api/apps/{app_id}/versions/{number}/restore", restore_version, methods=["POST"]),
-    Route("/api/apps/{app_id}/diff", diff_versions),
-    Route("/api/apps/{app_id}/versions/{number}/download", download_version),
-    Route("/api/apps/{app_id}/export", export),
-    Route("/api/import", import_page, methods=["POST"]),
+    ApiRoute("/api/models", list_models, doc=Operation("The models to pick from", answers={200: obj({"models": array(ref("Model")), "default": STRING}, required=["models", "default"], extra=False)}, tag="models")),
+    ApiRoute(
+        "/api/apps",
+        list_apps,
+        doc=Operation(
+            "Your 50 most recently changed apps",
+            answers={200: obj({"apps": array(ref("AppSummary"))}, required=["apps"], extra=False)},
+            query=[Query("q", STRING, "only apps whose title or any prompt contains these words")],
+        ),
+    ),
+    ApiRoute(
+        "/api/apps",
+        create_app,
+        methods=["POST"],
+        doc=Operation("Start a new app from a prompt", body=obj({"prompt": PROMPT, "model": nullable(MODEL)}, required=["prompt"]), answers={202: ref("Started")}),
+    ),
+    ApiRoute("/api/apps/{app_id}", get_app, doc=Operation("An app and its versions (without pages)", answers={200: obj({"app": ref("App"), "versions": array(ref("Version"))}, required=["app", "versions"], extra=False)})),
+    ApiRoute(
+        "/api/apps/{app_id}/versions",
+        create_version,
+        methods=["POST"],
+        doc=Operation(
+            "A follow-up, or a fix when it carries `errors`",
+            body=obj(
+                {
+                    "prompt": nullable(PROMPT),
+                    "model": nullable(MODEL),
+                    "parent": nullable({"type": "integer", "minimum": 1, "description": "the version to change; default: the newest with a page"}),
+                    "selection": nullable(SELECTION),
+                    "errors": nullable(array(RUNTIME_ERROR)),
+                    "automatic": nullable(BOOLEAN),
+                }
+            ),
+            answers={202: ref("Started")},
+            errors=(409,),
+        ),
+    ),
+    ApiRoute("/api/apps/{app_id}/versions/{number}", get_version, doc=Operation("One version, with its page", answers={200: VERSION_ANSWER})),
+    ApiRoute(
+        "/api/apps/{app_id}/versions/{number}/stream",
+        stream_version,
+        doc=Operation("Server-Sent Events of one version: status, delta, phase, then done or error", answers={200: STRING}, media_type=SSE, errors=(429,)),
+    ),
+    ApiRoute(
+        "/api/apps/{app_id}/versions/{number}/continue",
+        continue_version,
+        methods=["POST"],
+        doc=Operation("Go on with an answer the token limit cut off", body=obj({"model": nullable(MODEL)}), body_required=False, answers={202: ref("Started")}, errors=(409,)),
+    ),
+    ApiRoute(
+        "/api/apps/{app_id}/versions/{number}/hand-edit",
+        hand_edit,
+        methods=["POST"],
+        doc=Operation("Save a page edited by hand as a new version", body=obj({"html": STRING, "note": nullable(STRING)}, required=["html"]), answers={201: VERSION_ANSWER}),
+    ),
+    ApiRoute("/api/apps/{app_id}/versions/{number}/restore", restore_version, methods=["POST"], doc=Operation("A new version with this version's page", answers={201: VERSION_ANSWER})),
+    ApiRoute(
+        "/api/apps/{app_id}/diff",
+        diff_versions,
+        doc=Operation(
+            "What changed from one version's page to another's",
+            answers={200: ref("Diff")},
+            query=[Query("from", {"type": "integer", "minimum": 1}, "the older version", required=True), Query("to", {"type": "integer", "minimum": 1}, "the newer version", required=True)],
+        ),
+    ),
+    ApiRoute("/api/apps/{app_id}/versions/{number}/download", download_version, doc=Operation("The version's page as one standalone .html file", answers={200: STRING}, media_type=HTML)),
+    ApiRoute("/api/apps/{app_id}/export", export, doc=Operation("The app with its whole history, as one JSON file", answers={200: ref("Export")})),
+    ApiRoute(
+        "/api/import",
+        import_page,
+        methods=["POST"],
+        doc=Operation(
+            "A page as version 1 of a new app, or an export back with its whole history",
+            body=obj({"html": STRING, "title": nullable(STRING), "export": ref("Export")}),
+            answers={201: ref("Created")},
+        ),
+    ),
 ]
