@@ -37,7 +37,7 @@ from app.generation.prompting import build_messages, continuation, fix_request, 
 from app.generation.providers.base import Message, Provider, Request, Usage
 from app.generation.selection import check_selection, describe_selection
 from app.settings import Settings
-from app.storage import AppRecord, Store, VersionRecord
+from app.storage import AppRecord, Store, VersionRecord, as_number
 
 log = logging.getLogger("toolsmith.generation")
 
@@ -263,9 +263,10 @@ class Generator:
         if parent is None or parent == "":
             with_page = [v for v in by_number.values() if v.html]
             return max(with_page, key=lambda v: v.number) if with_page else None
-        if isinstance(parent, bool) or not isinstance(parent, int | str) or not str(parent).isdigit():
+        number = as_number(parent)
+        if number is None:
             raise BadRequest("“parent” must be a version number.")
-        base = by_number.get(int(parent))
+        base = by_number.get(number)
         if base is None:
             raise BadRequest(f"This app has no version {parent} to build on.")
         if not base.html:

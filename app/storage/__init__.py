@@ -1,10 +1,12 @@
 """The database: its tables, their migrations, and the SQL of apps and versions."""
 
+from app.storage.numbers import MAX_INTEGER, as_number, is_digits
 from app.storage.schema import api_tokens, apps, instance_secrets, sessions, shares, signin_links, users, versions
 from app.storage.store import KINDS, PATHS, STATUSES, AppRecord, Store, VersionRecord, iso, new_id, utc
 
 __all__ = [
     "KINDS",
+    "MAX_INTEGER",
     "PATHS",
     "STATUSES",
     "AppRecord",
@@ -12,7 +14,9 @@ __all__ = [
     "VersionRecord",
     "api_tokens",
     "apps",
+    "as_number",
     "instance_secrets",
+    "is_digits",
     "iso",
     "new_id",
     "sessions",

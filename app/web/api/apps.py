@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from app.errors import BadRequest, InvalidJSON, NotFound
 from app.services import Services
-from app.storage import VersionRecord
+from app.storage import VersionRecord, as_number
 from app.versions import export_app, import_export, is_export
 from app.web.api.described import BOOLEAN, HTML, SSE, STRING, ApiRoute, Operation, Query, array, nullable, obj, ref
 from app.web.api.schemas import RUNTIME_ERROR, SELECTION
@@ -27,9 +27,10 @@ def _stream_url(app_id: str, number: int) -> str:
 
 def _number(request: Request) -> int:
     raw = request.path_params["number"]
-    if not raw.isdigit():
-        raise NotFound(f"There is no version {raw!r}: versions are numbered 1, 2, 3…")
-    return int(raw)
+    number = as_number(raw)
+    if number is None:
+        raise NotFound(f"There is no version {raw[:40]!r}: versions are numbered 1, 2, 3…")
+    return number
 
 
 async def list_models(request: Request) -> JSONResponse:
@@ -105,10 +106,10 @@ async def diff_versions(request: Request) -> JSONResponse:
     app_id = (await owned_app(request)).id
     numbers = []
     for name in ("from", "to"):
-        raw = request.query_params.get(name, "")
-        if not raw.isdigit():
+        number = as_number(request.query_params.get(name, ""))
+        if number is None:
             raise BadRequest(f"Give the two versions to compare as ?from=1&to=2 (“{name}” is missing or not a number).")
-        numbers.append(int(raw))
+        numbers.append(number)
     return JSONResponse(await services.versioning.diff(app_id, *numbers))
 
 
@@ -144,7 +145,7 @@ async def stream_version(request: Request) -> EventSourceResponse:
     services = services_of(request)
     version = await services.store.get_version((await owned_app(request)).id, _number(request))
     header = request.headers.get("last-event-id", "")
-    after = int(header) if header.isdigit() else 0
+    after = as_number(header) or 0
     return EventSourceResponse(_version_events(services, version, after), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
@@ -186,7 +187,7 @@ async def import_page(request: Request) -> JSONResponse:
     return JSONResponse({"app": app.to_json(), "version": version_json(services, version), "editor_url": f"/apps/{app.id}"}, status_code=201)
 
 
-PROMPT = {"type": "string", "description": "What to make or change, in words (up to TOOLSMITH_MAX_PROMPT_CHARS)."}
+PROMPT = {"type": "string", "minLength": 1, "pattern": "\\S", "description": "What to make or change, in words (up to TOOLSMITH_MAX_PROMPT_CHARS)."}
 MODEL = {"type": "string", "description": "A `provider:model` id of GET /api/models; default: the default model."}
 VERSION_ANSWER = obj({"version": ref("Version")}, required=["version"], extra=False)
 
@@ -232,7 +233,7 @@ routes = [
     ApiRoute(
         "/api/apps/{app_id}/versions/{number}/stream",
         stream_version,
-        doc=Operation("Server-Sent Events of one version: status, delta, phase, then done or error", answers={200: STRING}, media_type=SSE, errors=(429,)),
+        doc=Operation("Server-Sent Events of one version: status, delta, phase, then done or error", answers={200: ref("StreamEvent")}, media_type=SSE, errors=(429,)),
     ),
     ApiRoute(
         "/api/apps/{app_id}/versions/{number}/continue",

@@ -84,6 +84,11 @@ def array(items: Schema) -> Schema:
     return {"type": "array", "items": items}
 
 
+# Path parameters by name: the same name means the same thing on every route.
+PATH_PARAMETERS: dict[str, Schema] = {
+    "number": {"type": "integer", "minimum": 1, "description": "a version number: 1, 2, 3…"},
+}
+
 STRING: Schema = {"type": "string"}
 INTEGER: Schema = {"type": "integer"}
 BOOLEAN: Schema = {"type": "boolean"}

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from app.web.api.described import ApiRoute, Operation, Schema, ref
+from app.web.api.described import HTML, PATH_PARAMETERS, ApiRoute, Operation, Schema, ref
 from app.web.api.schemas import COMPONENTS
 
 _PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
@@ -44,13 +44,13 @@ def operation_json(route: Route, method: str, operation: Operation) -> dict[str,
     content: dict[str, Schema] = {}
     responses: dict[str, Any] = {}
     for status, schema in operation.answers.items():
-        body = {"schema": schema} if operation.media_type == "application/json" else {"schema": {"type": "string"}}
+        body = {"schema": schema if operation.media_type != HTML else {"type": "string"}}
         content = {operation.media_type: body}
         responses[str(status)] = {"description": operation.summary, "content": content}
     for status in sorted(_statuses(route, method, operation)):
         responses[str(status)] = {"description": _WHY.get(status, "Refused."), "content": {"application/json": {"schema": ref("Error")}}}
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in _PARAM.findall(route.path)
+        {"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS.get(name, {"type": "string"})} for name in _PARAM.findall(route.path)
     ]
     parameters += [{"name": q.name, "in": "query", "required": q.required, "schema": q.schema, "description": q.description} for q in operation.query]
     described: dict[str, Any] = {

@@ -54,18 +54,31 @@ RUNTIME_ERROR = obj(
     required=["message"],
 )
 
+APP: dict[str, Schema] = {"id": STRING, "title": STRING, "created_at": TIME, "updated_at": TIME, "remixed_from": nullable(STRING)}
+
 COMPONENTS: dict[str, Schema] = {
     "Error": _closed(
         {"error": _closed({"code": {"type": "string", "enum": error_codes()}, "message": STRING})},
         description="Every error: a stable code, and a message that says what to do next.",
     ),
-    "App": _closed({"id": STRING, "title": STRING, "created_at": TIME, "updated_at": TIME, "remixed_from": nullable(STRING)}),
-    "AppSummary": {
-        "allOf": [
-            {"$ref": "#/components/schemas/App"},
-            obj({"version_count": INTEGER, "latest_version": _closed({"number": INTEGER, "status": {"type": "string", "enum": list(STATUSES)}})}, required=["version_count", "latest_version"]),
-        ]
-    },
+    "App": _closed(APP),
+    "AppSummary": _closed(
+        {
+            **APP,
+            "version_count": INTEGER,
+            "latest_version": _closed({"number": INTEGER, "status": {"type": "string", "enum": list(STATUSES)}}),
+        },
+        description="An app as lists show it: an App, how many versions it has, and its newest one's number and status.",
+    ),
+    "StreamEvent": obj(
+        {
+            "event": {"type": "string", "enum": ["status", "delta", "phase", "done", "error"]},
+            "data": {"type": "string", "contentMediaType": "application/json"},
+            "id": STRING,
+        },
+        required=["event", "data"],
+        description="One Server-Sent Event of a version's stream; `data` is JSON (docs/api.md lists each event's).",
+    ),
     "Version": _closed(
         {
             "id": STRING,

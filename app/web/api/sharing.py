@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 from app.accounts import Shared
 from app.errors import BadRequest
 from app.services import Services
+from app.storage import MAX_INTEGER
 from app.versions import remix
 from app.web.api.described import BOOLEAN, ApiRoute, Operation, array, nullable, obj, ref
 from app.web.auth import require_user
@@ -36,7 +37,7 @@ def shared_json(services: Services, shared: Shared) -> dict[str, Any]:
 
 def _share_options(body: dict[str, Any]) -> tuple[int | None, bool, datetime | None]:
     version = body.get("version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_INTEGER):
         raise BadRequest("“version” must be a version number, or null to share the newest finished version.")
     show_author = body.get("show_author", False)
     if not isinstance(show_author, bool):
