@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app.errors import NotFound
+from app.storage.durability import make_durable
 from app.storage.migrations import migrate
 from app.storage.schema import apps, versions
 
@@ -129,7 +130,9 @@ def engine_for(database_url: str) -> AsyncEngine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    return create_async_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
+    engine = create_async_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
+    make_durable(engine)
+    return engine
 
 
 class Store:
