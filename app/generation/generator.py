@@ -99,6 +99,11 @@ class Generator:
         self.live = live
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @property
+    def _answer_limit(self) -> int:
+        """An answer is a page and some prose: one far longer than the largest page kept is a runaway."""
+        return 2 * self.settings.max_html_bytes
+
     def _check_prompt(self, prompt: object, *, required: bool = True) -> str:
         if not required and (prompt is None or (isinstance(prompt, str) and not prompt.strip())):
             return ""
@@ -287,14 +292,19 @@ class Generator:
         spent = Spent()
         fields: dict[str, Any]
         try:
-            answer = await self._ask(run, job, job.messages, spent, prefix=job.prefix)
-            read = read_answer(answer, job.base_html, edits=job.edits)
-            if isinstance(read, Refused):
-                assert job.base_html is not None  # only edit blocks are refused, and they are read against a page
-                run.publish("phase", {"phase": "retry", "message": "The edits did not fit the page: asking for the whole page…"})
-                retry = await self._ask(run, job, retry_after_edits(job.messages, answer.text, read.problems), spent)
-                read = read_retry(retry, job.base_html, read.problems)
+            # A model that keeps sending, however slowly, never trips the provider's timeout of silence.
+            async with asyncio.timeout(self.settings.generation_timeout):
+                answer = await self._ask(run, job, job.messages, spent, prefix=job.prefix)
+                read = read_answer(answer, job.base_html, edits=job.edits)
+                if isinstance(read, Refused):
+                    assert job.base_html is not None  # only edit blocks are refused, and they are read against a page
+                    run.publish("phase", {"phase": "retry", "message": "The edits did not fit the page: asking for the whole page…"})
+                    retry = await self._ask(run, job, retry_after_edits(job.messages, answer.text, read.problems), spent)
+                    read = read_retry(retry, job.base_html, read.problems)
             fields = read
+        except TimeoutError:
+            limit = self.settings.generation_timeout
+            fields = {"status": "failed", "error": f"The model was still writing after {limit:g} seconds, the limit for one version (TOOLSMITH_GENERATION_TIMEOUT): ask for a smaller change, or try again."}
         except ProviderError as exc:
             fields = {"status": "failed", "error": exc.message}
         except asyncio.CancelledError:
@@ -329,6 +339,11 @@ class Generator:
                     if piece:
                         text += piece
                         run.publish("delta", {"text": piece})
+                    if len(text) > self._answer_limit:
+                        raise ProviderError(
+                            f"The answer grew past {self._answer_limit:,} characters, more than any page Toolsmith keeps "
+                            "(twice TOOLSMITH_MAX_HTML_BYTES): ask for a smaller tool, or pick another model."
+                        )
             if stitcher and (piece := stitcher.finish()):
                 text += piece
                 run.publish("delta", {"text": piece})

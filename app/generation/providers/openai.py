@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import openai
 
 from app.errors import ProviderError, ProviderRateLimited, ProviderRejected, ProviderUnavailable
@@ -68,9 +69,11 @@ class OpenAIProvider:
         input_tokens: int | None = None
         output_tokens: int | None = None
         finish_reason: str | None = None
+        began = False
         try:
             chunks = await client.chat.completions.create(**params)
             async for chunk in chunks:
+                began = True
                 # The SDK does not validate chunks, and compatible servers leave out fields now and then.
                 if chunk.usage is not None:
                     input_tokens = getattr(chunk.usage, "prompt_tokens", None)
@@ -82,15 +85,29 @@ class OpenAIProvider:
                     if choice.finish_reason:
                         finish_reason = choice.finish_reason
         except openai.OpenAIError as exc:
-            raise self._translate(exc) from exc
+            raise self._translate(exc, began=began) from exc
+        except httpx.TimeoutException:
+            # The SDK lets failures in the middle of a stream through unwrapped.
+            raise ProviderUnavailable(f"{self.label} went silent in the middle of the answer for {self.timeout:g} seconds: try again, or raise TOOLSMITH_PROVIDER_TIMEOUT.") from None
+        except httpx.TransportError:
+            raise ProviderUnavailable(f"The connection to {self.label} broke in the middle of the answer: try again, {OTHER}.") from None
+        except ValueError:
+            raise ProviderUnavailable(f"{self.label} sent a piece of its answer that is not valid JSON: try again, {OTHER}.") from None
         finally:
             await client.close()
-        # Compatible servers may omit usage (tokens stay None) or even the finish reason.
-        yield Usage(input_tokens, output_tokens, STOP_REASONS.get(finish_reason or "", finish_reason))
+        if finish_reason is None:
+            # Every chunk stream ends with a finish_reason; without it the answer was cut short, however it reads.
+            raise ProviderUnavailable(f"The answer from {self.label} stopped before it was complete (it never said it had finished): try again, {OTHER}.")
+        # Compatible servers may omit usage: tokens stay None.
+        yield Usage(input_tokens, output_tokens, STOP_REASONS.get(finish_reason, finish_reason))
 
-    def _translate(self, exc: openai.OpenAIError) -> ProviderError:
-        """Our error for an SDK failure, naming this endpoint and its key variable."""
+    def _translate(self, exc: openai.OpenAIError, *, began: bool = False) -> ProviderError:
+        """Our error for an SDK failure, naming this endpoint and its key variable; `began`: the answer had begun."""
         label = self.label
+        if began and isinstance(exc, openai.APITimeoutError):
+            return ProviderUnavailable(f"{label} went silent in the middle of the answer for {self.timeout:g} seconds: try again, or raise TOOLSMITH_PROVIDER_TIMEOUT.")
+        if began and isinstance(exc, openai.APIConnectionError):
+            return ProviderUnavailable(f"The connection to {label} broke in the middle of the answer: try again, {OTHER}.")
         if isinstance(exc, openai.APITimeoutError):
             return ProviderUnavailable(
                 f"{label} did not answer within {self.timeout:g} seconds: try again, "
