@@ -14,6 +14,7 @@
     ├── NotFound              (404) no such app, version or share, or not yours
     ├── Conflict              (409) the app is still generating
     ├── TooManyAttempts       (429) too many failed sign-ins for one user name
+    ├── TooManyStreams        (429) one person has as many streams open as allowed
     └── ProviderError         (502) the model's service failed
         ├── ProviderUnavailable (502) it could not be reached
         ├── ProviderRateLimited (429) it asked us to slow down
@@ -42,6 +43,7 @@ __all__ = [
     "ProviderRejected",
     "ProviderUnavailable",
     "TooManyAttempts",
+    "TooManyStreams",
     "ToolsmithError",
     "Unauthorized",
     "UnknownModel",
@@ -145,6 +147,13 @@ class TooManyAttempts(ToolsmithError):
 
     status = 429
     code = "too_many_attempts"
+
+
+class TooManyStreams(ToolsmithError):
+    """One person has TOOLSMITH_STREAMS_PER_PERSON version streams open already."""
+
+    status = 429
+    code = "too_many_streams"
 
 
 class ProviderError(ToolsmithError):

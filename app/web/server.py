@@ -34,6 +34,7 @@ from app.web.pages import apps as apps_pages
 from app.web.pages import share as share_pages
 from app.web.pages.account import FailedSignIns
 from app.web.responses import handle_http_error, handle_toolsmith_error, handle_unexpected
+from app.web.streams import OpenStreams
 from sandbox.headers import PAGES_PATH, connection_allowlist, permissions_policy
 
 STATIC_DIR = ROOT / "static"
@@ -203,6 +204,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     )
     app.state.templates = templates
     app.state.failed_signins = FailedSignIns()
+    app.state.streams = OpenStreams(settings.streams_per_person)
     if services is not None:
         app.state.services = services
     return app

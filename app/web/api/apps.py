@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -19,6 +19,7 @@ from app.web.api.described import BOOLEAN, HTML, SSE, STRING, ApiRoute, Operatio
 from app.web.api.schemas import RUNTIME_ERROR, SELECTION
 from app.web.auth import require_user
 from app.web.requests import MAX_IMPORT_BYTES, download_name, json_body, owned_app, page_download, services_of, version_json
+from app.web.streams import OpenStreams
 
 
 def _stream_url(app_id: str, number: int) -> str:
@@ -146,30 +147,61 @@ async def stream_version(request: Request) -> EventSourceResponse:
     version = await services.store.get_version((await owned_app(request)).id, _number(request))
     header = request.headers.get("last-event-id", "")
     after = as_number(header) or 0
-    return EventSourceResponse(_version_events(services, version, after), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    user = require_user(request)
+    streams: OpenStreams = request.app.state.streams
+    streams.acquire(user.id)
+    idle = services.settings.stream_idle_timeout
+    return EventSourceResponse(
+        _version_events(services, version, after, idle, release=lambda: streams.release(user.id)),
+        ping=HEARTBEAT_SECONDS,
+        # A client that takes no bytes for this long is gone or stuck: its connection is closed, and with it what waited to be sent.
+        send_timeout=idle,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
-async def _version_events(services: Services, version: VersionRecord, after: int) -> AsyncIterator[ServerSentEvent]:
-    run = services.live.get(version.id)
-    last_id = after
-    if run is not None:
-        async for event in run.follow(after):
-            last_id = event.id
-            if event.name == "finished":
-                break
-            yield ServerSentEvent(data=json.dumps(event.data), event=event.name, id=str(event.id))
-    else:
-        # Not running in this process: wait for another process to finish it, if any.
-        while version.status == "generating":
-            await asyncio.sleep(1.0)
-            version = await services.store.get_version_by_id(version.id)
-    final = await services.store.get_version_by_id(version.id)
-    payload: dict[str, Any] = {"version": version_json(services, final, with_html=True)}
-    name = "done"
-    if final.status == "failed":
-        name = "error"
-        payload["error"] = {"code": "generation_failed", "message": final.error or "This version failed."}
-    yield ServerSentEvent(data=json.dumps(payload), event=name, id=str(last_id + 1))
+HEARTBEAT_SECONDS = 15  # a comment line that keeps proxies from closing a quiet stream
+
+
+async def _version_events(services: Services, version: VersionRecord, after: int, idle: float, *, release: Callable[[], None]) -> AsyncIterator[ServerSentEvent]:
+    """The stream's events; it ends early, without a final event, after `idle` seconds with nothing to send.
+
+    A client that reconnects then with Last-Event-ID carries on where it was.
+    """
+    try:
+        run = services.live.get(version.id)
+        last_id = after
+        if run is not None:
+            events = aiter(run.follow(after))
+            while True:
+                try:
+                    event = await asyncio.wait_for(anext(events), idle)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    return
+                last_id = event.id
+                if event.name == "finished":
+                    break
+                yield ServerSentEvent(data=json.dumps(event.data), event=event.name, id=str(event.id))
+        else:
+            # Not running in this process: wait for another process to finish it, if any.
+            waited = 0.0
+            while version.status == "generating":
+                if waited >= idle:
+                    return
+                await asyncio.sleep(1.0)
+                waited += 1.0
+                version = await services.store.get_version_by_id(version.id)
+        final = await services.store.get_version_by_id(version.id)
+        payload: dict[str, Any] = {"version": version_json(services, final, with_html=True)}
+        name = "done"
+        if final.status == "failed":
+            name = "error"
+            payload["error"] = {"code": "generation_failed", "message": final.error or "This version failed."}
+        yield ServerSentEvent(data=json.dumps(payload), event=name, id=str(last_id + 1))
+    finally:
+        release()
 
 
 async def import_page(request: Request) -> JSONResponse:
