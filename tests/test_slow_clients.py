@@ -122,7 +122,7 @@ def test_a_reader_taking_one_byte_at_a_time_does_not_stall_others(settings: Sett
                 reader.join()
                 slow.close()
             # It was still on its first bytes while all of that was answered.
-            assert read.startswith(b"HTTP/1.1")
+            assert read and b"HTTP/1.1 200".startswith(bytes(read[:12]))
             assert len(read) < 400
     finally:
         server.stop()
