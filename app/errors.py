@@ -15,6 +15,7 @@
     ├── Conflict              (409) the app is still generating
     ├── TooManyAttempts       (429) too many failed sign-ins for one user name
     ├── TooManyStreams        (429) one person has as many streams open as allowed
+    ├── QueueUnavailable      (503) the queue of generations (Redis) could not be reached
     └── ProviderError         (502) the model's service failed
         ├── ProviderUnavailable (502) it could not be reached
         ├── ProviderRateLimited (429) it asked us to slow down
@@ -42,6 +43,7 @@ __all__ = [
     "ProviderRateLimited",
     "ProviderRejected",
     "ProviderUnavailable",
+    "QueueUnavailable",
     "TooManyAttempts",
     "TooManyStreams",
     "ToolsmithError",
@@ -154,6 +156,11 @@ class TooManyStreams(ToolsmithError):
 
     status = 429
     code = "too_many_streams"
+class QueueUnavailable(ToolsmithError):
+    """The queue that hands generations to workers could not be reached."""
+
+    status = 503
+    code = "queue_unavailable"
 
 
 class ProviderError(ToolsmithError):

@@ -11,7 +11,7 @@ from app.settings import Settings
 from tests.conftest import api_client, browser_for, wait_for_version
 from tests.test_cli import toolsmith
 
-TABLES = ("users", "apps", "versions", "shares", "api_tokens", "sessions", "signin_links", "instance_secrets", "schema_migrations")
+TABLES = ("users", "apps", "versions", "shares", "generation_leases", "api_tokens", "sessions", "signin_links", "instance_secrets", "schema_migrations")
 
 
 def rows(database: Path) -> dict[str, list[tuple[Any, ...]]]:

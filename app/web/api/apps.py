@@ -169,10 +169,10 @@ async def _version_events(services: Services, version: VersionRecord, after: int
     A client that reconnects then with Last-Event-ID carries on where it was.
     """
     try:
-        run = services.live.get(version.id)
+        followed = services.live.follow(version.id, after)
         last_id = after
-        if run is not None:
-            events = aiter(run.follow(after))
+        if followed is not None:
+            events = aiter(followed)
             while True:
                 try:
                     event = await asyncio.wait_for(anext(events), idle)
