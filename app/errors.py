@@ -14,6 +14,7 @@
     ├── NotFound              (404) no such app, version or share, or not yours
     ├── Conflict              (409) the app is still generating
     ├── TooManyAttempts       (429) too many failed sign-ins for one user name
+    ├── TooManyStreams        (429) one person has as many streams open as allowed
     ├── QueueUnavailable      (503) the queue of generations (Redis) could not be reached
     └── ProviderError         (502) the model's service failed
         ├── ProviderUnavailable (502) it could not be reached
@@ -44,6 +45,7 @@ __all__ = [
     "ProviderUnavailable",
     "QueueUnavailable",
     "TooManyAttempts",
+    "TooManyStreams",
     "ToolsmithError",
     "Unauthorized",
     "UnknownModel",
@@ -149,6 +151,11 @@ class TooManyAttempts(ToolsmithError):
     code = "too_many_attempts"
 
 
+class TooManyStreams(ToolsmithError):
+    """One person has TOOLSMITH_STREAMS_PER_PERSON version streams open already."""
+
+    status = 429
+    code = "too_many_streams"
 class QueueUnavailable(ToolsmithError):
     """The queue that hands generations to workers could not be reached."""
 

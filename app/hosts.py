@@ -22,9 +22,9 @@ def _split(host: str) -> tuple[str, int | None]:
         port = rest[1:] if rest.startswith(":") else ""
     else:
         name, sep, port = host.rpartition(":")
-        if not sep or not port.isdigit():
+        if not sep or not (port.isascii() and port.isdigit()):
             name, port = host, ""
-    return name.rstrip("."), int(port) if port.isdigit() else None
+    return name.rstrip("."), int(port) if (port.isascii() and port.isdigit()) else None
 
 
 def hosts_of(urls: Iterable[str], extra: Iterable[str] = ()) -> tuple[tuple[str, int | None], ...]:

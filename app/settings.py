@@ -57,6 +57,12 @@ ENVIRONMENT: dict[str, str] = {
     "TOOLSMITH_DEMO_DELAY": "Seconds between the offline demo model's chunks. Default: 0.03",
     "TOOLSMITH_PROVIDER_RETRIES": "Retries of a provider call that failed before streaming began. Default: 2",
     "TOOLSMITH_PROVIDER_TIMEOUT": "Seconds to wait on a silent provider before giving up. Default: 120",
+    "TOOLSMITH_GENERATION_TIMEOUT": "Seconds one version may take in all, every request to the model together, "
+    "however steadily the model keeps sending; then it fails with its prompt kept. Default: 900",
+    "TOOLSMITH_STREAMS_PER_PERSON": "Version streams (Server-Sent Events) one person may have open at once; "
+    "one more is refused with 429 until another closes. Default: 20",
+    "TOOLSMITH_STREAM_IDLE_TIMEOUT": "Seconds a stream that has sent nothing but heartbeats stays open before the "
+    "server closes it (clients reconnect with Last-Event-ID). Default: 300",
     "TOOLSMITH_REDIS_URL": "Redis URL (redis://host:6379/0) shared by every Toolsmith process: live events go through Redis "
     "Streams and generations through a job queue, so any number of processes serve the same people (docs/deployment.md). "
     "Needs a PostgreSQL TOOLSMITH_DATABASE_URL. Default: none, one process keeps both in memory.",
@@ -102,6 +108,9 @@ class Settings:
     demo_delay: float = 0.03
     provider_retries: int = 2
     provider_timeout: float = 120.0
+    generation_timeout: float = 900.0
+    streams_per_person: int = 20
+    stream_idle_timeout: float = 300.0
     redis_url: str | None = field(default=None, repr=False)  # None: live events and generations stay in this process
     redis_prefix: str = "toolsmith:"
     worker_lease: float = 10.0
@@ -186,6 +195,9 @@ class Settings:
             demo_delay=number("TOOLSMITH_DEMO_DELAY", 0.03, float),
             provider_retries=int(number("TOOLSMITH_PROVIDER_RETRIES", 2)),
             provider_timeout=number("TOOLSMITH_PROVIDER_TIMEOUT", 120.0, float),
+            generation_timeout=number("TOOLSMITH_GENERATION_TIMEOUT", 900.0, float),
+            streams_per_person=max(1, int(number("TOOLSMITH_STREAMS_PER_PERSON", 20))),
+            stream_idle_timeout=number("TOOLSMITH_STREAM_IDLE_TIMEOUT", 300.0, float),
             redis_url=text("TOOLSMITH_REDIS_URL"),
             redis_prefix=text("TOOLSMITH_REDIS_PREFIX") or "toolsmith:",
             worker_lease=max(1.0, number("TOOLSMITH_WORKER_LEASE", 10.0, float)),

@@ -60,7 +60,7 @@ class Signer:
         Other parameters are ignored: the editor adds `_r=N` to load the same page again.
         """
         expires, signature = query.get("exp", ""), query.get("sig", "")
-        if not expires.isdigit() or not signature:
+        if not (expires.isascii() and expires.isdigit()) or not signature:
             return False
         if int(expires) < (now if now is not None else time.time()):
             return False

@@ -19,6 +19,8 @@ from app.cli import accounts as cli_accounts
 from app.cli import workers as cli_workers
 from app.errors import BadRequest, ToolsmithError
 from app.settings import Settings
+from app.storage import backup as backup_database
+from app.storage import restore as restore_database
 
 
 class _Server(uvicorn.Server):
@@ -161,6 +163,22 @@ def build_parser() -> argparse.ArgumentParser:
     import_cmd.add_argument("--title", help="the app's title, for a page (default: the page's <title>)")
     import_cmd.add_argument("--user", help="who gets the app (default: the only user)")
 
+    backup_cmd = commands.add_parser(
+        "backup",
+        parents=[database],
+        help="copy the whole instance to one file",
+        description="Copy every app, version, share link and account to PATH, a new SQLite file, while Toolsmith runs "
+        "(SQLite's online backup). For PostgreSQL it tells how to use pg_dump.",
+    )
+    backup_cmd.add_argument("path", type=Path, metavar="PATH", help="the file to write; it must not exist")
+    restore_cmd = commands.add_parser(
+        "restore",
+        parents=[database],
+        help="replace the instance with a backup",
+        description="Replace the database with the backup at PATH, which `toolsmith backup` wrote. Stop Toolsmith first.",
+    )
+    restore_cmd.add_argument("path", type=Path, metavar="PATH", help="the backup to restore")
+
     commands.add_parser(
         "worker",
         parents=[database],
@@ -195,6 +213,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"toolsmith import: {args.file} is not a file.", file=sys.stderr)
                 return 2
             print(asyncio.run(import_file(settings, args.file, args.title, args.user)))
+        elif args.command == "backup":
+            size = backup_database(settings.resolved_database_url, args.path)
+            print(f"Backed up {_safe_url(settings.resolved_database_url)} to {args.path} ({size:,} bytes).")
+        elif args.command == "restore":
+            restore_database(settings.resolved_database_url, args.path)
+            print(f"Restored {args.path} into {_safe_url(settings.resolved_database_url)}; start Toolsmith again.")
         elif args.command == "models":
             print(list_models(settings))
         elif args.command in ("users", "tokens"):

@@ -39,7 +39,7 @@ from app.generation.providers.base import Message, Provider, Request, Usage
 from app.generation.queue import GenerationQueue, Payload
 from app.generation.selection import check_selection, describe_selection
 from app.settings import Settings
-from app.storage import AppRecord, Leases, Store, VersionRecord
+from app.storage import AppRecord, Leases, Store, VersionRecord, as_number
 
 log = logging.getLogger("toolsmith.generation")
 
@@ -115,6 +115,11 @@ class Generator:
         self.queue = queue
         self.leases = leases
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def _answer_limit(self) -> int:
+        """An answer is a page and some prose: one far longer than the largest page kept is a runaway."""
+        return 2 * self.settings.max_html_bytes
 
     def _check_prompt(self, prompt: object, *, required: bool = True) -> str:
         if not required and (prompt is None or (isinstance(prompt, str) and not prompt.strip())):
@@ -280,9 +285,10 @@ class Generator:
         if parent is None or parent == "":
             with_page = [v for v in by_number.values() if v.html]
             return max(with_page, key=lambda v: v.number) if with_page else None
-        if isinstance(parent, bool) or not isinstance(parent, int | str) or not str(parent).isdigit():
+        number = as_number(parent)
+        if number is None:
             raise BadRequest("“parent” must be a version number.")
-        base = by_number.get(int(parent))
+        base = by_number.get(number)
         if base is None:
             raise BadRequest(f"This app has no version {parent} to build on.")
         if not base.html:
@@ -330,14 +336,19 @@ class Generator:
         spent = Spent()
         fields: dict[str, Any]
         try:
-            answer = await self._ask(run, job, job.messages, spent, prefix=job.prefix)
-            read = read_answer(answer, job.base_html, edits=job.edits)
-            if isinstance(read, Refused):
-                assert job.base_html is not None  # only edit blocks are refused, and they are read against a page
-                run.publish("phase", {"phase": "retry", "message": "The edits did not fit the page: asking for the whole page…"})
-                retry = await self._ask(run, job, retry_after_edits(job.messages, answer.text, read.problems), spent)
-                read = read_retry(retry, job.base_html, read.problems)
+            # A model that keeps sending, however slowly, never trips the provider's timeout of silence.
+            async with asyncio.timeout(self.settings.generation_timeout):
+                answer = await self._ask(run, job, job.messages, spent, prefix=job.prefix)
+                read = read_answer(answer, job.base_html, edits=job.edits)
+                if isinstance(read, Refused):
+                    assert job.base_html is not None  # only edit blocks are refused, and they are read against a page
+                    run.publish("phase", {"phase": "retry", "message": "The edits did not fit the page: asking for the whole page…"})
+                    retry = await self._ask(run, job, retry_after_edits(job.messages, answer.text, read.problems), spent)
+                    read = read_retry(retry, job.base_html, read.problems)
             fields = read
+        except TimeoutError:
+            limit = self.settings.generation_timeout
+            fields = {"status": "failed", "error": f"The model was still writing after {limit:g} seconds, the limit for one version (TOOLSMITH_GENERATION_TIMEOUT): ask for a smaller change, or try again."}
         except ProviderError as exc:
             fields = {"status": "failed", "error": exc.message}
         except asyncio.CancelledError:
@@ -353,6 +364,7 @@ class Generator:
     async def _ask(self, run: LiveRun, job: Job, messages: Sequence[Message], spent: Spent, prefix: str = "") -> Answer:
         """One answer, continued while the token limit cuts it off (up to the configured number of times)."""
         parts = [prefix]  # joined only when the whole answer is needed, not per chunk
+        size = len(prefix)  # kept as a count, so the limit below costs nothing per chunk
         if prefix:
             run.publish("delta", {"text": prefix})
         asking = continuation(messages, prefix) if prefix else list(messages)
@@ -370,7 +382,13 @@ class Generator:
                     piece = stitcher.feed(item) if stitcher else item
                     if piece:
                         parts.append(piece)
+                        size += len(piece)
                         run.publish("delta", {"text": piece})
+                    if size > self._answer_limit:
+                        raise ProviderError(
+                            f"The answer grew past {self._answer_limit:,} characters, more than any page Toolsmith keeps "
+                            "(twice TOOLSMITH_MAX_HTML_BYTES): ask for a smaller tool, or pick another model."
+                        )
             if stitcher and (piece := stitcher.finish()):
                 parts.append(piece)
                 run.publish("delta", {"text": piece})

@@ -1,11 +1,14 @@
 """The database: its tables, their migrations, the SQL of apps and versions, and the leases of queued generations."""
 
+from app.storage.backup import backup, restore
 from app.storage.leases import Leases
+from app.storage.numbers import MAX_INTEGER, as_number, is_digits
 from app.storage.schema import api_tokens, apps, generation_leases, instance_secrets, sessions, shares, signin_links, users, versions
 from app.storage.store import KINDS, PATHS, STATUSES, AppRecord, Store, VersionRecord, iso, new_id, utc
 
 __all__ = [
     "KINDS",
+    "MAX_INTEGER",
     "PATHS",
     "STATUSES",
     "AppRecord",
@@ -14,10 +17,14 @@ __all__ = [
     "VersionRecord",
     "api_tokens",
     "apps",
+    "as_number",
+    "backup",
     "generation_leases",
     "instance_secrets",
+    "is_digits",
     "iso",
     "new_id",
+    "restore",
     "sessions",
     "shares",
     "signin_links",

@@ -6,8 +6,8 @@ busy relaying hundreds of streams and a transaction holds the lock across an `aw
 `database is locked`. So this process queues its own writers on an asyncio lock, in order, before
 they touch the file: SQLite never sees two of ours at once, and its busy timeout is left for
 other processes on the same file (the `toolsmith` command while the server runs). In WAL mode
-readers never wait for the writer, nor the writer for readers; `synchronous=NORMAL` makes a
-commit cost no fsync (a power cut may lose the last commits, never corrupt the file).
+readers never wait for the writer, nor the writer for readers; durability.py says why each
+commit is synced (`synchronous=FULL`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from app.storage.durability import PRAGMAS
+
 BUSY_TIMEOUT_MS = 30_000
 # Requests wait for a pooled connection instead of failing: under a burst, every one is served in turn.
 POOL_TIMEOUT = 120.0
-SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA synchronous=NORMAL")
+SQLITE_PRAGMAS = (*PRAGMAS, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 class SQLiteEngine(AsyncEngine):

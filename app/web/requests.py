@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +17,7 @@ from app.storage import AppRecord, VersionRecord
 from app.versions import standalone_page
 from app.web.auth import signed_in
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_BODY_BYTES = 8_000_000
 MAX_IMPORT_BYTES = 64_000_000  # an export carries every version's page and answer
 
@@ -44,9 +46,32 @@ async def json_body(request: Request, limit: int = MAX_BODY_BYTES, *, empty_ok: 
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
         raise InvalidJSON("The request body is not valid JSON: send a JSON object such as {\"prompt\": \"…\"}.") from None
+    except RecursionError:
+        raise InvalidJSON("The request body is nested too deeply: send a flat JSON object such as {\"prompt\": \"…\"}.") from None
     if not isinstance(data, dict):
         raise InvalidJSON("The request body must be a JSON object such as {\"prompt\": \"…\"}.")
+    if (problem := unstorable_text(data)) is not None:
+        raise InvalidJSON(f"The request body has text that cannot be kept: {problem}. Remove it and send it again.")
     return data
+
+
+def unstorable_text(data: object) -> str | None:
+    """What no database here can keep as text: NUL characters (PostgreSQL refuses them) and unpaired
+    surrogates (\\ud800 escapes without their pair, which are not Unicode text at all)."""
+    pending = [data]
+    while pending:  # a loop, not recursion: the body may be nested as deeply as json.loads allows
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return "a NUL character (\\u0000)"
+            if _SURROGATE.search(item):
+                return "an unpaired surrogate (such as \\ud800)"
+    return None
 
 
 async def owned_app(request: Request) -> AppRecord:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from app.errors import ToolsmithError, Unauthorized
@@ -36,11 +38,28 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
     return await handle_toolsmith_error(request, ToolsmithError("Something went wrong on Toolsmith's side. Try again; if it keeps happening, check the server log."))
 
 
-async def handle_http_error(request: Request, exc: Exception) -> Response:
-    from starlette.exceptions import HTTPException
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path: one path may be served by several routes, one per method."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
+
+async def handle_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        error = ToolsmithError(f"{request.method} is not a method this address takes: use {allowed}.")
+        error.status, error.code = 405, "method_not_allowed"
+        response = await handle_toolsmith_error(request, error)
+        response.headers["Allow"] = allowed
+        return response
     error = ToolsmithError(exc.detail if exc.status_code != 404 else "Nothing here: check the address.")
     error.status = exc.status_code
     error.code = "not_found" if exc.status_code == 404 else "http_error"
-    return await handle_toolsmith_error(request, error)
+    response = await handle_toolsmith_error(request, error)
+    for name, value in (exc.headers or {}).items():
+        response.headers.setdefault(name, value)
+    return response

@@ -12,18 +12,20 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import ToolsmithError
+from app.errors import BadRequest, ToolsmithError
 from app.hosts import HostCheck, hosts_of
 from app.services import Services
 from app.settings import ROOT, Settings
 from app.web.api import account as account_api
 from app.web.api import apps as apps_api
+from app.web.api import openapi as openapi_api
 from app.web.api import sharing as sharing_api
 from app.web.auth import SessionOrToken, refuse_credentials, signed_in
 from app.web.csrf import CSRFProtect, csrf_token
@@ -32,6 +34,7 @@ from app.web.pages import apps as apps_pages
 from app.web.pages import share as share_pages
 from app.web.pages.account import FailedSignIns
 from app.web.responses import handle_http_error, handle_toolsmith_error, handle_unexpected
+from app.web.streams import OpenStreams
 from sandbox.headers import PAGES_PATH, connection_allowlist, permissions_policy
 
 STATIC_DIR = ROOT / "static"
@@ -115,6 +118,22 @@ class NotStored:
         await self.app(scope, receive, send_with_header)
 
 
+class NoNulInAddress:
+    """Refuses an address whose path or query carries a NUL character: no name or search here has one,
+    and PostgreSQL could not even compare it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
+            error = BadRequest("The address has a NUL character (%00) in it: check the link.")
+            response = await handle_toolsmith_error(Request(scope), error)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 class RevalidatedStatic(StaticFiles):
     """Static files the browser revalidates (cheaply, by ETag) before each use.
 
@@ -169,11 +188,13 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             *apps_api.routes,
             *sharing_api.routes,
             *account_api.routes,
+            *openapi_api.routes,
             Mount("/static", RevalidatedStatic(directory=str(STATIC_DIR)), name="static"),
         ],
         middleware=[
             Middleware(SecurityHeaders, headers=main_origin_headers(settings.resolved_sandbox_url + PAGES_PATH)),
             Middleware(HostCheck, allowed=hosts_of([settings.resolved_public_url], settings.allowed_hosts), setting="TOOLSMITH_ALLOWED_HOSTS"),
+            Middleware(NoNulInAddress),
             Middleware(AuthenticationMiddleware, backend=SessionOrToken(), on_error=refuse_credentials),
             Middleware(CSRFProtect),
             Middleware(NotStored),
@@ -183,6 +204,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     )
     app.state.templates = templates
     app.state.failed_signins = FailedSignIns()
+    app.state.streams = OpenStreams(settings.streams_per_person)
     if services is not None:
         app.state.services = services
     return app

@@ -31,6 +31,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from tests.fakes.script import (
+    BAD_JSON_DATA,
+    FAILING_MID_STREAM,
+    GARBAGE,
+    HANG_SECONDS,
     Drop,
     ScriptedFake,
     SSEResponse,
@@ -82,6 +86,8 @@ class FakeAnthropic(ScriptedFake):
         if not self.key_ok(request):
             return JSONResponse(error_body(401, None, None, model), status_code=401)
         step = self.next_step()
+        if step.kind == "hang":
+            await asyncio.sleep(HANG_SECONDS)
         if step.kind == "http_error":
             headers = {"request-id": f"req_fake_{next(_ids)}"}
             if step.status in (429, 529) and step.retry_after is not None:
@@ -125,7 +131,7 @@ class FakeAnthropic(ScriptedFake):
         block = {"type": "text", "text": ""}
         yield sse("content_block_start", {"type": "content_block_start", "index": 0, "content_block": block})
         yield sse("ping", {"type": "ping"})
-        failing = step.kind in ("stream_error", "disconnect")
+        failing = step.kind in FAILING_MID_STREAM
         pieces = chunks(text, size)
         for piece in pieces[: step.after_chunks] if failing else pieces:
             await asyncio.sleep(delay)
@@ -133,6 +139,17 @@ class FakeAnthropic(ScriptedFake):
             yield sse("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta})
         if step.kind == "disconnect":
             raise Drop
+        if step.kind == "stall":
+            await asyncio.sleep(HANG_SECONDS)
+        if step.kind == "garbage":
+            yield GARBAGE
+            return
+        if step.kind == "bad_json":
+            yield f"event: content_block_delta\ndata: {BAD_JSON_DATA}\n\n"
+            return
+        if step.kind == "no_end":
+            yield sse("content_block_stop", {"type": "content_block_stop", "index": 0})
+            return
         if step.kind == "stream_error":
             error = error_body(529, step.message, step.error_type, str(message["model"]))
             yield sse("error", {"type": "error", "error": error["error"]})

@@ -37,6 +37,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from tests.fakes.script import (
+    BAD_JSON_DATA,
+    FAILING_MID_STREAM,
+    GARBAGE,
+    HANG_SECONDS,
     Drop,
     ScriptedFake,
     SSEResponse,
@@ -97,6 +101,8 @@ class FakeOpenAI(ScriptedFake):
         if not self.key_ok(request):
             return JSONResponse(error_body(401, Step(), model), status_code=401)
         step = self.next_step()
+        if step.kind == "hang":
+            await asyncio.sleep(HANG_SECONDS)
         if step.kind == "http_error":
             headers = {"x-request-id": f"req_fake_{next(_ids)}"}
             if step.status == 429 and step.retry_after is not None:
@@ -144,13 +150,23 @@ class FakeOpenAI(ScriptedFake):
             return data({**base, "object": "chat.completion.chunk", "choices": [choice], **extra})
 
         yield chunk({"role": "assistant", "content": "", "refusal": None})
-        failing = step.kind in ("stream_error", "disconnect")
+        failing = step.kind in FAILING_MID_STREAM
         pieces = chunks(text, size)
         for piece in pieces[: step.after_chunks] if failing else pieces:
             await asyncio.sleep(delay)
             yield chunk({"content": piece})
         if step.kind == "disconnect":
             raise Drop
+        if step.kind == "stall":
+            await asyncio.sleep(HANG_SECONDS)
+        if step.kind == "garbage":
+            yield GARBAGE
+            return
+        if step.kind == "bad_json":
+            yield data(BAD_JSON_DATA)
+            return
+        if step.kind == "no_end":
+            return
         if step.kind == "stream_error":
             yield data(error_body(500, step, str(base["model"])))
             return

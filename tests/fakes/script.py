@@ -13,6 +13,11 @@ last user prompt (escaped), streamed in small chunks with a tiny delay.
     fake.script(stream_error(after_chunks=3)) # three chunks, then an error inside the stream
     fake.script(disconnect(after_chunks=3))   # three chunks, then the connection drops
     fake.script(answer(delay=0.2))            # a slow stream: 0.2 s before each chunk
+    fake.script(hang())                       # never answer: not even the status line and headers
+    fake.script(stall(after_chunks=3))        # three chunks, then silence with the connection open
+    fake.script(garbage(after_chunks=3))      # three chunks, then lines that are not SSE, then the end
+    fake.script(bad_json(after_chunks=3))     # three chunks, then an event whose data is not JSON
+    fake.script(no_end())                     # the whole answer, but never the final event
     fake.requests                             # every request: method, path, headers, json
     fake.reset()                              # forget the queue and the requests
 
@@ -47,8 +52,11 @@ from starlette.types import Send
 
 from tests.fakes.server import ServerThread
 
-Kind = Literal["answer", "edits", "cut_off", "http_error", "stream_error", "disconnect"]
-KINDS: tuple[str, ...] = ("answer", "edits", "cut_off", "http_error", "stream_error", "disconnect")
+Kind = Literal["answer", "edits", "cut_off", "http_error", "stream_error", "disconnect", "hang", "stall", "garbage", "bad_json", "no_end"]
+KINDS: tuple[str, ...] = ("answer", "edits", "cut_off", "http_error", "stream_error", "disconnect", "hang", "stall", "garbage", "bad_json", "no_end")
+# Faults that cut a stream short after `after_chunks` chunks.
+FAILING_MID_STREAM = frozenset({"stream_error", "disconnect", "stall", "garbage", "bad_json"})
+HANG_SECONDS = 3600.0  # "forever", for a test: the client gives up long before
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,35 @@ def stream_error(after_chunks: int = 3, message: str | None = None, **options: A
 def disconnect(after_chunks: int = 3, **options: Any) -> Step:
     """Some chunks, then the connection closes without finishing the response."""
     return Step("disconnect", after_chunks=after_chunks, **options)
+
+
+def hang(**options: Any) -> Step:
+    """No answer at all: the request is read, then nothing, not even headers."""
+    return Step("hang", **options)
+
+
+def stall(after_chunks: int = 3, **options: Any) -> Step:
+    """Some chunks, then silence with the connection held open."""
+    return Step("stall", after_chunks=after_chunks, **options)
+
+
+def garbage(after_chunks: int = 3, **options: Any) -> Step:
+    """Some chunks, then lines that are not Server-Sent Events at all, then the connection closes."""
+    return Step("garbage", after_chunks=after_chunks, **options)
+
+
+def bad_json(after_chunks: int = 3, **options: Any) -> Step:
+    """Some chunks, then an event whose data is not JSON."""
+    return Step("bad_json", after_chunks=after_chunks, **options)
+
+
+def no_end(**options: Any) -> Step:
+    """The whole answer, then the stream closes without its final event (message_stop; finish_reason and [DONE])."""
+    return Step("no_end", **options)
+
+
+GARBAGE = "<html>502 Bad Gateway</html>\n\u0000\u0000 not an event\n:::\n\n"
+BAD_JSON_DATA = '{"type": "content_block_delta", "delta": {"text": "cut'
 
 
 @dataclass

@@ -76,13 +76,20 @@ class AnthropicProvider:
                         finished = True
         except (anthropic.AnthropicError, httpx2.TransportError) as exc:
             raise self._translate(exc) from exc
+        except ValueError:
+            raise ProviderUnavailable("Anthropic sent a piece of its answer that is not valid JSON: try again, or pick another model.") from None
         if not finished:
             raise ProviderUnavailable("The answer from Anthropic stopped before it was complete: try again.")
         yield Usage(input_tokens, output_tokens, STOP_REASONS.get(stop_reason or "", stop_reason))
 
     def _translate(self, exc: Exception) -> ProviderError:
         """Our error for an SDK or transport failure, with a message that says what to do."""
-        if isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException):
+        if isinstance(exc, httpx2.TimeoutException):
+            return ProviderUnavailable(
+                f"Anthropic went silent in the middle of the answer for {self.timeout:g} seconds: try again, "
+                "or raise TOOLSMITH_PROVIDER_TIMEOUT."
+            )
+        if isinstance(exc, anthropic.APITimeoutError):
             return ProviderUnavailable(
                 f"Anthropic did not answer within {self.timeout:g} seconds: try again, "
                 "or raise TOOLSMITH_PROVIDER_TIMEOUT."

@@ -72,12 +72,14 @@ class OpenAIProvider:
         input_tokens: int | None = None
         output_tokens: int | None = None
         finish_reason: str | None = None
+        began = False
         try:
             # The SDK makes the request (address, key, retries before streaming, errors by status);
             # the chunks are read here as plain JSON. The SDK's own stream builds a typed model of
             # every chunk, which costs more than everything else Toolsmith does with a delta.
             async with client.chat.completions.with_streaming_response.create(**params) as response:
                 async for data in _sse_data(response.iter_lines(), response.http_request):
+                    began = True
                     chunk = json.loads(data)
                     if not isinstance(chunk, dict):
                         continue
@@ -96,13 +98,22 @@ class OpenAIProvider:
                         if isinstance(choice, dict) and choice.get("finish_reason"):
                             finish_reason = choice["finish_reason"]
         except openai.OpenAIError as exc:
-            raise self._translate(exc) from exc
-        # Compatible servers may omit usage (tokens stay None) or even the finish reason.
-        yield Usage(input_tokens, output_tokens, STOP_REASONS.get(finish_reason or "", finish_reason))
+            raise self._translate(exc, began=began) from exc
+        except ValueError:
+            raise ProviderUnavailable(f"{self.label} sent a piece of its answer that is not valid JSON: try again, {OTHER}.") from None
+        if finish_reason is None:
+            # Every chunk stream ends with a finish_reason; without it the answer was cut short, however it reads.
+            raise ProviderUnavailable(f"The answer from {self.label} stopped before it was complete (it never said it had finished): try again, {OTHER}.")
+        # Compatible servers may omit usage: tokens stay None.
+        yield Usage(input_tokens, output_tokens, STOP_REASONS.get(finish_reason, finish_reason))
 
-    def _translate(self, exc: openai.OpenAIError) -> ProviderError:
-        """Our error for an SDK failure, naming this endpoint and its key variable."""
+    def _translate(self, exc: openai.OpenAIError, *, began: bool = False) -> ProviderError:
+        """Our error for an SDK failure, naming this endpoint and its key variable; `began`: the answer had begun."""
         label = self.label
+        if began and isinstance(exc, openai.APITimeoutError):
+            return ProviderUnavailable(f"{label} went silent in the middle of the answer for {self.timeout:g} seconds: try again, or raise TOOLSMITH_PROVIDER_TIMEOUT.")
+        if began and isinstance(exc, openai.APIConnectionError):
+            return ProviderUnavailable(f"The connection to {label} broke in the middle of the answer: try again, {OTHER}.")
         if isinstance(exc, openai.APITimeoutError):
             return ProviderUnavailable(
                 f"{label} did not answer within {self.timeout:g} seconds: try again, "

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from app.accounts import UserRecord
 from app.errors import BadRequest, Forbidden
+from app.web.api.described import STRING, ApiRoute, Operation, array, nullable, obj, ref
 from app.web.auth import require_user, signed_in, start_session
 from app.web.requests import json_body, services_of
 
@@ -78,11 +78,29 @@ async def revoke_token(request: Request) -> JSONResponse:
     return JSONResponse({"token": record.to_json()})
 
 
+USER_ANSWER = obj({"user": ref("User")}, required=["user"], extra=False)
+TOKEN_ANSWER = obj({"token": ref("Token")}, required=["token"], extra=False)
+
 routes = [
-    Route("/api/me", me, methods=["GET"]),
-    Route("/api/me", update_me, methods=["PATCH"]),
-    Route("/api/me/password", change_password, methods=["POST"]),
-    Route("/api/tokens", list_tokens, methods=["GET"]),
-    Route("/api/tokens", create_token, methods=["POST"]),
-    Route("/api/tokens/{token_id}", revoke_token, methods=["DELETE"]),
+    ApiRoute("/api/me", me, doc=Operation("Who you are", answers={200: USER_ANSWER}, tag="account")),
+    ApiRoute("/api/me", update_me, methods=["PATCH"], doc=Operation("Change your display name", body=obj({"display_name": {"type": "string", "minLength": 1, "maxLength": 100}}, required=["display_name"]), answers={200: USER_ANSWER}, tag="account")),
+    ApiRoute(
+        "/api/me/password",
+        change_password,
+        methods=["POST"],
+        doc=Operation("Set a new password; ends your other sessions (browser session only)", body=obj({"current": nullable(STRING), "new": {"type": "string", "minLength": 8}}, required=["new"]), answers={200: USER_ANSWER}, tag="account"),
+    ),
+    ApiRoute("/api/tokens", list_tokens, doc=Operation("Your API tokens", answers={200: obj({"tokens": array(ref("Token"))}, required=["tokens"], extra=False)}, tag="account")),
+    ApiRoute(
+        "/api/tokens",
+        create_token,
+        methods=["POST"],
+        doc=Operation(
+            "A new API token; its secret is in this answer only (browser session only)",
+            body=obj({"name": {"type": "string", "maxLength": 100}, "expires_in": nullable({"type": "integer", "minimum": 60})}),
+            answers={201: obj({"token": ref("Token"), "secret": STRING}, required=["token", "secret"], extra=False)},
+            tag="account",
+        ),
+    ),
+    ApiRoute("/api/tokens/{token_id}", revoke_token, methods=["DELETE"], doc=Operation("Revoke an API token", answers={200: TOKEN_ANSWER}, tag="account")),
 ]

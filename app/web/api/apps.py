@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from app.errors import BadRequest, InvalidJSON, NotFound
 from app.services import Services
-from app.storage import VersionRecord
+from app.storage import VersionRecord, as_number
 from app.versions import export_app, import_export, is_export
+from app.web.api.described import BOOLEAN, HTML, SSE, STRING, ApiRoute, Operation, Query, array, nullable, obj, ref
+from app.web.api.schemas import RUNTIME_ERROR, SELECTION
 from app.web.auth import require_user
 from app.web.requests import MAX_IMPORT_BYTES, download_name, json_body, owned_app, page_download, services_of, version_json
+from app.web.streams import OpenStreams
 
 
 def _stream_url(app_id: str, number: int) -> str:
@@ -26,9 +28,10 @@ def _stream_url(app_id: str, number: int) -> str:
 
 def _number(request: Request) -> int:
     raw = request.path_params["number"]
-    if not raw.isdigit():
-        raise NotFound(f"There is no version {raw!r}: versions are numbered 1, 2, 3…")
-    return int(raw)
+    number = as_number(raw)
+    if number is None:
+        raise NotFound(f"There is no version {raw[:40]!r}: versions are numbered 1, 2, 3…")
+    return number
 
 
 async def list_models(request: Request) -> JSONResponse:
@@ -104,10 +107,10 @@ async def diff_versions(request: Request) -> JSONResponse:
     app_id = (await owned_app(request)).id
     numbers = []
     for name in ("from", "to"):
-        raw = request.query_params.get(name, "")
-        if not raw.isdigit():
+        number = as_number(request.query_params.get(name, ""))
+        if number is None:
             raise BadRequest(f"Give the two versions to compare as ?from=1&to=2 (“{name}” is missing or not a number).")
-        numbers.append(int(raw))
+        numbers.append(number)
     return JSONResponse(await services.versioning.diff(app_id, *numbers))
 
 
@@ -143,31 +146,62 @@ async def stream_version(request: Request) -> EventSourceResponse:
     services = services_of(request)
     version = await services.store.get_version((await owned_app(request)).id, _number(request))
     header = request.headers.get("last-event-id", "")
-    after = int(header) if header.isdigit() else 0
-    return EventSourceResponse(_version_events(services, version, after), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    after = as_number(header) or 0
+    user = require_user(request)
+    streams: OpenStreams = request.app.state.streams
+    streams.acquire(user.id)
+    idle = services.settings.stream_idle_timeout
+    return EventSourceResponse(
+        _version_events(services, version, after, idle, release=lambda: streams.release(user.id)),
+        ping=HEARTBEAT_SECONDS,
+        # A client that takes no bytes for this long is gone or stuck: its connection is closed, and with it what waited to be sent.
+        send_timeout=idle,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
-async def _version_events(services: Services, version: VersionRecord, after: int) -> AsyncIterator[ServerSentEvent]:
-    events = services.live.follow(version.id, after)
-    last_id = after
-    if events is not None:
-        async for event in events:
-            last_id = event.id
-            if event.name == "finished":
-                break
-            yield ServerSentEvent(data=json.dumps(event.data), event=event.name, id=str(event.id))
-    else:
-        # Not running in this process: wait for another process to finish it, if any.
-        while version.status == "generating":
-            await asyncio.sleep(1.0)
-            version = await services.store.get_version_by_id(version.id)
-    final = await services.store.get_version_by_id(version.id)
-    payload: dict[str, Any] = {"version": version_json(services, final, with_html=True)}
-    name = "done"
-    if final.status == "failed":
-        name = "error"
-        payload["error"] = {"code": "generation_failed", "message": final.error or "This version failed."}
-    yield ServerSentEvent(data=json.dumps(payload), event=name, id=str(last_id + 1))
+HEARTBEAT_SECONDS = 15  # a comment line that keeps proxies from closing a quiet stream
+
+
+async def _version_events(services: Services, version: VersionRecord, after: int, idle: float, *, release: Callable[[], None]) -> AsyncIterator[ServerSentEvent]:
+    """The stream's events; it ends early, without a final event, after `idle` seconds with nothing to send.
+
+    A client that reconnects then with Last-Event-ID carries on where it was.
+    """
+    try:
+        followed = services.live.follow(version.id, after)
+        last_id = after
+        if followed is not None:
+            events = aiter(followed)
+            while True:
+                try:
+                    event = await asyncio.wait_for(anext(events), idle)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    return
+                last_id = event.id
+                if event.name == "finished":
+                    break
+                yield ServerSentEvent(data=json.dumps(event.data), event=event.name, id=str(event.id))
+        else:
+            # Not running in this process: wait for another process to finish it, if any.
+            waited = 0.0
+            while version.status == "generating":
+                if waited >= idle:
+                    return
+                await asyncio.sleep(1.0)
+                waited += 1.0
+                version = await services.store.get_version_by_id(version.id)
+        final = await services.store.get_version_by_id(version.id)
+        payload: dict[str, Any] = {"version": version_json(services, final, with_html=True)}
+        name = "done"
+        if final.status == "failed":
+            name = "error"
+            payload["error"] = {"code": "generation_failed", "message": final.error or "This version failed."}
+        yield ServerSentEvent(data=json.dumps(payload), event=name, id=str(last_id + 1))
+    finally:
+        release()
 
 
 async def import_page(request: Request) -> JSONResponse:
@@ -185,19 +219,86 @@ async def import_page(request: Request) -> JSONResponse:
     return JSONResponse({"app": app.to_json(), "version": version_json(services, version), "editor_url": f"/apps/{app.id}"}, status_code=201)
 
 
+PROMPT = {"type": "string", "minLength": 1, "pattern": "\\S", "description": "What to make or change, in words (up to TOOLSMITH_MAX_PROMPT_CHARS)."}
+MODEL = {"type": "string", "description": "A `provider:model` id of GET /api/models; default: the default model."}
+VERSION_ANSWER = obj({"version": ref("Version")}, required=["version"], extra=False)
+
 routes = [
-    Route("/api/models", list_models),
-    Route("/api/apps", list_apps, methods=["GET"]),
-    Route("/api/apps", create_app, methods=["POST"]),
-    Route("/api/apps/{app_id}", get_app),
-    Route("/api/apps/{app_id}/versions", create_version, methods=["POST"]),
-    Route("/api/apps/{app_id}/versions/{number}", get_version),
-    Route("/api/apps/{app_id}/versions/{number}/stream", stream_version),
-    Route("/api/apps/{app_id}/versions/{number}/continue", continue_version, methods=["POST"]),
-    Route("/api/apps/{app_id}/versions/{number}/hand-edit", hand_edit, methods=["POST"]),
-    Route("/api/apps/{app_id}/versions/{number}/restore", restore_version, methods=["POST"]),
-    Route("/api/apps/{app_id}/diff", diff_versions),
-    Route("/api/apps/{app_id}/versions/{number}/download", download_version),
-    Route("/api/apps/{app_id}/export", export),
-    Route("/api/import", import_page, methods=["POST"]),
+    ApiRoute("/api/models", list_models, doc=Operation("The models to pick from", answers={200: obj({"models": array(ref("Model")), "default": STRING}, required=["models", "default"], extra=False)}, tag="models")),
+    ApiRoute(
+        "/api/apps",
+        list_apps,
+        doc=Operation(
+            "Your 50 most recently changed apps",
+            answers={200: obj({"apps": array(ref("AppSummary"))}, required=["apps"], extra=False)},
+            query=[Query("q", STRING, "only apps whose title or any prompt contains these words")],
+        ),
+    ),
+    ApiRoute(
+        "/api/apps",
+        create_app,
+        methods=["POST"],
+        doc=Operation("Start a new app from a prompt", body=obj({"prompt": PROMPT, "model": nullable(MODEL)}, required=["prompt"]), answers={202: ref("Started")}),
+    ),
+    ApiRoute("/api/apps/{app_id}", get_app, doc=Operation("An app and its versions (without pages)", answers={200: obj({"app": ref("App"), "versions": array(ref("Version"))}, required=["app", "versions"], extra=False)})),
+    ApiRoute(
+        "/api/apps/{app_id}/versions",
+        create_version,
+        methods=["POST"],
+        doc=Operation(
+            "A follow-up, or a fix when it carries `errors`",
+            body=obj(
+                {
+                    "prompt": nullable(PROMPT),
+                    "model": nullable(MODEL),
+                    "parent": nullable({"type": "integer", "minimum": 1, "description": "the version to change; default: the newest with a page"}),
+                    "selection": nullable(SELECTION),
+                    "errors": nullable(array(RUNTIME_ERROR)),
+                    "automatic": nullable(BOOLEAN),
+                }
+            ),
+            answers={202: ref("Started")},
+            errors=(409,),
+        ),
+    ),
+    ApiRoute("/api/apps/{app_id}/versions/{number}", get_version, doc=Operation("One version, with its page", answers={200: VERSION_ANSWER})),
+    ApiRoute(
+        "/api/apps/{app_id}/versions/{number}/stream",
+        stream_version,
+        doc=Operation("Server-Sent Events of one version: status, delta, phase, then done or error", answers={200: ref("StreamEvent")}, media_type=SSE, errors=(429,)),
+    ),
+    ApiRoute(
+        "/api/apps/{app_id}/versions/{number}/continue",
+        continue_version,
+        methods=["POST"],
+        doc=Operation("Go on with an answer the token limit cut off", body=obj({"model": nullable(MODEL)}), body_required=False, answers={202: ref("Started")}, errors=(409,)),
+    ),
+    ApiRoute(
+        "/api/apps/{app_id}/versions/{number}/hand-edit",
+        hand_edit,
+        methods=["POST"],
+        doc=Operation("Save a page edited by hand as a new version", body=obj({"html": STRING, "note": nullable(STRING)}, required=["html"]), answers={201: VERSION_ANSWER}),
+    ),
+    ApiRoute("/api/apps/{app_id}/versions/{number}/restore", restore_version, methods=["POST"], doc=Operation("A new version with this version's page", answers={201: VERSION_ANSWER})),
+    ApiRoute(
+        "/api/apps/{app_id}/diff",
+        diff_versions,
+        doc=Operation(
+            "What changed from one version's page to another's",
+            answers={200: ref("Diff")},
+            query=[Query("from", {"type": "integer", "minimum": 1}, "the older version", required=True), Query("to", {"type": "integer", "minimum": 1}, "the newer version", required=True)],
+        ),
+    ),
+    ApiRoute("/api/apps/{app_id}/versions/{number}/download", download_version, doc=Operation("The version's page as one standalone .html file", answers={200: STRING}, media_type=HTML)),
+    ApiRoute("/api/apps/{app_id}/export", export, doc=Operation("The app with its whole history, as one JSON file", answers={200: ref("Export")})),
+    ApiRoute(
+        "/api/import",
+        import_page,
+        methods=["POST"],
+        doc=Operation(
+            "A page as version 1 of a new app, or an export back with its whole history",
+            body=obj({"html": STRING, "title": nullable(STRING), "export": ref("Export")}),
+            answers={201: ref("Created")},
+        ),
+    ),
 ]

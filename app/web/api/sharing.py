@@ -7,12 +7,13 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from app.accounts import Shared
 from app.errors import BadRequest
 from app.services import Services
+from app.storage import MAX_INTEGER
 from app.versions import remix
+from app.web.api.described import BOOLEAN, ApiRoute, Operation, array, nullable, obj, ref
 from app.web.auth import require_user
 from app.web.requests import json_body, owned_app, services_of, version_json
 
@@ -36,7 +37,7 @@ def shared_json(services: Services, shared: Shared) -> dict[str, Any]:
 
 def _share_options(body: dict[str, Any]) -> tuple[int | None, bool, datetime | None]:
     version = body.get("version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_INTEGER):
         raise BadRequest("“version” must be a version number, or null to share the newest finished version.")
     show_author = body.get("show_author", False)
     if not isinstance(show_author, bool):
@@ -87,10 +88,28 @@ async def remix_shared(request: Request) -> JSONResponse:
     return JSONResponse({"app": app.to_json(), "version": version_json(services, version), "editor_url": f"/apps/{app.id}"}, status_code=201)
 
 
+SHARE_ANSWER = obj({"share": ref("Share")}, required=["share"], extra=False)
+
 routes = [
-    Route("/api/apps/{app_id}/shares", list_shares, methods=["GET"]),
-    Route("/api/apps/{app_id}/shares", create_share, methods=["POST"]),
-    Route("/api/apps/{app_id}/shares/{share_id}", revoke_share, methods=["DELETE"]),
-    Route("/api/shares/{token}", get_shared, methods=["GET"]),
-    Route("/api/shares/{token}/remix", remix_shared, methods=["POST"]),
+    ApiRoute("/api/apps/{app_id}/shares", list_shares, doc=Operation("The app's share links, newest first, revoked ones too", answers={200: obj({"shares": array(ref("Share"))}, required=["shares"], extra=False)}, tag="sharing")),
+    ApiRoute(
+        "/api/apps/{app_id}/shares",
+        create_share,
+        methods=["POST"],
+        doc=Operation(
+            "A new share link",
+            body=obj(
+                {
+                    "version": nullable({"type": "integer", "minimum": 1, "description": "a pinned version; null: the newest finished one"}),
+                    "expires_in": nullable({"type": "integer", "minimum": 60, "maximum": int(MAX_EXPIRY.total_seconds()), "description": "seconds; null: never"}),
+                    "show_author": BOOLEAN,
+                }
+            ),
+            answers={201: SHARE_ANSWER},
+            tag="sharing",
+        ),
+    ),
+    ApiRoute("/api/apps/{app_id}/shares/{share_id}", revoke_share, methods=["DELETE"], doc=Operation("Revoke a share link, at once, everywhere", answers={200: SHARE_ANSWER}, tag="sharing")),
+    ApiRoute("/api/shares/{token}", get_shared, doc=Operation("What a share link shows (no sign-in needed)", answers={200: obj({"shared": ref("Shared")}, required=["shared"], extra=False)}, public=True, tag="sharing")),
+    ApiRoute("/api/shares/{token}/remix", remix_shared, methods=["POST"], doc=Operation("A copy of the shared page as a new app of yours", answers={201: ref("Created")}, tag="sharing")),
 ]

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.storage import as_number
 from app.web.auth import require_user
 from app.web.requests import owned_app, services_of, templates_of, version_json
 
@@ -51,7 +52,7 @@ async def editor(request: Request) -> Response:
     versions = await services.store.list_versions(app.id)
     numbers = [v.number for v in versions]
     wanted = request.query_params.get("v", "")
-    current = int(wanted) if wanted.isdigit() and int(wanted) in numbers else max(numbers)
+    current = number if (number := as_number(wanted)) in numbers else max(numbers)
     return templates_of(request).TemplateResponse(
         request,
         "editor.html",
