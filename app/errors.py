@@ -5,6 +5,7 @@
     │   ├── InvalidJSON       (400) the body is not a JSON object
     │   ├── InvalidPrompt     (400) empty or too long
     │   ├── InvalidHTML       (400) an imported page that is empty or too large
+    │   ├── InvalidTitle      (400) an app name that is empty, too long or not text
     │   ├── UnknownModel      (400) no such provider or model
     │   └── BadHost           (400) a Host header the service does not answer to
     ├── MissingKey            (400) the provider needs a key that is not set
@@ -35,6 +36,7 @@ __all__ = [
     "InvalidHTML",
     "InvalidJSON",
     "InvalidPrompt",
+    "InvalidTitle",
     "MissingKey",
     "NotFound",
     "ProviderError",
@@ -85,6 +87,12 @@ class InvalidHTML(BadRequest):
     """An imported page is empty or larger than the configured limit."""
 
     code = "invalid_html"
+
+
+class InvalidTitle(BadRequest):
+    """An app's new name is empty, longer than the limit, or holds characters that are not text."""
+
+    code = "invalid_title"
 
 
 class UnknownModel(BadRequest):

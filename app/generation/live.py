@@ -4,12 +4,16 @@ Each run keeps every event it published, numbered from 1, so a client that
 reconnects with `Last-Event-ID: N` gets exactly the events after N. A finished
 run lingers for a while for late reconnects; after that, clients read the
 finished version from the store.
+
+Stopping goes through here too: `LiveRuns.stop` asks the run to stop and the
+process writing it (which registered `LiveRun.on_stop`) ends it, so a registry
+shared between processes can carry the request to whichever one that is.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +43,9 @@ class LiveRun:
     finished: bool = False
     base_html: str | None = None  # the page being changed, for previews of edit blocks
     answer_start: int = 0
+    stop_requested: bool = False
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    _on_stop: list[Callable[[], object]] = field(default_factory=list)
 
     def publish(self, name: str, data: dict[str, Any]) -> None:
         if self.finished:
@@ -53,6 +59,25 @@ class LiveRun:
         # Wake every follower, then arm a fresh event for the next publish.
         self._wakeup.set()
         self._wakeup = asyncio.Event()
+
+    def on_stop(self, callback: Callable[[], object]) -> None:
+        """`callback` runs once when someone asks this run to stop (the writer ends it then)."""
+        self._on_stop.append(callback)
+
+    def request_stop(self) -> bool:
+        """Asks the writer to stop; False when the run had already finished."""
+        if self.finished:
+            return False
+        if not self.stop_requested:
+            self.stop_requested = True
+            for callback in self._on_stop:
+                callback()
+        return True
+
+    async def ended(self) -> None:
+        """Returns once the run has published its last event."""
+        async for _ in self.follow(len(self.events)):
+            pass
 
     @property
     def answer(self) -> str:
@@ -85,6 +110,11 @@ class LiveRuns:
 
     def get(self, version_id: str) -> LiveRun | None:
         return self._runs.get(version_id)
+
+    def stop(self, version_id: str) -> LiveRun | None:
+        """Asks the run writing `version_id` to stop; the run, or None when none is under way here."""
+        run = self._runs.get(version_id)
+        return run if run is not None and run.request_stop() else None
 
     def retire(self, version_id: str) -> None:
         """Forget a finished run once late reconnects are unlikely."""

@@ -135,10 +135,18 @@ def _version_provenance(connection: Connection) -> None:
     connection.execute(old.update().where(made_here, old.c.html.is_not(None)).values(path="page"))
 
 
+def _titles_by_hand(connection: Connection) -> None:
+    """Whether an app's owner named it: then the page's <title> no longer renames it."""
+    column = sa.Column("title_by_hand", sa.Boolean, nullable=False, server_default=sa.false())
+    sa.Table("apps", sa.MetaData(), column)
+    connection.execute(sa.text(f"ALTER TABLE apps ADD {sa.schema.CreateColumn(column).compile(dialect=connection.dialect)}"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "apps and versions", _initial),
     Migration(2, "users, sessions, API tokens, share links and app owners", _accounts),
     Migration(3, "how each version was made", _version_provenance),
+    Migration(4, "titles set by hand", _titles_by_hand),
 )
 
 

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from app.errors import BadRequest, InvalidJSON, NotFound
 from app.services import Services
 from app.storage import VersionRecord
-from app.versions import export_app, import_export, is_export
+from app.versions import check_title, export_app, import_export, is_export
 from app.web.auth import require_user
 from app.web.requests import MAX_IMPORT_BYTES, download_name, json_body, owned_app, page_download, services_of, version_json
 
@@ -59,6 +59,31 @@ async def get_app(request: Request) -> JSONResponse:
     app = await owned_app(request)
     versions = await services.store.list_versions(app.id)
     return JSONResponse({"app": app.to_json(), "versions": [version_json(services, v) for v in versions]})
+
+
+async def rename_app(request: Request) -> JSONResponse:
+    """`{"title"}`: the owner's name for the app; the page's <title> no longer renames it."""
+    services = services_of(request)
+    app = await owned_app(request)
+    body = await json_body(request)
+    renamed = await services.store.rename_app(app.id, check_title(body.get("title")))
+    return JSONResponse({"app": renamed.to_json()})
+
+
+async def delete_app(request: Request) -> Response:
+    """The app, its versions, share links and stored data, gone; a version being written is stopped first."""
+    services = services_of(request)
+    app = await owned_app(request)
+    await services.generator.stop_all(app.id)
+    await services.store.delete_app(app.id)
+    return Response(status_code=204)
+
+
+async def stop_version(request: Request) -> JSONResponse:
+    """Stops the version being written; it keeps its prompt and what was written so far (status `stopped`)."""
+    services = services_of(request)
+    version = await services.generator.stop((await owned_app(request)).id, _number(request))
+    return JSONResponse({"version": version_json(services, version, with_html=True)})
 
 
 async def create_version(request: Request) -> JSONResponse:
@@ -189,11 +214,14 @@ routes = [
     Route("/api/models", list_models),
     Route("/api/apps", list_apps, methods=["GET"]),
     Route("/api/apps", create_app, methods=["POST"]),
-    Route("/api/apps/{app_id}", get_app),
+    Route("/api/apps/{app_id}", get_app, methods=["GET"]),
+    Route("/api/apps/{app_id}", rename_app, methods=["PATCH"]),
+    Route("/api/apps/{app_id}", delete_app, methods=["DELETE"]),
     Route("/api/apps/{app_id}/versions", create_version, methods=["POST"]),
     Route("/api/apps/{app_id}/versions/{number}", get_version),
     Route("/api/apps/{app_id}/versions/{number}/stream", stream_version),
     Route("/api/apps/{app_id}/versions/{number}/continue", continue_version, methods=["POST"]),
+    Route("/api/apps/{app_id}/versions/{number}/cancel", stop_version, methods=["POST"]),
     Route("/api/apps/{app_id}/versions/{number}/hand-edit", hand_edit, methods=["POST"]),
     Route("/api/apps/{app_id}/versions/{number}/restore", restore_version, methods=["POST"]),
     Route("/api/apps/{app_id}/diff", diff_versions),
