@@ -10,7 +10,7 @@ import { keepRelativeTimesFresh } from "./format.js";
 import { NOT_LIVE, goLive } from "./live.js";
 import { Picker, describePick } from "./picker.js";
 import { Preview, Throttle, expiresSoon } from "./preview.js";
-import { ScopeChip, elementSelection, scopeLabel, selectedLines } from "./selection.js";
+import { ScopeChip, elementSelection, scopeLabel } from "./selection.js";
 import { RuntimeErrors } from "./runtime-errors.js";
 import { setupShareDialog } from "./share.js";
 import { overlayFor, statusLine } from "./status.js";
@@ -40,7 +40,7 @@ const el = {
   overlayTitle: $("preview-overlay-title"),
   overlayText: $("preview-overlay-text"),
   code: $("code-view"),
-  codeScroll: $("code-scroll"),
+  searchCode: $("search-code"),
   codeStatus: $("code-status"),
   askSelection: $("ask-selection"),
   editCode: $("edit-code"),
@@ -70,18 +70,19 @@ const newest = () => state.versions.at(-1)?.number;
 const streamUrl = (n) => `/api/apps/${appId}/versions/${n}/stream`;
 const announce = (text) => (el.announcer.textContent = text);
 
-const code = new CodeView(el.code, el.codeScroll);
+const code = await CodeView.create(el.code, {
+  onChange(text) {
+    editor.changed(text);
+    renderCodeBar();
+  },
+  onSelection: codeSelectionMoved,
+  onSave: saveHandEdit,
+});
+const editor = new CodeEditor(code);
 const preview = new Preview($("frame-stack"));
 const throttle = new Throttle(preview);
 const scope = new ScopeChip($("followup-scope"), () => renderBase());
 const diff = new DiffView({ appId, from: $("diff-from"), to: $("diff-to"), summary: $("diff-summary"), output: $("diff-output") });
-const editor = new CodeEditor({
-  root: $("code-editor"),
-  textarea: $("code-input"),
-  gutter: $("code-gutter"),
-  onInput: renderCodeBar,
-  onSave: saveHandEdit,
-});
 const tabs = setupTabs(el.main, (view) => {
   if (view === "chat" && el.conversation.scrollTop === 0) revealTurn(state.current);
   if (view === "diff") diff.show(state.versions, state.current);
@@ -173,7 +174,6 @@ function renderCodeBar() {
   el.saveCode.hidden = !editing;
   el.discardCode.hidden = !editing;
   el.saveCode.disabled = !editor.dirty;
-  el.codeScroll.hidden = editing;
   el.askSelection.hidden = editing || lines === null;
   if (lines) el.askSelection.textContent = `Ask about ${scopeLabel(lines)}`;
   if (editing) el.codeStatus.textContent = editor.dirty ? `Unsaved changes to v${editor.version}` : `Editing v${editor.version}`;
@@ -450,7 +450,7 @@ el.editCode.addEventListener("click", () => {
 });
 
 el.discardCode.addEventListener("click", () => {
-  editor.stop();
+  editor.stop(pages.get(editor.version) ?? "");
   renderCodeBar();
   el.editCode.focus();
 });
@@ -470,13 +470,16 @@ async function saveHandEdit() {
   }
 }
 
-document.addEventListener("selectionchange", () => {
-  if (tabs.view !== "code" || editor.open) return;
-  const found = selectedLines(el.code, code.node);
+// The lines selected in the code view are offered as the scope of the next follow-up.
+function codeSelectionMoved() {
+  if (editor.open) return;
+  const found = code.selectedLines();
   if (JSON.stringify(found) === JSON.stringify(lines)) return;
   lines = found;
   renderCodeBar();
-});
+}
+
+el.searchCode.addEventListener("click", () => code.search());
 
 el.askSelection.addEventListener("click", () => {
   if (!lines) return;
