@@ -103,3 +103,47 @@ def test_the_code_view_numbers_highlights_searches_and_scopes_a_follow_up(page: 
     _wait_for_version(page, 3)
     expect(_item(page, 3)).to_have_attribute("data-kind", "hand_edit")
     assert _code_text(page).startswith("<!-- by hand -->\n<!DOCTYPE html>")
+
+
+def test_stop_from_the_editor_keeps_the_partial_page_and_every_tab_hears_it(page: Page, toolsmith_server) -> None:
+    server = toolsmith_server(TOOLSMITH_DEMO_DELAY="0.05")
+    server.sign_in(page)
+    app_id = _create(page, server, "a tip calculator")
+    other = page.context.new_page()  # a second tab on the same app, following the same stream
+    other.goto(f"{server.url}/apps/{app_id}")
+    page.bring_to_front()
+    stop = page.get_by_test_id("stop-button")
+    expect(stop).to_be_visible()
+    expect(stop).to_have_accessible_name("Stop writing version 1")
+    expect(_item(other, 1)).to_have_attribute("data-status", "generating")
+    page.wait_for_function("() => document.getElementById('code-view').value.includes('<body')", polling=100, timeout=20_000)
+    stop.click()
+    for tab in (page, other):
+        _wait_for_version(tab, 1, "stopped")
+        expect(tab.get_by_test_id("stop-button")).to_be_hidden()
+        expect(_turn(tab, 1).get_by_test_id("stopped-notice")).to_contain_text("You stopped this version")
+        expect(_turn(tab, 1).get_by_test_id("continue-button")).to_be_visible()
+        expect(tab.get_by_test_id("status-line")).to_contain_text("Stopped")
+    expect(_turn(page, 1).locator(".bubble-user")).to_contain_text("a tip calculator")
+    kept = page.request.get(f"{server.url}/api/apps/{app_id}/versions/1").json()["version"]
+    assert kept["status"] == "stopped" and "<body" in kept["html"] and "</html>" not in kept["html"]
+    # Continue goes on from where it stopped, in a new version.
+    _turn(page, 1).get_by_test_id("continue-button").click()
+    _wait_for_version(page, 2)
+    expect(_item(page, 2)).to_have_attribute("data-kind", "continue")
+    expect(_preview(page).locator("h1")).to_contain_text("Tip")
+    # The second tab learns of version 2 by itself.
+    _wait_for_version(other, 2)
+    other.close()
+
+
+def test_stop_through_the_api_ends_the_editor_stream(page: Page, toolsmith_server) -> None:
+    server = toolsmith_server(TOOLSMITH_DEMO_DELAY="0.05")
+    server.sign_in(page)
+    app_id = _create(page, server, "a dice roller")
+    expect(page.get_by_test_id("stop-button")).to_be_visible()
+    token = server.api_token()
+    answer = page.request.post(f"{server.url}/api/apps/{app_id}/versions/1/cancel", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status == 200, answer.text()
+    _wait_for_version(page, 1, "stopped")
+    expect(page.get_by_test_id("stop-button")).to_be_hidden()

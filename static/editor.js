@@ -1,11 +1,13 @@
 // The editor: conversation, follow-ups, versions (a tree), and the live preview / code / diff of one app.
 import { getJSON, pageData, postJSON, showError } from "./api.js";
+import { setupAppTitle } from "./app-title.js";
 import { CodeEditor } from "./codeedit.js";
 import { connectBridge } from "./bridge-host.js";
 import { CodeView, setupCodeActions } from "./code.js";
 import { DiffView } from "./diff.js";
 import { byModel, modelBadge } from "./dom.js";
 import { Fixer } from "./fix.js";
+import { watchForChanges } from "./freshness.js";
 import { keepRelativeTimesFresh } from "./format.js";
 import { NOT_LIVE, goLive } from "./live.js";
 import { Picker, describePick } from "./picker.js";
@@ -13,9 +15,10 @@ import { Preview, Throttle, expiresSoon } from "./preview.js";
 import { ScopeChip, elementSelection, scopeLabel } from "./selection.js";
 import { RuntimeErrors } from "./runtime-errors.js";
 import { setupShareDialog } from "./share.js";
+import { setupStop } from "./stop.js";
 import { overlayFor, statusLine } from "./status.js";
 import { setupTabs } from "./tabs.js";
-import { CUT_OFF, renderConversation, renderVersionList } from "./versions.js";
+import { CUT_OFF, renderConversation, renderVersionList, setupVersionListKeys } from "./versions.js";
 
 const data = pageData("editor-data");
 const appId = data.app.id;
@@ -83,6 +86,8 @@ const preview = new Preview($("frame-stack"));
 const throttle = new Throttle(preview);
 const scope = new ScopeChip($("followup-scope"), () => renderBase());
 const diff = new DiffView({ appId, from: $("diff-from"), to: $("diff-to"), summary: $("diff-summary"), output: $("diff-output") });
+const stopper = setupStop($("stop-button"), { appId, writing: () => live.number, announce });
+setupVersionListKeys(el.versionList);
 const tabs = setupTabs(el.main, (view) => {
   if (view === "chat" && el.conversation.scrollTop === 0) revealTurn(state.current);
   if (view === "diff") diff.show(state.versions, state.current);
@@ -135,7 +140,8 @@ function render() {
   renderBase();
   renderCodeBar();
   runtime.show(state.current, { hidden: v?.status === "generating" });
-  picker.setEnabled(Boolean(v?.preview_url) && (v.status === "complete" || v.status === "incomplete"));
+  picker.setEnabled(Boolean(v?.preview_url) && v.has_page !== false && ["complete", "incomplete", "stopped"].includes(v.status));
+  stopper.render();
 }
 
 function renderStatus() {
@@ -233,6 +239,8 @@ preview.onSwap = () => {
   if (live.number !== null && live.number === state.current && (live.bodyAt !== null || live.bytes > 12_000) && !live.previewed) {
     live.previewed = true;
     renderOverlay();
+    // On a phone, a follow-up sent from the Chat tab shows its page as soon as it paints.
+    if (tabs.isPhone() && tabs.view === "chat" && document.activeElement !== el.input) tabs.select("preview");
   }
 };
 
@@ -305,6 +313,7 @@ function select(n) {
   }
   render();
   if (changed) {
+    announce(`Showing version ${n}.`);
     revealTurn(n);
     showPreview();
     showCode();
@@ -562,7 +571,7 @@ function finish(n, version) {
   runtime.clear(n); // what half-written pages said; the finished page reports for itself
   const v = find(n);
   if (v.status === "failed") announce(`Version ${n} failed: ${v.error || "no reason given"}`);
-  else if (v.status === "incomplete") announce(`Version ${n}: ${v.error || CUT_OFF}`);
+  else if (v.status === "incomplete" || v.status === "stopped") announce(`Version ${n}: ${v.error || CUT_OFF}`);
   else announce(`Version ${n} is ready.`);
   render();
   if (state.current === n) {
@@ -579,14 +588,39 @@ function finish(n, version) {
 async function refreshTitle() {
   try {
     const { app } = await getJSON(`/api/apps/${appId}`);
-    if (!app.title || app.title === data.app.title) return;
-    data.app.title = app.title;
-    el.title.textContent = app.title;
-    el.title.title = app.title;
-    document.title = `${app.title} · Toolsmith`;
+    showTitle(app);
   } catch {
     // Keep the old title; nothing else depends on it.
   }
+}
+
+function showTitle(app) {
+  if (!app?.title || app.title === data.app.title) return;
+  data.app.title = app.title;
+  el.title.textContent = app.title;
+  el.title.title = app.title;
+  document.title = `${app.title} · Toolsmith`;
+}
+
+// What another tab (or a script) did to this app: new versions join the tree, one being written
+// is followed here too, so a follow-up from this tab waits for it instead of branching blindly.
+function heardFromElsewhere({ app, versions }) {
+  showTitle(app);
+  if (!versions.length) return;
+  const newestBefore = newest();
+  for (const v of versions) {
+    if (live.number === v.number) continue;
+    upsert(v);
+  }
+  const added = versions.filter((v) => v.number > (newestBefore ?? 0)).map((v) => v.number);
+  if (added.length) announce(`${added.length === 1 ? `Version ${added[0]} was` : `Versions ${added.join(", ")} were`} made elsewhere.`);
+  const writing = state.versions.find((v) => v.status === "generating");
+  if (writing && live.number === null) {
+    if (state.current === newestBefore && !editor.dirty) state.current = writing.number;
+    attach(writing);
+    return;
+  }
+  render();
 }
 
 function scrollConversation() {
@@ -621,12 +655,39 @@ setupCodeActions(code, {
   downloadUrl() {
     const v = shown();
     // Edit blocks cut off leave an incomplete version with no page.
-    const finished = v && (v.status === "complete" || v.status === "incomplete") && v.has_page !== false && live.number !== v.number;
+    const finished = v && ["complete", "incomplete", "stopped"].includes(v.status) && v.has_page !== false && live.number !== v.number;
     return finished ? `/api/apps/${appId}/versions/${v.number}/download` : null;
   },
 });
 
 setupShareDialog({ appId, versions: () => state.versions, authorName: data.author_name, opener: $("share-open") });
+setupAppTitle({
+  appId,
+  title: el.title,
+  renameButton: $("rename-app"),
+  deleteButton: $("delete-app"),
+  dialog: $("delete-dialog"),
+  announce,
+  onRenamed: showTitle,
+});
+watchForChanges({ appId, known: () => state.versions, quiet: () => live.number !== null || state.sending, onChange: heardFromElsewhere });
+
+// The composer is one key away: "/" anywhere outside a text field, or the skip link at the top.
+function focusComposer() {
+  if (tabs.isPhone()) tabs.select("chat");
+  el.input.focus();
+}
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target.closest?.("input, textarea, select, [contenteditable], .code-host, dialog[open]")) return;
+  event.preventDefault();
+  focusComposer();
+});
+$("skip-to-followup").addEventListener("click", (event) => {
+  event.preventDefault();
+  focusComposer();
+});
 
 const lastUsed = [...state.versions].reverse().find((v) => v.model && byModel(v));
 const option = lastUsed && [...el.model.options].find((o) => o.value === lastUsed.model && !o.disabled);

@@ -23,7 +23,7 @@ export function setupShareDialog({ appId, versions, authorName, opener }) {
 
   function fillVersions() {
     const chosen = pin.value;
-    const finished = versions().filter((v) => v.status === "complete" || v.status === "incomplete");
+    const finished = versions().filter((v) => ["complete", "incomplete", "stopped"].includes(v.status) && v.has_page !== false);
     pin.replaceChildren(
       h("option", { value: "" }, "Latest finished version (follows your changes)"),
       ...[...finished].reverse().map((v) => h("option", { value: String(v.number) }, `Version ${v.number} only`)),

@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from app.generation.edits import edits_between, format_edits
+from app.generation.prompting import CONTINUE_REQUEST
 from app.generation.providers.base import Message, Request, StreamItem, Usage
 
 TOOLS_DIR = Path(__file__).parent / "demo_tools"
@@ -186,7 +187,16 @@ class DemoProvider:
 
 
 def answer(messages: Sequence[Message], *, edits: bool = False) -> str:
-    """The whole answer to a conversation: prose, then the page in a fenced block or, with `edits`, edit blocks."""
+    """The whole answer to a conversation: prose, then the page in a fenced block or, with `edits`, edit blocks.
+
+    Asked to continue an answer (one cut off or stopped), it writes the rest of the answer it would
+    have given: the demo always answers a conversation the same way.
+    """
+    if len(messages) > 2 and messages[-1].content == CONTINUE_REQUEST and messages[-2].role == "assistant":
+        so_far = messages[-2].content
+        whole = answer(messages[:-2], edits=edits)
+        if whole.startswith(so_far):
+            return whole[len(so_far) :]
     page, request = current_page_and_request(messages)
     if page is None:
         prose, page = _first_answer(request)
