@@ -1,31 +1,40 @@
 // The code view: the version's HTML, or the raw answer as it streams in, with copy and download.
-// It is CodeMirror (static/codemirror.js) when the vendored copy is installed, else a plain text box;
+// It is CodeMirror (static/codemirror.js) once its vendored modules have loaded, until then (or without
+// them) a plain text box;
 // hand edits (static/codeedit.js) switch the same view to editing.
 
 const NARROW = "(max-width: 899px)";
 
 export class CodeView {
+  // Ready at once as a plain text box, which becomes CodeMirror as soon as its modules have loaded
+  // (text, placeholder and mode carried over), so nothing on the page waits for them.
   // hooks: onChange(text) while editing, onSelection() when the selection moves, onSave()
-  static async create(host, hooks = {}) {
-    let mirror = null;
-    try {
-      const { createCodeMirror } = await import("./codemirror.js");
-      mirror = createCodeMirror(host, { label: host.dataset.label, narrow: window.matchMedia(NARROW), ...hooks });
-    } catch (error) {
-      console.warn("The code view runs without CodeMirror (scripts/vendor installs it):", error);
-      mirror = plainTextBox(host, hooks);
-    }
-    return new CodeView(host, mirror);
-  }
-
-  constructor(host, mirror) {
+  constructor(host, hooks = {}) {
     this.host = host;
-    this.mirror = mirror;
+    this.mirror = plainTextBox(host, hooks);
     this.pending = "";
     this.frame = 0;
-    host.dataset.ready = mirror.view ? "codemirror" : "plain";
+    this.placeholder = "";
+    this.editable = false;
+    host.dataset.ready = "plain";
     // What scripts and tests read, as they would a text box's value.
     Object.defineProperty(host, "value", { get: () => this.text, configurable: true });
+    this.upgraded = import("./codemirror.js").then(
+      ({ createCodeMirror }) => this.upgrade(createCodeMirror(host, { label: host.dataset.label, narrow: window.matchMedia(NARROW), ...hooks })),
+      (error) => console.warn("The code view runs without CodeMirror (scripts/vendor installs it):", error),
+    );
+  }
+
+  upgrade(mirror) {
+    const text = this.text;
+    const focused = this.host.contains(document.activeElement);
+    mirror.setPlaceholder(this.placeholder);
+    mirror.setText(text);
+    mirror.setEditable(this.editable);
+    this.mirror.remove();
+    this.mirror = mirror;
+    this.host.dataset.ready = "codemirror";
+    if (focused) mirror.focus();
   }
 
   get text() {
@@ -38,6 +47,7 @@ export class CodeView {
     this.pending = "";
     cancelAnimationFrame(this.frame);
     this.frame = 0;
+    this.placeholder = placeholder;
     this.mirror.setPlaceholder(placeholder);
     this.mirror.setText(text, { atEnd });
   }
@@ -59,6 +69,7 @@ export class CodeView {
 
   setEditable(on) {
     this.flush();
+    this.editable = on;
     this.mirror.setEditable(on);
     this.host.classList.toggle("is-editing", on);
   }
@@ -98,6 +109,9 @@ function plainTextBox(host, { onChange, onSelection, onSave }) {
   const lineOf = (at) => box.value.slice(0, at).split("\n").length;
   return {
     view: null,
+    remove() {
+      box.remove();
+    },
     get text() {
       return box.value;
     },

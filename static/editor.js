@@ -73,7 +73,7 @@ const newest = () => state.versions.at(-1)?.number;
 const streamUrl = (n) => `/api/apps/${appId}/versions/${n}/stream`;
 const announce = (text) => (el.announcer.textContent = text);
 
-const code = await CodeView.create(el.code, {
+const code = new CodeView(el.code, {
   onChange(text) {
     editor.changed(text);
     renderCodeBar();
@@ -126,6 +126,7 @@ const actions = { select, retry, edit, restore, resume, fixButton };
 function render() {
   state.busy = live.number !== null || state.versions.some((v) => v.status === "generating");
   renderVersionList(el.versionList, state, actions);
+  revealItem(state.current);
   renderConversation(el.conversation, state, actions);
   el.versionCount.textContent = String(state.versions.length);
   const v = shown();
@@ -625,6 +626,18 @@ function heardFromElsewhere({ app, versions }) {
 
 function scrollConversation() {
   el.conversation.scrollTop = el.conversation.scrollHeight;
+}
+
+// Keeps the shown version in view in the version list (which scrolls on its own), once per change.
+let revealed = null;
+function revealItem(n) {
+  const box = el.versionList;
+  const item = box.querySelector(`.version-item[data-version="${n}"]`);
+  if (!item || revealed === n || box.clientHeight === 0) return;
+  revealed = n;
+  const top = item.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+  if (top < box.scrollTop) box.scrollTop = top - 4;
+  else if (top + item.offsetHeight > box.scrollTop + box.clientHeight) box.scrollTop = top + item.offsetHeight - box.clientHeight + 4;
 }
 
 // Brings the shown version's turn into view without scrolling anything else.

@@ -1,4 +1,5 @@
-// Renders the version list (a tree: branches indented) and the conversation from the editor's state.
+// Renders the version list (a tree: oldest first, branches indented under the version they start from)
+// and the conversation from the editor's state.
 // Both are rebuilt whole on each change (a handful of versions); focus is kept.
 import { STATUS_LABELS, byModel, h, isImport, modelBadge, statusChip, timeAgo } from "./dom.js";
 import { duration, relativeTime, tokens } from "./format.js";
@@ -75,6 +76,33 @@ export function askedFor(v) {
   return (v.prompt || "").replace(/\s+/g, " ").trim();
 }
 
+// The versions in tree order, oldest first: each one, then the branches that start from it (one level
+// deeper, each with its own line), then the version that continues its line.
+export function treeOrder(versions) {
+  const numbers = new Set(versions.map((v) => v.number));
+  const children = new Map();
+  const roots = [];
+  for (const v of [...versions].sort((a, b) => a.number - b.number)) {
+    if (v.parent_number != null && numbers.has(v.parent_number)) {
+      if (!children.has(v.parent_number)) children.set(v.parent_number, []);
+      children.get(v.parent_number).push(v);
+    } else {
+      roots.push(v);
+    }
+  }
+  const out = [];
+  const walk = (start) => {
+    for (let node = start; node; ) {
+      out.push(node);
+      const kids = children.get(node.number) || [];
+      for (const branch of kids.slice(1)) walk(branch);
+      node = kids[0];
+    }
+  };
+  for (const root of roots) walk(root);
+  return out;
+}
+
 function metaLine(v, spot) {
   const parts = [];
   if (spot.from !== null && v.kind !== "restore") parts.push(`branch from v${spot.from}`);
@@ -92,7 +120,7 @@ export function renderVersionList(list, state, actions) {
   const focusable = state.versions.some((v) => v.number === state.current) ? state.current : state.versions.at(-1)?.number;
   keepingFocus(list, () => {
     list.replaceChildren(
-      ...[...state.versions].reverse().map((v) => {
+      ...treeOrder(state.versions).map((v) => {
         const current = v.number === state.current;
         const spot = tree.get(v.number);
         const meta = metaLine(v, spot);
