@@ -7,6 +7,7 @@
     │   ├── InvalidHTML       (400) an imported page that is empty or too large
     │   ├── InvalidTitle      (400) an app name that is empty, too long or not text
     │   ├── UnknownModel      (400) no such provider or model
+    │   ├── BeyondTheDemo     (400) a change the offline demo cannot make (no version is made)
     │   └── BadHost           (400) a Host header the service does not answer to
     ├── MissingKey            (400) the provider needs a key that is not set
     ├── Unauthorized          (401) not signed in, or an API token that is wrong, expired or revoked
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 __all__ = [
     "BadHost",
+    "BeyondTheDemo",
     "BadRequest",
     "CSRFFailed",
     "Conflict",
@@ -99,6 +101,12 @@ class UnknownModel(BadRequest):
     """No configured provider or model has this name."""
 
     code = "unknown_model"
+
+
+class BeyondTheDemo(BadRequest):
+    """The offline demo cannot make this change (or any fix); a real model can."""
+
+    code = "beyond_the_demo"
 
 
 class BadHost(BadRequest):

@@ -434,12 +434,19 @@ function fixButton(v) {
 el.form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const prompt = el.input.value.trim();
+  if (data.max_prompt_chars && prompt.length > data.max_prompt_chars) {
+    showError(el.form, `The prompt is ${prompt.length.toLocaleString()} characters long; the limit is ${data.max_prompt_chars.toLocaleString()}. Shorten it and send it again.`);
+    return;
+  }
   if (!prompt) {
     showError(el.form, "Describe the change you want first, for example “make the buttons bigger”.");
     el.input.focus();
     return;
   }
-  if (await send(prompt, el.model.value, parentFor(state.current))) el.input.value = "";
+  if (await send(prompt, el.model.value, parentFor(state.current))) {
+    el.input.value = "";
+    renderCount();
+  }
 });
 el.input.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -447,7 +454,21 @@ el.input.addEventListener("keydown", (event) => {
     el.form.requestSubmit();
   }
 });
-el.input.addEventListener("input", () => showError(el.form, ""));
+el.input.addEventListener("input", () => {
+  showError(el.form, "");
+  renderCount();
+});
+
+// How much of the prompt limit is used, once there is something to count.
+const countBox = $("followup-count");
+function renderCount() {
+  const limit = data.max_prompt_chars || 0;
+  const used = el.input.value.trim().length;
+  countBox.hidden = !limit || used === 0;
+  countBox.textContent = `${used.toLocaleString()} / ${limit.toLocaleString()}`;
+  countBox.title = `${used.toLocaleString()} of the ${limit.toLocaleString()} characters a prompt may have`;
+  countBox.toggleAttribute("data-over", used > limit);
+}
 
 // ---- code: hand edits and selections ----------------------------------------------------------
 

@@ -211,3 +211,20 @@ async def test_delete_app_empties_every_table_that_names_it(store: Store) -> Non
         assert await conn.scalar(sa.select(sa.func.count()).select_from(versions).where(versions.c.app_id == kept.id)) == 1
     with pytest.raises(Exception, match="No app"):
         await store.get_app(doomed.id)
+
+
+async def test_the_demo_says_what_it_cannot_do_and_makes_no_version(settings: Settings, services: Services) -> None:
+    async with api_client(settings, services) as http:
+        made = (await http.post("/api/apps", json={"prompt": "a tip calculator", "model": "demo"})).json()
+        app_id = made["app"]["id"]
+        await wait_for_version(http, app_id, 1)
+        refused = await http.post(f"/api/apps/{app_id}/versions", json={"prompt": "add a chart of my past bills", "model": "demo"})
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "beyond_the_demo"
+        message = refused.json()["error"]["message"]
+        assert "cannot do “add a chart of my past bills”" in message and "ANTHROPIC_API_KEY" in message
+        fix = await http.post(f"/api/apps/{app_id}/versions", json={"model": "demo", "errors": [{"kind": "error", "message": "x is not defined"}]})
+        assert fix.status_code == 400 and "cannot fix errors" in fix.json()["error"]["message"]
+        assert "system" not in fix.json()["error"]["message"].lower()
+        assert len((await http.get(f"/api/apps/{app_id}")).json()["versions"]) == 1
+        done = await http.post(f"/api/apps/{app_id}/versions", json={"prompt": "make it dark", "model": "demo"})
+        assert done.status_code == 202

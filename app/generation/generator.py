@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from html import unescape
 from typing import Any
 
-from app.errors import BadRequest, Conflict, InvalidPrompt, NotFound, ProviderError
+from app.errors import BadRequest, BeyondTheDemo, Conflict, InvalidPrompt, NotFound, ProviderError
 from app.generation.answers import Answer, Refused, read_answer, read_retry
 from app.generation.continuation import Stitcher
 from app.generation.extract import partial_page
@@ -103,6 +103,8 @@ class Generator:
     def _check_prompt(self, prompt: object, *, required: bool = True) -> str:
         if not required and (prompt is None or (isinstance(prompt, str) and not prompt.strip())):
             return ""
+        if prompt is not None and not isinstance(prompt, str):
+            raise InvalidPrompt("“prompt” must be a string: the words that describe the tool, for example {\"prompt\": \"a tip calculator\"}.")
         if not isinstance(prompt, str) or not prompt.strip():
             raise InvalidPrompt("The prompt is empty: describe the tool you want, for example “a tip calculator that splits the bill”.")
         prompt = prompt.strip()
@@ -164,6 +166,12 @@ class Generator:
         scope = check_selection(selection, base.html if base else None)
         edits = self.settings.edits and base is not None
         system = follow_up_system_prompt(edits=edits)
+        base_html = base.html if base else None
+        described = describe_selection(scope, base_html) if scope and base_html else None
+        messages = build_messages(self._history(base, by_number), base_html, request, edits=edits, scope=described)
+        declines = getattr(provider, "declines", None)  # the offline demo says up front what it cannot do
+        if declines is not None and (reason := declines(messages, fixing=fixing)):
+            raise BeyondTheDemo(reason)
         version = await self.store.create_version(
             app_id,
             parent_number=base.number if base else None,
@@ -175,9 +183,6 @@ class Generator:
             automatic=is_automatic,
             selection=scope,
         )
-        base_html = base.html if base else None
-        described = describe_selection(scope, base_html) if scope and base_html else None
-        messages = build_messages(self._history(base, by_number), base_html, request, edits=edits, scope=described)
         self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits))
         return version
 

@@ -175,6 +175,23 @@ class DemoProvider:
     def __init__(self, *, delay: float) -> None:
         self.delay = delay
 
+    def declines(self, messages: Sequence[Message], *, fixing: bool) -> str | None:
+        """Why the demo cannot do a follow-up, said before any version is made; None when it can.
+
+        It knows a few changes by name and cannot read errors: anything else would only copy the
+        page unchanged into a new version.
+        """
+        if fixing:
+            return f"The offline demo cannot fix errors: it does not read code, it only knows {ABILITIES}. To have a model fix them, {USE_A_REAL_MODEL}."
+        page, request = current_page_and_request(messages)
+        if page is None:
+            return None
+        _, changed = _follow_up_answer(page, request)
+        if changed != page:
+            return None
+        shown = _shorten(request)
+        return f"The offline demo cannot do “{shown}”: all it knows is {ABILITIES}. For anything else, {USE_A_REAL_MODEL}. No version was made."
+
     async def stream(self, request: Request) -> AsyncIterator[StreamItem]:
         text = answer(request.messages, edits=EDIT_MARKER in request.system)
         for i, chunk in enumerate(_chunks(text)):

@@ -52,6 +52,8 @@ async def editor(request: Request) -> Response:
     numbers = [v.number for v in versions]
     wanted = request.query_params.get("v", "")
     current = int(wanted) if wanted.isdigit() and int(wanted) in numbers else max(numbers)
+    # ?v=99 of an app with 4 versions: the editor says so, and shows the newest.
+    missing = wanted if wanted and current != (int(wanted) if wanted.isdigit() else None) else None
     return templates_of(request).TemplateResponse(
         request,
         "editor.html",
@@ -63,6 +65,8 @@ async def editor(request: Request) -> Response:
             "default_model": services.settings.resolved_default_model,
             "sandbox_origin": services.settings.resolved_sandbox_url,
             "current": current,
+            "missing_version": missing,
+            "max_prompt_chars": services.settings.max_prompt_chars,
             "auto_fix_attempts": services.settings.auto_fix_attempts,
             "author_name": user.display_name,
         },
