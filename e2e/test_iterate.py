@@ -248,7 +248,7 @@ def test_a_picked_element_scopes_the_follow_up(page: Page, toolsmith_server) -> 
     _wait_for_version(page, 1)
     _dispatch(page, "toolsmith:picked", {"selector": "#people", "tag": "input", "text": "", "html": '<input id="people" type="number" value="2">'})
     expect(page.get_by_test_id("followup-scope")).to_contain_text("About <input> of v1")
-    _follow_up(page, "allow up to 50 people")
+    _follow_up(page, "make the text bigger")
     _wait_for_version(page, 2)
     selection = _api(page, server, f"/api/apps/{app_id}/versions/2")["version"]["selection"]
     assert selection == {"kind": "element", "selector": "#people", "tag": "input", "html": '<input id="people" type="number" value="2">'}
