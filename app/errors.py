@@ -30,8 +30,8 @@ from __future__ import annotations
 
 __all__ = [
     "BadHost",
-    "BeyondTheDemo",
     "BadRequest",
+    "BeyondTheDemo",
     "CSRFFailed",
     "Conflict",
     "Forbidden",
