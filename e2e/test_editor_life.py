@@ -116,6 +116,8 @@ def test_stop_from_the_editor_keeps_the_partial_page_and_every_tab_hears_it(page
     expect(stop).to_be_visible()
     expect(stop).to_have_accessible_name("Stop writing version 1")
     expect(_item(other, 1)).to_have_attribute("data-status", "generating")
+    # The model's words stream into its turn before the page does.
+    expect(_turn(page, 1).get_by_test_id("live-notes")).to_contain_text("Offline demo")
     page.wait_for_function("() => document.getElementById('code-view').value.includes('<body')", polling=100, timeout=20_000)
     stop.click()
     for tab in (page, other):

@@ -558,6 +558,7 @@ function attach(version, url = streamUrl(version.number)) {
       }
     },
     onDelta(text) {
+      saying(n);
       if (state.current !== n) return;
       code.append(text);
       throttle.mark();
@@ -581,6 +582,19 @@ function attach(version, url = streamUrl(version.number)) {
   render();
   showPreview({ fresh: true });
   showCode();
+}
+
+// The model's words before its page (or edit blocks), shown in its turn while it writes.
+const PAGE_STARTS = /```|<!doctype|<html|<{5,9}[ \t]*SEARCH/i;
+function saying(n) {
+  const prose = live.text.split(PAGE_STARTS)[0].trim();
+  if (state.saying?.number === n && state.saying.text === prose) return;
+  state.saying = { number: n, text: prose };
+  const box = el.conversation.querySelector(`.turn[data-version="${n}"] .turn-live-notes`);
+  if (box) {
+    box.textContent = prose;
+    box.hidden = !prose;
+  }
 }
 
 function finish(n, version) {

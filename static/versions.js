@@ -200,7 +200,12 @@ function button(label, attrs) {
 
 function assistantBody(v, state, actions) {
   if (v.status === "generating") {
-    return [h("p", { class: "turn-working" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Writing the page…")];
+    // What the model says before its page arrives, as it says it (editor.js fills it in).
+    const said = state.saying?.number === v.number ? state.saying.text : "";
+    return [
+      h("p", { class: "turn-notes turn-live-notes", "data-testid": "live-notes", hidden: !said }, said),
+      h("p", { class: "turn-working" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Writing the page…"),
+    ];
   }
   const busy = state.busy ? "Wait for the version being written to finish" : null;
   const body = [];

@@ -128,6 +128,25 @@ class Accounts:
         except IntegrityError:  # another process made it first
             return await self.instance_secret()
 
+    async def remember_address(self, url: str) -> None:
+        """The address people reach the running server at, for commands run beside it (`toolsmith users link`).
+
+        Kept beside the signing secret: one row per instance, written at every start.
+        """
+        async with self.engine.begin() as conn:
+            updated = await conn.execute(instance_secrets.update().where(instance_secrets.c.name == "address").values(value=url[:200], created_at=datetime.now(UTC)))
+            if not updated.rowcount:
+                try:
+                    await conn.execute(instance_secrets.insert().values(name="address", value=url[:200], created_at=datetime.now(UTC)))
+                except IntegrityError:  # another process wrote it first; its address is as good
+                    pass
+
+    async def address(self) -> str | None:
+        """The address the server last started at, if it ever did."""
+        async with self.engine.connect() as conn:
+            value = await conn.scalar(sa.select(instance_secrets.c.value).where(instance_secrets.c.name == "address"))
+        return str(value) if value else None
+
     # ---- users ------------------------------------------------------------------------------
 
     async def count_users(self) -> int:
