@@ -228,3 +228,19 @@ async def test_the_demo_says_what_it_cannot_do_and_makes_no_version(settings: Se
         assert len((await http.get(f"/api/apps/{app_id}")).json()["versions"]) == 1
         done = await http.post(f"/api/apps/{app_id}/versions", json={"prompt": "make it dark", "model": "demo"})
         assert done.status_code == 202
+
+
+async def test_signing_out_says_so_and_how_to_get_back_in_without_a_password(settings: Settings, services: Services) -> None:
+    from tests.conftest import browser_for
+
+    grace = await services.accounts.create_user("grace")
+    async with browser_for(settings, services, grace) as browser:
+        page = await browser.get("/")
+        assert "users link grace" in page.text, "the sign-out button warns before"
+        out = await browser.post("/logout", data={"csrf_token": browser.headers["X-CSRF-Token"]})
+        assert out.status_code == 303
+        login = await browser.get(out.headers["location"])
+        assert "You're signed out." in login.text and "toolsmith users link grace" in login.text
+    async with browser_for(settings, services) as anonymous:
+        answer = await anonymous.get("/signin/not-a-real-link", headers={"Accept": "text/html"})
+        assert answer.status_code == 404 and "`" not in answer.text and "users link NAME" in answer.text
