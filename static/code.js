@@ -159,6 +159,7 @@ export function setupCodeActions(view, { copy, download, filename, downloadUrl, 
       view.selectAll();
       view.focus();
       announce("Press Ctrl+C to copy the selected HTML.");
+      flash(copy, "Selected: press Ctrl+C");
     }
   });
   download.addEventListener("click", () => {
