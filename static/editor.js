@@ -708,7 +708,7 @@ setupCodeActions(code, {
   },
 });
 
-setupShareDialog({ appId, versions: () => state.versions, authorName: data.author_name, opener: $("share-open") });
+setupShareDialog({ appId, versions: () => state.versions, authorName: data.author_name, nameChosen: data.author_name_chosen, opener: $("share-open") });
 setupAppTitle({
   appId,
   title: el.title,

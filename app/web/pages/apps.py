@@ -69,6 +69,8 @@ async def editor(request: Request) -> Response:
             "max_prompt_chars": services.settings.max_prompt_chars,
             "auto_fix_attempts": services.settings.auto_fix_attempts,
             "author_name": user.display_name,
+            # Until people pick a display name it is their user name ("owner"): the share dialog asks once.
+            "author_name_chosen": user.display_name.casefold() != user.username.casefold(),
         },
     )
 
