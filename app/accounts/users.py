@@ -8,6 +8,7 @@ copy of the database signs nobody in. Passwords get scrypt (`app.accounts.passwo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import re
 import secrets
@@ -135,11 +136,12 @@ class Accounts:
         """
         async with self.engine.begin() as conn:
             updated = await conn.execute(instance_secrets.update().where(instance_secrets.c.name == "address").values(value=url[:200], created_at=datetime.now(UTC)))
-            if not updated.rowcount:
-                try:
-                    await conn.execute(instance_secrets.insert().values(name="address", value=url[:200], created_at=datetime.now(UTC)))
-                except IntegrityError:  # another process wrote it first; its address is as good
-                    pass
+        if updated.rowcount:
+            return
+        # Another process may write it first; its address is as good.
+        with contextlib.suppress(IntegrityError):
+            async with self.engine.begin() as conn:
+                await conn.execute(instance_secrets.insert().values(name="address", value=url[:200], created_at=datetime.now(UTC)))
 
     async def address(self) -> str | None:
         """The address the server last started at, if it ever did."""
