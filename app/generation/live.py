@@ -8,6 +8,10 @@ finished version from the store.
 Stopping goes through here too: `LiveRuns.stop` asks the run to stop and the
 process writing it (which registered `LiveRun.on_stop`) ends it, so a registry
 shared between processes can carry the request to whichever one that is.
+
+Routes and the sandbox host reach runs only through `follow`, `preview` and
+`request_stop` of `LiveRuns`; `app.generation.redis_live` gives the same
+across processes.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ class LiveRun:
     stop_requested: bool = False
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     _on_stop: list[Callable[[], object]] = field(default_factory=list)
+    # Called with every event as it is published: how other processes' followers hear of it.
+    relay: Callable[[LiveEvent], None] | None = None
 
     def publish(self, name: str, data: dict[str, Any]) -> None:
         if self.finished:
@@ -56,6 +62,8 @@ class LiveRun:
             self.answer_start = len(self.text)
         self.events.append(LiveEvent(len(self.events) + 1, name, data))
         self.finished = name in TERMINAL
+        if self.relay is not None:
+            self.relay(self.events[-1])
         # Wake every follower, then arm a fresh event for the next publish.
         self._wakeup.set()
         self._wakeup = asyncio.Event()
@@ -96,8 +104,16 @@ class LiveRun:
             await self._wakeup.wait()
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What the live preview of a run shows: the current answer so far, and the page it changes."""
+
+    answer: str
+    base_html: str | None
+
+
 class LiveRuns:
-    """The registry of runs by version id."""
+    """The registry of runs by version id, in this process."""
 
     def __init__(self, linger_seconds: float = 120.0) -> None:
         self._runs: dict[str, LiveRun] = {}
@@ -119,3 +135,24 @@ class LiveRuns:
     def retire(self, version_id: str) -> None:
         """Forget a finished run once late reconnects are unlikely."""
         asyncio.get_running_loop().call_later(self._linger, self._runs.pop, version_id, None)
+
+    def follow(self, version_id: str, after: int = 0) -> AsyncIterator[LiveEvent] | None:
+        """The run's events after id `after`, up to and with `finished`; None when no run is known."""
+        run = self.get(version_id)
+        return run.follow(after) if run is not None else None
+
+    async def preview(self, version_id: str) -> Preview | None:
+        run = self.get(version_id)
+        return Preview(run.answer, run.base_html) if run is not None else None
+
+    async def request_stop(self, version_id: str) -> bool:
+        """Asks whoever writes `version_id` to stop, and returns once its run has ended; False when
+        no run of it is under way (here; with Redis, anywhere), so the caller records the stop itself."""
+        run = self.stop(version_id)
+        if run is None:
+            return False
+        await run.ended()
+        return True
+
+    async def close(self) -> None:
+        """Nothing to let go of in memory; the Redis runs flush and disconnect."""

@@ -27,7 +27,7 @@ apps = sa.Table(
     sa.Column("owner_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True),
     sa.Column("remixed_from_app_id", sa.String(32), nullable=True),  # no foreign key: the original may go
     sa.Column("remixed_from_title", sa.String(200), nullable=True),
-    sa.Column("title_by_hand", sa.Boolean, nullable=False, server_default=sa.false()),  # renamed by its owner (migration 4)
+    sa.Column("title_by_hand", sa.Boolean, nullable=False, server_default=sa.false()),  # renamed by its owner (migration 5)
 )
 
 versions = sa.Table(
@@ -115,6 +115,16 @@ instance_secrets = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(200), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# A generation handed to the queue (migration 4): which worker runs it, and until when without renewing.
+# A row whose time has passed while its version is still generating is a generation nobody is writing.
+generation_leases = sa.Table(
+    "generation_leases",
+    metadata,
+    sa.Column("version_id", sa.String(32), sa.ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("worker", sa.String(100), nullable=True),  # None: still waiting in the queue
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
 schema_migrations = sa.Table(
