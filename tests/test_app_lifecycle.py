@@ -118,10 +118,10 @@ async def test_the_app_is_called_what_its_newest_page_title_says(settings: Setti
         made = (await http.post("/api/apps", json={"prompt": "a tip calculator", "model": "demo"})).json()
         app_id = made["app"]["id"]
         await wait_for_version(http, app_id, 1)
-        await http.post(f"/api/apps/{app_id}/versions", json={"prompt": "a dice roller instead", "model": "demo"})
+        await http.post(f"/api/apps/{app_id}/versions", json={"prompt": "rename to \"Dice time\"", "model": "demo"})
         version = await wait_for_version(http, app_id, 2)
         title = (await http.get(f"/api/apps/{app_id}")).json()["app"]["title"]
-        assert version["status"] == "complete"
+        assert version["status"] == "complete" and title == "Dice time"
         assert f"<title>{title}</title>" in (await http.get(f"/api/apps/{app_id}/versions/2")).json()["version"]["html"]
 
 
