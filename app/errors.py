@@ -5,7 +5,9 @@
     │   ├── InvalidJSON       (400) the body is not a JSON object
     │   ├── InvalidPrompt     (400) empty or too long
     │   ├── InvalidHTML       (400) an imported page that is empty or too large
+    │   ├── InvalidTitle      (400) an app name that is empty, too long or not text
     │   ├── UnknownModel      (400) no such provider or model
+    │   ├── BeyondTheDemo     (400) a change the offline demo cannot make (no version is made)
     │   └── BadHost           (400) a Host header the service does not answer to
     ├── MissingKey            (400) the provider needs a key that is not set
     ├── Unauthorized          (401) not signed in, or an API token that is wrong, expired or revoked
@@ -31,12 +33,14 @@ from __future__ import annotations
 __all__ = [
     "BadHost",
     "BadRequest",
+    "BeyondTheDemo",
     "CSRFFailed",
     "Conflict",
     "Forbidden",
     "InvalidHTML",
     "InvalidJSON",
     "InvalidPrompt",
+    "InvalidTitle",
     "MissingKey",
     "NotFound",
     "ProviderError",
@@ -91,10 +95,22 @@ class InvalidHTML(BadRequest):
     code = "invalid_html"
 
 
+class InvalidTitle(BadRequest):
+    """An app's new name is empty, longer than the limit, or holds characters that are not text."""
+
+    code = "invalid_title"
+
+
 class UnknownModel(BadRequest):
     """No configured provider or model has this name."""
 
     code = "unknown_model"
+
+
+class BeyondTheDemo(BadRequest):
+    """The offline demo cannot make this change (or any fix); a real model can."""
+
+    code = "beyond_the_demo"
 
 
 class BadHost(BadRequest):

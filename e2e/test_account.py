@@ -3,6 +3,7 @@ a script, and revokes it, after which it works no more."""
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.request
 
@@ -37,6 +38,11 @@ def test_rename_make_a_token_and_revoke_it(page: Page, toolsmith_server) -> None
     secret = page.get_by_test_id("token-secret")
     expect(secret).to_contain_text("tsk_")
     token = secret.inner_text()
+    # One click copies it, or (our Permissions-Policy denies the clipboard API) selects it for Ctrl+C; the button says which.
+    page.get_by_test_id("token-copy").click()
+    expect(page.get_by_test_id("token-copy")).to_have_text(re.compile("^(Copied|Press Ctrl\\+C)$"))
+    if page.get_by_test_id("token-copy").inner_text() != "Copied":
+        assert page.evaluate("() => window.getSelection().toString()") == token
     item = page.get_by_test_id("token-item")
     expect(item).to_have_count(1)
     expect(item).to_have_attribute("data-state", "active")

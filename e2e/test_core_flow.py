@@ -59,15 +59,14 @@ def test_demo_model_end_to_end(page: Page, toolsmith_server) -> None:
 
     # While the answer is being written the code grows and the preview already draws the page.
     expect(page.get_by_test_id("status-line")).to_contain_text(re.compile("Writing|Generating", re.I))
-    code = page.get_by_test_id("code-view")
-    expect(code).to_contain_text("<!DOCTYPE html>", timeout=15_000)
-    first_length = len(code.inner_text())
+    page.wait_for_function("() => document.getElementById('code-view').value.includes('<!DOCTYPE html>')", timeout=15_000)
+    first_length = page.evaluate("() => document.getElementById('code-view').value.length")
     expect(_preview(page).locator("h1")).to_be_visible(timeout=15_000)
     assert page.locator("[data-testid=version-item][data-version='1']").get_attribute("data-status") == "generating", (
         "the preview should be drawn before the answer is complete"
     )
     page.wait_for_function(
-        "n => document.querySelector('[data-testid=code-view]').innerText.length > n", arg=first_length
+        "n => document.getElementById('code-view').value.length > n", arg=first_length
     )
 
     _wait_for_version(page, 1)

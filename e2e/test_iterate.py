@@ -55,6 +55,15 @@ def _follow_up(page: Page, prompt: str) -> None:
     page.get_by_test_id("followup-submit").click()
 
 
+def _code_text(page: Page) -> str:
+    """The whole text of the code view (CodeMirror draws only the lines in view)."""
+    return page.evaluate("() => document.getElementById('code-view').value")
+
+
+def _wait_for_code(page: Page, text: str) -> None:
+    page.wait_for_function("t => document.getElementById('code-view').value.includes(t)", arg=text)
+
+
 def _api(page: Page, server: ToolsmithServer, path: str) -> dict:
     """GET from the API as the signed-in person of `page`."""
     response = page.request.get(server.url + path)
@@ -106,17 +115,17 @@ def test_edits_branch_hand_edit_diff_and_restore(page: Page, toolsmith_server) -
     # A hand edit, saved as a new version attributed to the person.
     page.get_by_test_id("tab-code").click()
     page.get_by_test_id("edit-code").click()
-    editor = page.get_by_test_id("code-editor")
+    editor = page.locator("#code-view .cm-content")
     expect(editor).to_be_focused()
     expect(page.get_by_test_id("save-code")).to_be_disabled()
-    editor.fill(editor.input_value().replace("<h1>Split it</h1>", "<h1>Split it fairly</h1>"))
+    editor.fill(_code_text(page).replace("<h1>Split it</h1>", "<h1>Split it fairly</h1>"))
     expect(page.get_by_test_id("code-status")).to_have_text("Unsaved changes to v3")
     page.get_by_test_id("save-code").click()
     _wait_for_version(page, 4)
     expect(_item(page, 4)).to_have_attribute("data-kind", "hand_edit")
     expect(_item(page, 4)).to_contain_text("You, by hand")
     expect(_turn(page, 4).get_by_test_id("hand-edit-bubble")).to_have_text("You edited v3 by hand")
-    expect(page.get_by_test_id("code-view")).to_contain_text("<h1>Split it fairly</h1>")
+    _wait_for_code(page, "<h1>Split it fairly</h1>")
     page.get_by_test_id("tab-preview").click()
     expect(_preview(page).locator("h1")).to_have_text("Split it fairly")
 
@@ -156,20 +165,10 @@ def test_a_follow_up_scoped_to_selected_lines(page: Page, toolsmith_server) -> N
     _wait_for_version(page, 1)
     page.get_by_test_id("tab-code").click()
     expect(page.get_by_test_id("ask-selection")).to_be_hidden()
-    # Select from the start of line 3 to the end of line 5 of the code view, as a person dragging would.
-    page.evaluate(
-        """() => {
-            const node = document.querySelector('[data-testid=code-view]').firstChild;
-            const text = node.data;
-            const lineStart = (n) => text.split('\\n').slice(0, n - 1).join('\\n').length + 1;
-            const range = document.createRange();
-            range.setStart(node, lineStart(3));
-            range.setEnd(node, lineStart(6));
-            const selection = window.getSelection();
-            selection.removeAllRanges();
-            selection.addRange(range);
-        }"""
-    )
+    # Select from line 3 to line 5 of the code view, as a person does: click, then shift-click.
+    lines = page.locator("#code-view .cm-content .cm-line")
+    lines.nth(2).click()
+    lines.nth(4).click(modifiers=["Shift"])
     ask = page.get_by_test_id("ask-selection")
     expect(ask).to_have_text("Ask about lines 3–5")
     ask.click()
@@ -197,7 +196,7 @@ def test_a_cut_off_answer_says_so_and_can_be_continued(page: Page, toolsmith_ser
     expect(_item(page, 2)).to_have_attribute("data-kind", "continue")
     expect(_item(page, 2).get_by_test_id("version-meta")).to_contain_text("continued ×1")
     page.get_by_test_id("tab-code").click()
-    expect(page.get_by_test_id("code-view")).to_contain_text("<h1>Finished at last</h1>\n<p>All of it.</p>")
+    _wait_for_code(page, "<h1>Finished at last</h1>\n<p>All of it.</p>")
     # The preview right after two quick loads can outrun Playwright's tracking of the sandboxed frame
     # (the page itself shows it): check it on a fresh load.
     page.reload()
@@ -249,7 +248,7 @@ def test_a_picked_element_scopes_the_follow_up(page: Page, toolsmith_server) -> 
     _wait_for_version(page, 1)
     _dispatch(page, "toolsmith:picked", {"selector": "#people", "tag": "input", "text": "", "html": '<input id="people" type="number" value="2">'})
     expect(page.get_by_test_id("followup-scope")).to_contain_text("About <input> of v1")
-    _follow_up(page, "allow up to 50 people")
+    _follow_up(page, "make the text bigger")
     _wait_for_version(page, 2)
     selection = _api(page, server, f"/api/apps/{app_id}/versions/2")["version"]["selection"]
     assert selection == {"kind": "element", "selector": "#people", "tag": "input", "html": '<input id="people" type="number" value="2">'}

@@ -83,10 +83,17 @@ $("token-form").addEventListener("submit", async (event) => {
     $("token-name").value = "";
     const secret = $("token-secret");
     secret.hidden = false;
-    secret.replaceChildren(
-      "Copy it now; it is not shown again: ",
-      h("code", { "data-testid": "token-secret" }, answer.secret),
-    );
+    const copy = h("button", { type: "button", class: "button button-small", "data-testid": "token-copy" }, "Copy");
+    copy.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(answer.secret);
+        copy.textContent = "Copied";
+      } catch {
+        window.getSelection().selectAllChildren(secret.querySelector("code"));
+        copy.textContent = "Press Ctrl+C";
+      }
+    });
+    secret.replaceChildren("Copy it now; it is not shown again: ", h("code", { "data-testid": "token-secret" }, answer.secret), " ", copy);
     showError(form, "");
   } catch (error) {
     showError(form, message(error));

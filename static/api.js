@@ -28,6 +28,7 @@ export async function request(method, url, body) {
   } catch {
     throw new ApiError(UNREACHABLE);
   }
+  if (response.status === 204) return {}; // done, nothing to say (a deletion)
   let data = null;
   try {
     data = await response.json();

@@ -31,6 +31,13 @@ export class DiffView {
     }
     this.from.value = String(from);
     this.to.value = String(to);
+    if (from === to) {
+      this.summary.textContent = `v${to} is the first version: there is nothing before it to compare with. ${numbers.length > 1 ? "Pick another version above." : "Ask for a change, then come back here to see what it did."}`;
+      this.output.replaceChildren(h("p", { class: "diff-empty", "data-testid": "diff-first" }, `Nothing came before v${to}.`));
+      return;
+    }
+    this.from.value = String(from);
+    this.to.value = String(to);
     this.load();
   }
 

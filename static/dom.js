@@ -34,7 +34,7 @@ export function modelBadge(version) {
     return h("span", { class: "badge badge-hand", title: "Edited by hand in the code view, not by a model" }, "You, by hand");
   }
   if (version.kind === "restore" || version.model === "restore") {
-    return h("span", { class: "badge badge-restore", title: `The page of v${version.parent_number}, restored` }, "Restore");
+    return h("span", { class: "badge badge-restore", title: `The page of v${version.parent_number}, restored` }, `restored v${version.parent_number}`);
   }
   const [, name] = version.model.includes(":") ? version.model.split(/:(.*)/s) : ["", version.model];
   return h("span", { class: "badge badge-model", title: version.model }, name || version.model);
@@ -54,6 +54,7 @@ export const STATUS_LABELS = {
   generating: "Writing",
   complete: "Complete",
   incomplete: "Cut off",
+  stopped: "Stopped",
   failed: "Failed",
 };
 

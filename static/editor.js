@@ -1,21 +1,24 @@
 // The editor: conversation, follow-ups, versions (a tree), and the live preview / code / diff of one app.
 import { getJSON, pageData, postJSON, showError } from "./api.js";
+import { setupAppTitle } from "./app-title.js";
 import { CodeEditor } from "./codeedit.js";
 import { connectBridge } from "./bridge-host.js";
 import { CodeView, setupCodeActions } from "./code.js";
 import { DiffView } from "./diff.js";
 import { byModel, modelBadge } from "./dom.js";
 import { Fixer } from "./fix.js";
+import { watchForChanges } from "./freshness.js";
 import { keepRelativeTimesFresh } from "./format.js";
 import { NOT_LIVE, goLive } from "./live.js";
 import { Picker, describePick } from "./picker.js";
 import { Preview, Throttle, expiresSoon } from "./preview.js";
-import { ScopeChip, elementSelection, scopeLabel, selectedLines } from "./selection.js";
+import { ScopeChip, elementSelection, scopeLabel } from "./selection.js";
 import { RuntimeErrors } from "./runtime-errors.js";
 import { setupShareDialog } from "./share.js";
+import { setupStop } from "./stop.js";
 import { overlayFor, statusLine } from "./status.js";
 import { setupTabs } from "./tabs.js";
-import { CUT_OFF, renderConversation, renderVersionList } from "./versions.js";
+import { CUT_OFF, renderConversation, renderVersionList, setupVersionListKeys } from "./versions.js";
 
 const data = pageData("editor-data");
 const appId = data.app.id;
@@ -40,7 +43,7 @@ const el = {
   overlayTitle: $("preview-overlay-title"),
   overlayText: $("preview-overlay-text"),
   code: $("code-view"),
-  codeScroll: $("code-scroll"),
+  searchCode: $("search-code"),
   codeStatus: $("code-status"),
   askSelection: $("ask-selection"),
   editCode: $("edit-code"),
@@ -70,18 +73,21 @@ const newest = () => state.versions.at(-1)?.number;
 const streamUrl = (n) => `/api/apps/${appId}/versions/${n}/stream`;
 const announce = (text) => (el.announcer.textContent = text);
 
-const code = new CodeView(el.code, el.codeScroll);
+const code = new CodeView(el.code, {
+  onChange(text) {
+    editor.changed(text);
+    renderCodeBar();
+  },
+  onSelection: codeSelectionMoved,
+  onSave: saveHandEdit,
+});
+const editor = new CodeEditor(code);
 const preview = new Preview($("frame-stack"));
 const throttle = new Throttle(preview);
 const scope = new ScopeChip($("followup-scope"), () => renderBase());
 const diff = new DiffView({ appId, from: $("diff-from"), to: $("diff-to"), summary: $("diff-summary"), output: $("diff-output") });
-const editor = new CodeEditor({
-  root: $("code-editor"),
-  textarea: $("code-input"),
-  gutter: $("code-gutter"),
-  onInput: renderCodeBar,
-  onSave: saveHandEdit,
-});
+const stopper = setupStop($("stop-button"), { appId, writing: () => live.number, announce });
+setupVersionListKeys(el.versionList);
 const tabs = setupTabs(el.main, (view) => {
   if (view === "chat" && el.conversation.scrollTop === 0) revealTurn(state.current);
   if (view === "diff") diff.show(state.versions, state.current);
@@ -120,6 +126,7 @@ const actions = { select, retry, edit, restore, resume, fixButton };
 function render() {
   state.busy = live.number !== null || state.versions.some((v) => v.status === "generating");
   renderVersionList(el.versionList, state, actions);
+  revealItem(state.current);
   renderConversation(el.conversation, state, actions);
   el.versionCount.textContent = String(state.versions.length);
   const v = shown();
@@ -134,7 +141,8 @@ function render() {
   renderBase();
   renderCodeBar();
   runtime.show(state.current, { hidden: v?.status === "generating" });
-  picker.setEnabled(Boolean(v?.preview_url) && (v.status === "complete" || v.status === "incomplete"));
+  picker.setEnabled(Boolean(v?.preview_url) && v.has_page !== false && ["complete", "incomplete", "stopped"].includes(v.status));
+  stopper.render();
 }
 
 function renderStatus() {
@@ -173,7 +181,6 @@ function renderCodeBar() {
   el.saveCode.hidden = !editing;
   el.discardCode.hidden = !editing;
   el.saveCode.disabled = !editor.dirty;
-  el.codeScroll.hidden = editing;
   el.askSelection.hidden = editing || lines === null;
   if (lines) el.askSelection.textContent = `Ask about ${scopeLabel(lines)}`;
   if (editing) el.codeStatus.textContent = editor.dirty ? `Unsaved changes to v${editor.version}` : `Editing v${editor.version}`;
@@ -233,6 +240,8 @@ preview.onSwap = () => {
   if (live.number !== null && live.number === state.current && (live.bodyAt !== null || live.bytes > 12_000) && !live.previewed) {
     live.previewed = true;
     renderOverlay();
+    // On a phone, a follow-up sent from the Chat tab shows its page as soon as it paints.
+    if (tabs.isPhone() && tabs.view === "chat" && document.activeElement !== el.input) tabs.select("preview");
   }
 };
 
@@ -305,6 +314,7 @@ function select(n) {
   }
   render();
   if (changed) {
+    announce(`Showing version ${n}.`);
     revealTurn(n);
     showPreview();
     showCode();
@@ -424,12 +434,19 @@ function fixButton(v) {
 el.form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const prompt = el.input.value.trim();
+  if (data.max_prompt_chars && prompt.length > data.max_prompt_chars) {
+    showError(el.form, `The prompt is ${prompt.length.toLocaleString()} characters long; the limit is ${data.max_prompt_chars.toLocaleString()}. Shorten it and send it again.`);
+    return;
+  }
   if (!prompt) {
     showError(el.form, "Describe the change you want first, for example “make the buttons bigger”.");
     el.input.focus();
     return;
   }
-  if (await send(prompt, el.model.value, parentFor(state.current))) el.input.value = "";
+  if (await send(prompt, el.model.value, parentFor(state.current))) {
+    el.input.value = "";
+    renderCount();
+  }
 });
 el.input.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -437,7 +454,21 @@ el.input.addEventListener("keydown", (event) => {
     el.form.requestSubmit();
   }
 });
-el.input.addEventListener("input", () => showError(el.form, ""));
+el.input.addEventListener("input", () => {
+  showError(el.form, "");
+  renderCount();
+});
+
+// How much of the prompt limit is used, once there is something to count.
+const countBox = $("followup-count");
+function renderCount() {
+  const limit = data.max_prompt_chars || 0;
+  const used = el.input.value.trim().length;
+  countBox.hidden = !limit || used === 0;
+  countBox.textContent = `${used.toLocaleString()} / ${limit.toLocaleString()}`;
+  countBox.title = `${used.toLocaleString()} of the ${limit.toLocaleString()} characters a prompt may have`;
+  countBox.toggleAttribute("data-over", used > limit);
+}
 
 // ---- code: hand edits and selections ----------------------------------------------------------
 
@@ -450,7 +481,7 @@ el.editCode.addEventListener("click", () => {
 });
 
 el.discardCode.addEventListener("click", () => {
-  editor.stop();
+  editor.stop(pages.get(editor.version) ?? "");
   renderCodeBar();
   el.editCode.focus();
 });
@@ -470,13 +501,16 @@ async function saveHandEdit() {
   }
 }
 
-document.addEventListener("selectionchange", () => {
-  if (tabs.view !== "code" || editor.open) return;
-  const found = selectedLines(el.code, code.node);
+// The lines selected in the code view are offered as the scope of the next follow-up.
+function codeSelectionMoved() {
+  if (editor.open) return;
+  const found = code.selectedLines();
   if (JSON.stringify(found) === JSON.stringify(lines)) return;
   lines = found;
   renderCodeBar();
-});
+}
+
+el.searchCode.addEventListener("click", () => code.search());
 
 el.askSelection.addEventListener("click", () => {
   if (!lines) return;
@@ -524,6 +558,7 @@ function attach(version, url = streamUrl(version.number)) {
       }
     },
     onDelta(text) {
+      saying(n);
       if (state.current !== n) return;
       code.append(text);
       throttle.mark();
@@ -549,6 +584,19 @@ function attach(version, url = streamUrl(version.number)) {
   showCode();
 }
 
+// The model's words before its page (or edit blocks), shown in its turn while it writes.
+const PAGE_STARTS = /```|<!doctype|<html|<{5,9}[ \t]*SEARCH/i;
+function saying(n) {
+  const prose = live.text.split(PAGE_STARTS)[0].trim();
+  if (state.saying?.number === n && state.saying.text === prose) return;
+  state.saying = { number: n, text: prose };
+  const box = el.conversation.querySelector(`.turn[data-version="${n}"] .turn-live-notes`);
+  if (box) {
+    box.textContent = prose;
+    box.hidden = !prose;
+  }
+}
+
 function finish(n, version) {
   if (live.number !== n) return;
   throttle.stop();
@@ -559,7 +607,7 @@ function finish(n, version) {
   runtime.clear(n); // what half-written pages said; the finished page reports for itself
   const v = find(n);
   if (v.status === "failed") announce(`Version ${n} failed: ${v.error || "no reason given"}`);
-  else if (v.status === "incomplete") announce(`Version ${n}: ${v.error || CUT_OFF}`);
+  else if (v.status === "incomplete" || v.status === "stopped") announce(`Version ${n}: ${v.error || CUT_OFF}`);
   else announce(`Version ${n} is ready.`);
   render();
   if (state.current === n) {
@@ -576,18 +624,55 @@ function finish(n, version) {
 async function refreshTitle() {
   try {
     const { app } = await getJSON(`/api/apps/${appId}`);
-    if (!app.title || app.title === data.app.title) return;
-    data.app.title = app.title;
-    el.title.textContent = app.title;
-    el.title.title = app.title;
-    document.title = `${app.title} · Toolsmith`;
+    showTitle(app);
   } catch {
     // Keep the old title; nothing else depends on it.
   }
 }
 
+function showTitle(app) {
+  if (!app?.title || app.title === data.app.title) return;
+  data.app.title = app.title;
+  el.title.textContent = app.title;
+  el.title.title = app.title;
+  document.title = `${app.title} · Toolsmith`;
+}
+
+// What another tab (or a script) did to this app: new versions join the tree, one being written
+// is followed here too, so a follow-up from this tab waits for it instead of branching blindly.
+function heardFromElsewhere({ app, versions }) {
+  showTitle(app);
+  if (!versions.length) return;
+  const newestBefore = newest();
+  for (const v of versions) {
+    if (live.number === v.number) continue;
+    upsert(v);
+  }
+  const added = versions.filter((v) => v.number > (newestBefore ?? 0)).map((v) => v.number);
+  if (added.length) announce(`${added.length === 1 ? `Version ${added[0]} was` : `Versions ${added.join(", ")} were`} made elsewhere.`);
+  const writing = state.versions.find((v) => v.status === "generating");
+  if (writing && live.number === null) {
+    if (state.current === newestBefore && !editor.dirty) state.current = writing.number;
+    attach(writing);
+    return;
+  }
+  render();
+}
+
 function scrollConversation() {
   el.conversation.scrollTop = el.conversation.scrollHeight;
+}
+
+// Keeps the shown version in view in the version list (which scrolls on its own), once per change.
+let revealed = null;
+function revealItem(n) {
+  const box = el.versionList;
+  const item = box.querySelector(`.version-item[data-version="${n}"]`);
+  if (!item || revealed === n || box.clientHeight === 0) return;
+  revealed = n;
+  const top = item.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+  if (top < box.scrollTop) box.scrollTop = top - 4;
+  else if (top + item.offsetHeight > box.scrollTop + box.clientHeight) box.scrollTop = top + item.offsetHeight - box.clientHeight + 4;
 }
 
 // Brings the shown version's turn into view without scrolling anything else.
@@ -618,12 +703,39 @@ setupCodeActions(code, {
   downloadUrl() {
     const v = shown();
     // Edit blocks cut off leave an incomplete version with no page.
-    const finished = v && (v.status === "complete" || v.status === "incomplete") && v.has_page !== false && live.number !== v.number;
+    const finished = v && ["complete", "incomplete", "stopped"].includes(v.status) && v.has_page !== false && live.number !== v.number;
     return finished ? `/api/apps/${appId}/versions/${v.number}/download` : null;
   },
 });
 
-setupShareDialog({ appId, versions: () => state.versions, authorName: data.author_name, opener: $("share-open") });
+setupShareDialog({ appId, versions: () => state.versions, authorName: data.author_name, nameChosen: data.author_name_chosen, opener: $("share-open") });
+setupAppTitle({
+  appId,
+  title: el.title,
+  renameButton: $("rename-app"),
+  deleteButton: $("delete-app"),
+  dialog: $("delete-dialog"),
+  announce,
+  onRenamed: showTitle,
+});
+watchForChanges({ appId, known: () => state.versions, quiet: () => live.number !== null || state.sending, onChange: heardFromElsewhere });
+
+// The composer is one key away: "/" anywhere outside a text field, or the skip link at the top.
+function focusComposer() {
+  if (tabs.isPhone()) tabs.select("chat");
+  el.input.focus();
+}
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target.closest?.("input, textarea, select, [contenteditable], .code-host, dialog[open]")) return;
+  event.preventDefault();
+  focusComposer();
+});
+$("skip-to-followup").addEventListener("click", (event) => {
+  event.preventDefault();
+  focusComposer();
+});
 
 const lastUsed = [...state.versions].reverse().find((v) => v.model && byModel(v));
 const option = lastUsed && [...el.model.options].find((o) => o.value === lastUsed.model && !o.disabled);

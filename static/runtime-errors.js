@@ -137,9 +137,9 @@ export class RuntimeErrors {
     this.root.hidden = this.hidden || shown === 0;
     const total = log.more ? `${shown}+` : String(shown);
     this.title.textContent = `${total} ${shown === 1 && !log.more ? "problem" : "problems"} while running`;
-    this.list.replaceChildren(
-      ...log.entries.map(item),
-      log.more ? h("li", { class: "runtime-error-more muted" }, `${log.more} more not shown`) : null,
-    );
+    // replaceChildren would write a null as the text "null": the "more" row is added only when there is one.
+    const rows = log.entries.map(item);
+    if (log.more) rows.push(h("li", { class: "runtime-error-more muted" }, `${log.more} more not shown`));
+    this.list.replaceChildren(...rows);
   }
 }

@@ -1,5 +1,5 @@
 // The editor's share dialog: make links to the latest or a pinned version, copy them, revoke them.
-import { ApiError, deleteJSON, getJSON, postJSON, showError } from "./api.js";
+import { ApiError, deleteJSON, getJSON, patchJSON, postJSON, showError } from "./api.js";
 import { h, stateChip } from "./dom.js";
 import { absoluteTime, relativeTime } from "./format.js";
 
@@ -12,7 +12,9 @@ function expiry(share) {
 }
 
 // `versions()` gives the editor's versions now; only finished pages can be pinned.
-export function setupShareDialog({ appId, versions, authorName, opener }) {
+// `nameChosen`: false while the person's display name is still their user name ("owner"): showing
+// it as the author then first asks, once, for the name people should see.
+export function setupShareDialog({ appId, versions, authorName, nameChosen = true, opener }) {
   const dialog = $("share-dialog");
   const form = $("share-form");
   const list = $("share-list");
@@ -20,10 +22,18 @@ export function setupShareDialog({ appId, versions, authorName, opener }) {
   let shares = [];
 
   $("share-author-name").textContent = authorName;
+  const nameField = $("share-name-field");
+  const nameInput = $("share-name");
+  const showAuthor = $("share-author");
+  const askName = () => (nameField.hidden = !(showAuthor.checked && !nameChosen));
+  showAuthor.addEventListener("change", () => {
+    askName();
+    if (!nameField.hidden) nameInput.focus();
+  });
 
   function fillVersions() {
     const chosen = pin.value;
-    const finished = versions().filter((v) => v.status === "complete" || v.status === "incomplete");
+    const finished = versions().filter((v) => ["complete", "incomplete", "stopped"].includes(v.status) && v.has_page !== false);
     pin.replaceChildren(
       h("option", { value: "" }, "Latest finished version (follows your changes)"),
       ...[...finished].reverse().map((v) => h("option", { value: String(v.number) }, `Version ${v.number} only`)),
@@ -91,6 +101,24 @@ export function setupShareDialog({ appId, versions, authorName, opener }) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     showError(form, "");
+    if (!nameField.hidden) {
+      const name = nameInput.value.trim();
+      if (!name) {
+        showError(form, "Type the name people should see as the author, or untick “Show my name”.");
+        nameInput.focus();
+        return;
+      }
+      try {
+        const { user } = await patchJSON("/api/me", { display_name: name });
+        authorName = user.display_name;
+        nameChosen = true;
+        $("share-author-name").textContent = authorName;
+        askName();
+      } catch (error) {
+        showError(form, error instanceof ApiError ? error.message : String(error));
+        return;
+      }
+    }
     const body = {
       version: pin.value ? Number(pin.value) : null,
       expires_in: $("share-expiry").value ? Number($("share-expiry").value) : null,

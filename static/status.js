@@ -4,6 +4,7 @@ import { bytes, duration, seconds } from "./format.js";
 const SETTLED = {
   complete: "Complete",
   incomplete: "Cut off by the token limit",
+  stopped: "Stopped: what was written so far is kept",
   failed: "Failed",
   generating: "Connecting…",
 };
@@ -32,6 +33,9 @@ export function overlayFor(shown, live, html) {
   if (shown.status === "failed" && typeof html === "string" && !html.trim()) {
     const why = shown.error || "It failed before any page was written.";
     return { title: "No page for this version", text: `${why} Use Retry in the conversation to try again.` };
+  }
+  if (shown.status === "stopped" && typeof html === "string" && !html.trim()) {
+    return { title: "Stopped before any page was written", text: "The prompt is kept: use Retry in the conversation, or send another." };
   }
   if (shown.status === "incomplete" && typeof html === "string" && !html.trim()) {
     const why = shown.error || "The answer was cut off before it was finished.";

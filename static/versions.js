@@ -1,6 +1,7 @@
-// Renders the version list (a tree: branches indented) and the conversation from the editor's state.
+// Renders the version list (a tree: oldest first, branches indented under the version they start from)
+// and the conversation from the editor's state.
 // Both are rebuilt whole on each change (a handful of versions); focus is kept.
-import { byModel, h, isImport, modelBadge, statusChip, timeAgo } from "./dom.js";
+import { STATUS_LABELS, byModel, h, isImport, modelBadge, statusChip, timeAgo } from "./dom.js";
 import { duration, relativeTime, tokens } from "./format.js";
 
 export const CUT_OFF = "This answer was cut off by the model's token limit; the page may be unfinished.";
@@ -61,6 +62,47 @@ export function versionTree(versions) {
   return tree;
 }
 
+// What was asked, in words: the prompt, or what the person did instead.
+export function askedFor(v) {
+  if (v.kind === "hand_edit") return v.prompt && v.prompt !== "Edited the code by hand" ? `Hand edit: ${v.prompt}` : "Hand edit";
+  if (v.kind === "restore") return `Restored v${v.parent_number}`;
+  if (v.kind === "continue") return `Continue v${v.parent_number}`;
+  if (v.model === "remix") return "Remixed from a share link";
+  if (isImport(v)) return v.prompt || "Imported page";
+  if (v.kind === "fix") {
+    const n = (v.runtime_errors || []).length;
+    return `${v.automatic ? "Automatic fix" : "Fix"} of ${n === 1 ? "1 error" : `${n} errors`}`;
+  }
+  return (v.prompt || "").replace(/\s+/g, " ").trim();
+}
+
+// The versions in tree order, oldest first: each one, then the branches that start from it (one level
+// deeper, each with its own line), then the version that continues its line.
+export function treeOrder(versions) {
+  const numbers = new Set(versions.map((v) => v.number));
+  const children = new Map();
+  const roots = [];
+  for (const v of [...versions].sort((a, b) => a.number - b.number)) {
+    if (v.parent_number != null && numbers.has(v.parent_number)) {
+      if (!children.has(v.parent_number)) children.set(v.parent_number, []);
+      children.get(v.parent_number).push(v);
+    } else {
+      roots.push(v);
+    }
+  }
+  const out = [];
+  const walk = (start) => {
+    for (let node = start; node; ) {
+      out.push(node);
+      const kids = children.get(node.number) || [];
+      for (const branch of kids.slice(1)) walk(branch);
+      node = kids[0];
+    }
+  };
+  for (const root of roots) walk(root);
+  return out;
+}
+
 function metaLine(v, spot) {
   const parts = [];
   if (spot.from !== null && v.kind !== "restore") parts.push(`branch from v${spot.from}`);
@@ -71,14 +113,18 @@ function metaLine(v, spot) {
   return parts.join(" · ");
 }
 
+// One tab stop for the whole list (roving tabindex): the arrow keys, Home and End move between versions,
+// Enter or Space shows the one focused.
 export function renderVersionList(list, state, actions) {
   const tree = versionTree(state.versions);
+  const focusable = state.versions.some((v) => v.number === state.current) ? state.current : state.versions.at(-1)?.number;
   keepingFocus(list, () => {
     list.replaceChildren(
-      ...[...state.versions].reverse().map((v) => {
+      ...treeOrder(state.versions).map((v) => {
         const current = v.number === state.current;
         const spot = tree.get(v.number);
         const meta = metaLine(v, spot);
+        const asked = askedFor(v);
         return h(
           "li",
           { class: "version-node", style: { "--depth": String(spot.depth) }, "data-depth": spot.depth },
@@ -94,19 +140,40 @@ export function renderVersionList(list, state, actions) {
               "data-parent": v.parent_number ?? "",
               "data-depth": spot.depth,
               "data-focus-key": `item-${v.number}`,
+              tabindex: v.number === focusable ? "0" : "-1",
               "aria-current": current ? "true" : null,
-              "aria-label": [`Version ${v.number}`, v.status, meta, current ? "shown" : ""].filter(Boolean).join(", "),
+              title: asked || null,
+              "aria-label": [`Version ${v.number}${current ? " (shown)" : ""}`, asked, STATUS_LABELS[v.status] || v.status, meta].filter(Boolean).join(", "),
               onclick: () => actions.select(v.number),
             },
             h("span", { class: "version-number" }, `v${v.number}`),
             h("span", { class: "status-dot", "data-status": v.status, "aria-hidden": "true" }),
-            modelBadge(v),
+            h("span", { class: "version-prompt", "data-testid": "version-prompt" }, asked || "—"),
             timeAgo(v.created_at, relativeTime(v.created_at)),
-            meta ? h("span", { class: "version-meta", "data-testid": "version-meta" }, meta) : null,
+            h("span", { class: "version-sub" }, modelBadge(v), meta ? h("span", { class: "version-meta", "data-testid": "version-meta" }, meta) : null),
           ),
         );
       }),
     );
+  });
+}
+
+const MOVES = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 };
+
+export function setupVersionListKeys(list) {
+  list.addEventListener("keydown", (event) => {
+    const items = [...list.querySelectorAll(".version-item")];
+    const at = items.indexOf(document.activeElement);
+    if (at < 0) return;
+    let next = null;
+    if (event.key in MOVES) next = Math.min(Math.max(at + MOVES[event.key], 0), items.length - 1);
+    else if (event.key === "Home") next = 0;
+    else if (event.key === "End") next = items.length - 1;
+    if (next === null) return;
+    event.preventDefault();
+    for (const item of items) item.tabIndex = -1;
+    items[next].tabIndex = 0;
+    items[next].focus();
   });
 }
 
@@ -133,14 +200,22 @@ function button(label, attrs) {
 
 function assistantBody(v, state, actions) {
   if (v.status === "generating") {
-    return [h("p", { class: "turn-working" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Writing the page…")];
+    // What the model says before its page arrives, as it says it (editor.js fills it in).
+    const said = state.saying?.number === v.number ? state.saying.text : "";
+    return [
+      h("p", { class: "turn-notes turn-live-notes", "data-testid": "live-notes", hidden: !said }, said),
+      h("p", { class: "turn-working" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Writing the page…"),
+    ];
   }
   const busy = state.busy ? "Wait for the version being written to finish" : null;
   const body = [];
   if (v.notes && v.notes.trim()) body.push(h("div", { class: "turn-notes" }, paragraphs(v.notes)));
   else if (v.kind === "hand_edit") body.push(h("p", { class: "turn-notes muted" }, "The page as you edited it."));
   else if (v.kind === "restore") body.push(h("p", { class: "turn-notes muted" }, `The page of v${v.parent_number}, as it was.`));
-  else if (v.status === "complete") body.push(h("p", { class: "turn-notes muted" }, isImport(v) ? "The page as imported." : "Here is the page."));
+  else if (v.status === "complete") {
+    const note = v.model === "remix" ? "A copy of the shared app, now yours to change." : isImport(v) ? "The page as imported." : "Here is the page.";
+    body.push(h("p", { class: "turn-notes muted" }, note));
+  }
   if (v.edit_error && v.status !== "failed") {
     body.push(
       h(
@@ -164,16 +239,24 @@ function assistantBody(v, state, actions) {
     );
     actionsRow.push(actions.fixButton(v));
   }
-  if (v.status === "incomplete") {
-    body.push(h("p", { class: "notice notice-warning", "data-testid": "incomplete-notice" }, v.error || CUT_OFF));
+  if (v.status === "incomplete" || (v.status === "stopped" && v.has_page)) {
+    const stopped = v.status === "stopped";
+    body.push(h("p", { class: "notice notice-warning", "data-testid": stopped ? "stopped-notice" : "incomplete-notice" }, v.error || CUT_OFF));
     actionsRow.push(
       button("Continue", {
         "data-testid": "continue-button",
         "data-focus-key": `continue-${v.number}`,
+        "aria-label": `Continue version ${v.number}`,
         disabled: state.busy,
-        title: busy || "Ask the model to go on where it was cut off",
+        title: busy || `Ask the model to go on where it ${stopped ? "was stopped" : "was cut off"}`,
         onclick: () => actions.resume(v),
       }),
+    );
+  }
+  if (v.status === "stopped" && !v.has_page) {
+    body.push(h("p", { class: "notice notice-warning", "data-testid": "stopped-notice" }, "You stopped this version before any page was written. Its prompt is kept: retry it, or send another."));
+    actionsRow.push(
+      button("Retry", { "data-testid": "retry-button", "data-focus-key": `retry-${v.number}`, "aria-label": `Retry version ${v.number}`, disabled: state.busy, title: busy, onclick: () => actions.retry(v) }),
     );
   }
   if (v.status === "failed") {
@@ -183,6 +266,7 @@ function assistantBody(v, state, actions) {
         button("Retry", {
           "data-testid": "retry-button",
           "data-focus-key": `retry-${v.number}`,
+          "aria-label": `Retry version ${v.number}`,
           disabled: state.busy,
           title: busy,
           onclick: () => actions.retry(v),
@@ -198,6 +282,7 @@ function assistantBody(v, state, actions) {
         class: "button button-small button-ghost",
         "data-testid": "restore-button",
         "data-focus-key": `restore-${v.number}`,
+        "aria-label": `Restore version ${v.number}`,
         title: `Make a new version with the page of v${v.number}; nothing is deleted`,
         onclick: () => actions.restore(v),
       }),
@@ -268,6 +353,8 @@ function turn(v, state, actions) {
             "data-focus-key": `select-${v.number}`,
             "aria-current": current ? "true" : null,
             "aria-label": `Show version ${v.number}`,
+            // The version list is the keyboard's way between versions: one tab stop, not one per turn.
+            tabindex: "-1",
             onclick: () => actions.select(v.number),
           },
           `v${v.number}`,

@@ -91,6 +91,12 @@ def test_partial_page_keeps_finished_scripts() -> None:
     assert partial == "<!DOCTYPE html><html><body><script>a()</script><p>more"
 
 
+def test_partial_page_stops_before_a_tag_still_being_written() -> None:
+    """No stray "<butt" painted as text while the tag arrives."""
+    assert partial_page("```html\n<!DOCTYPE html><html><body><h1>Tip</h1><butt") == "<!DOCTYPE html><html><body><h1>Tip</h1>"
+    assert partial_page("```html\n<!DOCTYPE html><html><body><p>1 &lt; 2</p><") == "<!DOCTYPE html><html><body><p>1 &lt; 2</p>"
+
+
 def test_partial_page_before_any_html() -> None:
     assert partial_page("Let me build that") is None
 

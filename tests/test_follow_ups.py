@@ -209,7 +209,7 @@ async def test_only_an_incomplete_version_can_be_continued(client: httpx.AsyncCl
     app_id = await _app(client, fake)
     response = await client.post(f"/api/apps/{app_id}/versions/1/continue")
     assert response.status_code == 400
-    assert "only an incomplete version" in response.json()["error"]["message"]
+    assert "only an unfinished version" in response.json()["error"]["message"]
     assert (await client.post(f"/api/apps/{app_id}/versions/9/continue")).status_code == 404
 
 

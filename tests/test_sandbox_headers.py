@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.users import UserRecord
-from app.web.server import create_app
+from app.web.importmap import import_map
+from app.web.server import EDITOR_LIBRARIES, create_app
 from app.services import Services
 from app.settings import Settings
 from sandbox.headers import DENIED_FEATURES, Origins, connection_allowlist
@@ -252,7 +253,9 @@ async def test_our_own_pages_frame_only_the_sandbox_pages(client: httpx.AsyncCli
     response = await client.get(path)
     csp = directives(response.headers["content-security-policy"])
     assert csp["frame-src"] == f"{SANDBOX}/v/"
-    assert csp["default-src"] == csp["script-src"] == csp["style-src"] == csp["connect-src"] == "'self'"
+    assert csp["default-src"] == csp["style-src"] == csp["connect-src"] == "'self'"
+    # Beside our own files, one inline script: the import map of the editor's CodeMirror, by its hash.
+    assert csp["script-src"] in ("'self'", f"'self' {import_map(EDITOR_LIBRARIES).csp_source}")
     assert csp["frame-ancestors"] == csp["base-uri"] == csp["object-src"] == csp["worker-src"] == "'none'"
     assert not re.search(r"'unsafe-|\*|data: .*script", response.headers["content-security-policy"])
     assert response.headers["connection-allowlist"] == f'(response-origin "{SANDBOX}/v/*");redirects=allow'
@@ -261,3 +264,25 @@ async def test_our_own_pages_frame_only_the_sandbox_pages(client: httpx.AsyncCli
     assert response.headers["cross-origin-resource-policy"] == "same-origin"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert set(response.headers["permissions-policy"].split(", ")) == {f"{f}=()" for f in DENIED_FEATURES}
+
+
+async def test_the_editor_import_map_is_the_one_inline_script_the_csp_allows(client: httpx.AsyncClient, services: Services, user: UserRecord) -> None:
+    """The import map naming CodeMirror's modules runs under our CSP by its hash, and names only our own files."""
+    import base64
+    import hashlib
+    import json
+
+    if not import_map(EDITOR_LIBRARIES).packages:
+        pytest.skip("the editor's vendored libraries are not installed (scripts/vendor)")
+    app, _ = await services.store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None, html="<p>", status="complete", owner_id=user.id)
+    page = await client.get(f"/apps/{app.id}")
+    found = re.findall(r'<script type="importmap">(.*?)</script>', page.text, re.S)
+    assert len(found) == 1
+    digest = base64.b64encode(hashlib.sha256(found[0].encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in directives(page.headers["content-security-policy"])["script-src"]
+    imports = json.loads(found[0])["imports"]
+    assert {"@codemirror/view", "@codemirror/state", "@codemirror/lang-html", "@lezer/highlight"} <= set(imports)
+    for url in imports.values():
+        assert url.startswith("/static/vendor/node_modules/")
+    served = await client.get(imports["@codemirror/view"])
+    assert served.status_code == 200 and "javascript" in served.headers["content-type"]

@@ -166,7 +166,7 @@ async def test_an_expired_link_stops_working(client: httpx.AsyncClient, anonymou
 
 async def test_another_person_remixes_a_shared_app_into_their_own(settings: Settings, services: Services, client: httpx.AsyncClient) -> None:
     app_id = await _import(client)
-    await client.post(f"/api/apps/{app_id}/versions", json={"prompt": "a SECRET follow-up", "model": "demo"})
+    await client.post(f"/api/apps/{app_id}/versions", json={"prompt": "make it dark, a SECRET follow-up", "model": "demo"})
     await wait_for_version(client, app_id, 2)
     share = await _share(client, app_id, version=1, show_author=True)
     bob = await services.accounts.create_user("bob")

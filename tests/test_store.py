@@ -143,7 +143,7 @@ async def test_an_older_database_is_brought_to_the_current_schema(database_url: 
                 provenance = next(m for m in MIGRATIONS if m.id == 3)
                 await conn.run_sync(provenance.apply)
                 await conn.execute(schema_migrations.insert().values(id=2, name=provenance.name, applied_at=datetime.now(UTC)))
-        assert await store.migrate() == {"1": [2, 3, 4], "1+2": [3, 4], "1+3 recorded as 2": [2, 4]}[start]
+        assert await store.migrate() == {"1": [2, 3, 4, 5], "1+2": [3, 4, 5], "1+3 recorded as 2": [2, 4, 5]}[start]
         async with store.engine.connect() as conn:
             recorded = [tuple(row) for row in await conn.execute(sa.select(schema_migrations.c.id, schema_migrations.c.name).order_by(schema_migrations.c.id))]
         assert recorded == [(m.id, m.name) for m in MIGRATIONS]
@@ -155,6 +155,8 @@ async def test_an_older_database_is_brought_to_the_current_schema(database_url: 
         added = await store.create_version("a1", parent_number=2, prompt="x", model="demo", system_prompt_hash=None, kind="fix", runtime_errors=[{"message": "m"}], selection={"kind": "code", "start_line": 1, "end_line": 2})
         fetched = await store.get_version("a1", added.number)
         assert (fetched.runtime_errors, fetched.selection) == ([{"message": "m"}], {"kind": "code", "start_line": 1, "end_line": 2})
+        # Migration 4: nobody had named an app by hand yet, so every page's <title> still renames its app.
+        assert (await store.get_app("a1")).title_by_hand is False
     finally:
         await store.close()
 

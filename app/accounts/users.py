@@ -8,6 +8,7 @@ copy of the database signs nobody in. Passwords get scrypt (`app.accounts.passwo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import re
 import secrets
@@ -127,6 +128,26 @@ class Accounts:
                 return value
         except IntegrityError:  # another process made it first
             return await self.instance_secret()
+
+    async def remember_address(self, url: str) -> None:
+        """The address people reach the running server at, for commands run beside it (`toolsmith users link`).
+
+        Kept beside the signing secret: one row per instance, written at every start.
+        """
+        async with self.engine.begin() as conn:
+            updated = await conn.execute(instance_secrets.update().where(instance_secrets.c.name == "address").values(value=url[:200], created_at=datetime.now(UTC)))
+        if updated.rowcount:
+            return
+        # Another process may write it first; its address is as good.
+        with contextlib.suppress(IntegrityError):
+            async with self.engine.begin() as conn:
+                await conn.execute(instance_secrets.insert().values(name="address", value=url[:200], created_at=datetime.now(UTC)))
+
+    async def address(self) -> str | None:
+        """The address the server last started at, if it ever did."""
+        async with self.engine.connect() as conn:
+            value = await conn.scalar(sa.select(instance_secrets.c.value).where(instance_secrets.c.name == "address"))
+        return str(value) if value else None
 
     # ---- users ------------------------------------------------------------------------------
 

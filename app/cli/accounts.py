@@ -28,8 +28,11 @@ async def opened_accounts(settings: Settings) -> AsyncIterator[tuple[Store, Acco
         await store.close()
 
 
-def signin_url(settings: Settings, token: str) -> str:
-    return f"{settings.resolved_public_url}/signin/{token}"
+def signin_url(settings: Settings, token: str, address: str | None = None) -> str:
+    """The sign-in link at the address people reach: the public URL setting, else the one the
+    running server started at (`address`), else the default."""
+    base = settings.public_url or address or settings.resolved_public_url
+    return f"{base.rstrip('/')}/signin/{token}"
 
 
 async def first_start(accounts: Accounts) -> tuple[UserRecord, str] | None:
@@ -125,7 +128,7 @@ async def _users(settings: Settings, accounts: Accounts, args: argparse.Namespac
         user = await accounts.create_user(args.name, display_name=args.display_name, password=password)
         print(f"Added {user.username}.")
         if password is None:
-            print(f"They sign in once with {signin_url(settings, await accounts.create_signin_link(user.id))}")
+            print(f"They sign in once with {signin_url(settings, await accounts.create_signin_link(user.id), await accounts.address())}")
     elif args.action == "list":
         listed = await accounts.list_users()
         print(f"{'user':<24} {'display name':<24} {'apps':>5}  {'password':<8}  created")
@@ -140,7 +143,7 @@ async def _users(settings: Settings, accounts: Accounts, args: argparse.Namespac
         print(f"Removed {user.username} and {owned} app{'s' if owned != 1 else ''}.")
     elif args.action == "link":
         user = await accounts.get_user_by_name(args.name)
-        print(signin_url(settings, await accounts.create_signin_link(user.id)))
+        print(signin_url(settings, await accounts.create_signin_link(user.id), await accounts.address()))
     elif args.action == "password":
         user = await accounts.get_user_by_name(args.name)
         await accounts.set_password(user.id, _read_password(args.password_stdin))

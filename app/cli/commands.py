@@ -44,6 +44,7 @@ async def serve(settings: Settings, sockets: tuple[socket.socket, socket.socket]
 
     services = await Services.open(settings)
     first = await cli_accounts.first_start(services.accounts) if sockets is None else None
+    await services.accounts.remember_address(settings.resolved_public_url)
     servers = [
         _Server(uvicorn.Config(create_app(settings, services), host=settings.host, port=port, log_level="warning", timeout_graceful_shutdown=3, lifespan="on"))
         for port in (settings.port,)

@@ -109,4 +109,8 @@ def partial_page(answer_so_far: str, base: str | None = None) -> str | None:
     opens = [m.start() for m in _OPEN_SCRIPT.finditer(page)]
     if opens and len(opens) > len(_CLOSE_SCRIPT.findall(page)):
         page = page[: opens[-1]]
+    # A tag still being written ("<butt") would be painted as text: stop before it.
+    last_open = page.rfind("<")
+    if last_open > page.rfind(">"):
+        page = page[:last_open]
     return page

@@ -28,9 +28,10 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Any
 
-from app.errors import BadRequest, Conflict, InvalidPrompt, NotFound, ProviderError, QueueUnavailable, ToolsmithError
+from app.errors import BadRequest, BeyondTheDemo, Conflict, InvalidPrompt, NotFound, ProviderError, QueueUnavailable, ToolsmithError
 from app.generation.answers import Answer, Refused, read_answer, read_retry
 from app.generation.continuation import Stitcher
+from app.generation.extract import partial_page
 from app.generation.fixes import check_errors, describe_errors, fix_title
 from app.generation.live import LiveRun, LiveRuns
 from app.generation.models import ModelRegistry
@@ -43,6 +44,7 @@ from app.storage import AppRecord, Leases, Store, VersionRecord, as_number
 
 log = logging.getLogger("toolsmith.generation")
 
+STOPPED = "You stopped this version before it finished; what was written so far is kept and may be unfinished. Continue it, or send a new prompt."
 _TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -70,7 +72,6 @@ class Job:
     messages: list[Message]
     base_html: str | None  # the page being changed; None for a first prompt
     edits: bool  # the model was told it may answer in edit blocks
-    rename_app: bool
     prefix: str = ""  # the cut-off answer this run continues
 
     def payload(self) -> Payload:
@@ -81,7 +82,6 @@ class Job:
             "messages": [[m.role, m.content] for m in self.messages],
             "base_html": self.base_html,
             "edits": self.edits,
-            "rename_app": self.rename_app,
             "prefix": self.prefix,
         }
 
@@ -124,6 +124,8 @@ class Generator:
     def _check_prompt(self, prompt: object, *, required: bool = True) -> str:
         if not required and (prompt is None or (isinstance(prompt, str) and not prompt.strip())):
             return ""
+        if prompt is not None and not isinstance(prompt, str):
+            raise InvalidPrompt("“prompt” must be a string: the words that describe the tool, for example {\"prompt\": \"a tip calculator\"}.")
         if not isinstance(prompt, str) or not prompt.strip():
             raise InvalidPrompt("The prompt is empty: describe the tool you want, for example “a tip calculator that splits the bill”.")
         prompt = prompt.strip()
@@ -146,7 +148,7 @@ class Generator:
         provider, model_name = self.registry.resolve(model_id)
         system = system_prompt()
         app, version = await self.store.create_app(title=title_from_prompt(text), prompt=text, model=model_id, system_prompt_hash=system.hash, owner_id=owner_id)
-        await self._launch(Job(version, provider, model_name, system.text, build_messages([], None, text), None, False, rename_app=True))
+        await self._launch(Job(version, provider, model_name, system.text, build_messages([], None, text), None, False))
         return app, version
 
     async def follow_up(
@@ -185,6 +187,12 @@ class Generator:
         scope = check_selection(selection, base.html if base else None)
         edits = self.settings.edits and base is not None
         system = follow_up_system_prompt(edits=edits)
+        base_html = base.html if base else None
+        described = describe_selection(scope, base_html) if scope and base_html else None
+        messages = build_messages(self._history(base, by_number), base_html, request, edits=edits, scope=described)
+        declines = getattr(provider, "declines", None)  # the offline demo says up front what it cannot do
+        if declines is not None and (reason := declines(messages, fixing=fixing)):
+            raise BeyondTheDemo(reason)
         version = await self.store.create_version(
             app_id,
             parent_number=base.number if base else None,
@@ -196,20 +204,17 @@ class Generator:
             automatic=is_automatic,
             selection=scope,
         )
-        base_html = base.html if base else None
-        described = describe_selection(scope, base_html) if scope and base_html else None
-        messages = build_messages(self._history(base, by_number), base_html, request, edits=edits, scope=described)
-        await self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits, rename_app=base is None))
+        await self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits))
         return version
 
     async def continue_version(self, app_id: str, number: int, model: object = None) -> VersionRecord:
-        """A new version that goes on with the answer of an incomplete one where the token limit cut it off."""
+        """A new version that goes on with the answer of an unfinished one (cut off by the token limit, or stopped)."""
         by_number = await self._versions_when_idle(app_id)
         target = by_number.get(number)
         if target is None:
             raise NotFound(f"App {app_id!r} has no version {number}.")
-        if target.status != "incomplete" or not target.answer:
-            raise BadRequest(f"Version {number} was not cut off: only an incomplete version can be continued.")
+        if target.status not in ("incomplete", "stopped") or not target.answer:
+            raise BadRequest(f"Version {number} was not cut off or stopped: only an unfinished version can be continued.")
         model_id = self._model_id(model if model not in (None, "") else target.model)
         provider, model_name = self.registry.resolve(model_id)
         original = target
@@ -227,15 +232,38 @@ class Generator:
         version = await self.store.create_version(
             app_id,
             parent_number=target.number,
-            prompt=f"Continue v{target.number}, which the token limit cut off",
+            prompt=f"Continue v{target.number}, which {'you stopped' if target.status == 'stopped' else 'the token limit cut off'}",
             model=model_id,
             system_prompt_hash=recorded_hash(system, fix=original.kind == "fix"),
             kind="continue",
         )
         scope = describe_selection(original.selection, base_html) if original.selection and base_html else None
         messages = build_messages(self._history(base, by_number), base_html, request, edits=edits, scope=scope)
-        await self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits, rename_app=base is None, prefix=target.answer))
+        await self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits, prefix=target.answer))
         return version
+
+    async def stop(self, app_id: str, number: int) -> VersionRecord:
+        """Stops the version being written: it keeps its prompt and what was written so far, as `stopped`.
+
+        The request goes through `LiveRuns`, which tells the writer of the run; every
+        follower of its stream hears the end at once. A version left generating with
+        no run anywhere (its server went away) is recorded as stopped here.
+        """
+        version = await self.store.get_version(app_id, number)
+        if version.status != "generating":
+            raise Conflict(f"Version {number} is not being written (it is {version.status}): there is nothing to stop.")
+        if await self.live.request_stop(version.id):
+            return await self.store.get_version_by_id(version.id)
+        now = await self.store.get_version_by_id(version.id)
+        if now.status != "generating":
+            return now  # it finished just before the request
+        return await self.store.finish_version(version.id, status="stopped", error=STOPPED)
+
+    async def stop_all(self, app_id: str) -> None:
+        """Stops every version of the app being written (before the app is deleted)."""
+        for version in await self.store.list_versions(app_id):
+            if version.status == "generating":
+                await self.stop(app_id, version.number)
 
     async def _versions_when_idle(self, app_id: str) -> dict[int, VersionRecord]:
         await self.store.get_app(app_id)
@@ -314,6 +342,7 @@ class Generator:
         run = self.live.start(job.version.id, base_html=job.base_html if job.edits else None)
         run.publish("status", {"status": "generating"})
         task = asyncio.create_task(self._run(job, run))
+        run.on_stop(task.cancel)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
@@ -328,7 +357,7 @@ class Generator:
             await self._finish(version, run, Spent(), time.monotonic(), {"status": "failed", "error": exc.message})
             return
         messages = [Message(role, content) for role, content in payload["messages"]]
-        job = Job(version, provider, model_name, str(payload["system"]), messages, payload["base_html"], bool(payload["edits"]), bool(payload["rename_app"]), str(payload["prefix"]))
+        job = Job(version, provider, model_name, str(payload["system"]), messages, payload["base_html"], bool(payload["edits"]), str(payload["prefix"]))
         await self._start(job)
 
     async def _run(self, job: Job, run: LiveRun) -> None:
@@ -352,14 +381,30 @@ class Generator:
         except ProviderError as exc:
             fields = {"status": "failed", "error": exc.message}
         except asyncio.CancelledError:
-            await self._finish(job.version, run, spent, started, {"status": "failed", "error": "Toolsmith stopped before this answer finished. Send the prompt again."})
-            raise
+            if not run.stop_requested:
+                await self._finish(job.version, run, spent, started, {"status": "failed", "error": "Toolsmith stopped before this answer finished. Send the prompt again."})
+                raise
+            fields = self._stopped(job, run)
         except Exception:
             log.exception("generation of version %s failed", job.version.id)
             fields = {"status": "failed", "error": "Something went wrong on Toolsmith's side while writing this version. Try again; if it keeps happening, check the server log."}
+        # Shielded: a stop that arrives now must not lose the outcome being recorded.
+        await asyncio.shield(self._record(job, run, spent, started, fields))
+
+    async def _record(self, job: Job, run: LiveRun, spent: Spent, started: float, fields: dict[str, Any]) -> None:
         html = fields.get("html")
-        title = title_of_page(html) if job.rename_app and isinstance(html, str) else None
-        await self._finish(job.version, run, spent, started, fields, app_title=title)
+        if isinstance(html, str) and (page_title := title_of_page(html)) and page_title != title_of_page(job.base_html or ""):
+            await self.store.follow_page_title(job.version.app_id, page_title)
+        await self._finish(job.version, run, spent, started, fields)
+
+    @staticmethod
+    def _stopped(job: Job, run: LiveRun) -> dict[str, Any]:
+        """A stopped version: its answer so far, and the page as far as it was written (the preview's page)."""
+        html = partial_page(run.answer, job.base_html if job.edits else None)
+        fields: dict[str, Any] = {"status": "stopped", "error": STOPPED, "answer": run.text}
+        if html and html != job.base_html:
+            fields["html"] = html
+        return fields
 
     async def _ask(self, run: LiveRun, job: Job, messages: Sequence[Message], spent: Spent, prefix: str = "") -> Answer:
         """One answer, continued while the token limit cuts it off (up to the configured number of times)."""

@@ -148,11 +148,19 @@ def _generation_leases(connection: Connection) -> None:
     ).create(connection)
 
 
+def _titles_by_hand(connection: Connection) -> None:
+    """Whether an app's owner named it: then the page's <title> no longer renames it."""
+    column = sa.Column("title_by_hand", sa.Boolean, nullable=False, server_default=sa.false())
+    sa.Table("apps", sa.MetaData(), column)
+    connection.execute(sa.text(f"ALTER TABLE apps ADD {sa.schema.CreateColumn(column).compile(dialect=connection.dialect)}"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "apps and versions", _initial),
     Migration(2, "users, sessions, API tokens, share links and app owners", _accounts),
     Migration(3, "how each version was made", _version_provenance),
     Migration(4, "leases of queued generations", _generation_leases),
+    Migration(5, "titles set by hand", _titles_by_hand),
 )
 
 

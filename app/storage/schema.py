@@ -27,6 +27,7 @@ apps = sa.Table(
     sa.Column("owner_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True),
     sa.Column("remixed_from_app_id", sa.String(32), nullable=True),  # no foreign key: the original may go
     sa.Column("remixed_from_title", sa.String(200), nullable=True),
+    sa.Column("title_by_hand", sa.Boolean, nullable=False, server_default=sa.false()),  # renamed by its owner (migration 5)
 )
 
 versions = sa.Table(
@@ -46,7 +47,7 @@ versions = sa.Table(
     sa.Column("output_tokens", sa.Integer, nullable=True),
     sa.Column("duration_ms", sa.Integer, nullable=True),
     sa.Column("stop_reason", sa.String(64), nullable=True),
-    sa.Column("status", sa.String(16), nullable=False),  # generating | complete | incomplete | failed
+    sa.Column("status", sa.String(16), nullable=False),  # generating | complete | incomplete | stopped | failed
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("sandbox_token", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -133,3 +134,8 @@ schema_migrations = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+
+def dependents_of_apps() -> list[sa.Table]:
+    """Every table whose rows belong to one app (an `app_id` column), children first: deleting an app empties them."""
+    return [table for table in reversed(metadata.sorted_tables) if table.name != "apps" and "app_id" in table.c]

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.errors import NotFound
 from app.storage.engines import engine_for
 from app.storage.migrations import migrate
-from app.storage.schema import apps, versions
+from app.storage.schema import apps, dependents_of_apps, versions
 
-STATUSES = ("generating", "complete", "incomplete", "failed")
+STATUSES = ("generating", "complete", "incomplete", "stopped", "failed")
 KINDS = ("create", "follow_up", "fix", "continue", "hand_edit", "restore", "import", "remix")
 PATHS = ("page", "edits", "edits_then_page", "edits_retried")  # how a model's answer made the page
 FINISH_FIELDS = frozenset(
@@ -44,10 +44,18 @@ class AppRecord:
     owner_id: str | None = None
     remixed_from_app_id: str | None = None
     remixed_from_title: str | None = None  # “Title” by Author, as the share link showed it
+    title_by_hand: bool = False  # renamed by its owner: the page's <title> no longer renames it
 
     def to_json(self) -> dict[str, Any]:
         # Where a remix came from, in words (“Tip calculator” by Ada); the original's id stays private.
-        return {"id": self.id, "title": self.title, "created_at": iso(self.created_at), "updated_at": iso(self.updated_at), "remixed_from": self.remixed_from_title}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "title_by_hand": self.title_by_hand,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "remixed_from": self.remixed_from_title,
+        }
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,7 @@ class AppSummary:
 
 
 def _app(row: sa.Row[Any]) -> AppRecord:
-    return AppRecord(row.id, row.title, utc(row.created_at), utc(row.updated_at), row.owner_id, row.remixed_from_app_id, row.remixed_from_title)  # type: ignore[arg-type]
+    return AppRecord(row.id, row.title, utc(row.created_at), utc(row.updated_at), row.owner_id, row.remixed_from_app_id, row.remixed_from_title, bool(row.title_by_hand))  # type: ignore[arg-type]
 
 
 def _version(row: sa.Row[Any]) -> VersionRecord:
@@ -254,9 +262,27 @@ class Store:
             await conn.execute(apps.update().where(apps.c.id == row.app_id).values(updated_at=now, **({"title": app_title[:200]} if app_title else {})))
         return _version(row)
 
-    async def rename_app(self, app_id: str, title: str) -> None:
+    async def rename_app(self, app_id: str, title: str) -> AppRecord:
+        """The owner's name for the app; from now on the page's <title> leaves it alone."""
         async with self.engine.begin() as conn:
-            await conn.execute(apps.update().where(apps.c.id == app_id).values(title=title[:200]))
+            await conn.execute(apps.update().where(apps.c.id == app_id).values(title=title[:200], title_by_hand=True, updated_at=datetime.now(UTC)))
+        return await self.get_app(app_id)
+
+    async def follow_page_title(self, app_id: str, title: str) -> None:
+        """The app is called what its page's <title> says, unless its owner named it."""
+        async with self.engine.begin() as conn:
+            await conn.execute(apps.update().where(apps.c.id == app_id, apps.c.title_by_hand.is_(False)).values(title=title[:200]))
+
+    async def delete_app(self, app_id: str) -> None:
+        """The app and everything stored with it: versions, share links and any other row naming it.
+
+        Spelled out rather than left to ON DELETE CASCADE, which SQLite applies only when
+        foreign keys are switched on for the connection.
+        """
+        async with self.engine.begin() as conn:
+            for table in dependents_of_apps():
+                await conn.execute(table.delete().where(table.c.app_id == app_id))
+            await conn.execute(apps.delete().where(apps.c.id == app_id))
 
     async def get_app(self, app_id: str) -> AppRecord:
         async with self.engine.connect() as conn:

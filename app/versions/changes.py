@@ -47,16 +47,27 @@ class Versioning:
         if note is not None and not isinstance(note, str):
             raise BadRequest("“note” must be a string.")
         text = " ".join((note or "").split())[:MAX_NOTE] or "Edited the code by hand"
-        return await self.store.create_version(
+        version = await self.store.create_version(
             app_id, parent_number=base.number, prompt=text, model="hand", system_prompt_hash=None, html=html, status="complete", kind="hand_edit"
         )
+        await self._follow_title(app_id, base.html, html)
+        return version
 
     async def restore(self, app_id: str, number: int) -> VersionRecord:
         """A new version with version `number`'s page; the versions after it stay as they are."""
         source = await self._with_page(app_id, number)
-        return await self.store.create_version(
+        newest = max(await self.store.list_versions(app_id), key=lambda v: v.number)
+        version = await self.store.create_version(
             app_id, parent_number=source.number, prompt=f"Restored v{number}", model="restore", system_prompt_hash=None, html=source.html, status="complete", kind="restore"
         )
+        await self._follow_title(app_id, newest.html, source.html or "")
+        return version
+
+    async def _follow_title(self, app_id: str, before: str | None, after: str) -> None:
+        """A change of the page's <title> renames the app, unless its owner named it."""
+        title = title_of_page(after)
+        if title and title != title_of_page(before or ""):
+            await self.store.follow_page_title(app_id, title)
 
     async def diff(self, app_id: str, old: int, new: int) -> dict[str, Any]:
         """What changed from version `old` to version `new`."""

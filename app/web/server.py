@@ -29,6 +29,7 @@ from app.web.api import openapi as openapi_api
 from app.web.api import sharing as sharing_api
 from app.web.auth import SessionOrToken, refuse_credentials, signed_in
 from app.web.csrf import CSRFProtect, csrf_token
+from app.web.importmap import import_map
 from app.web.pages import account as account_pages
 from app.web.pages import apps as apps_pages
 from app.web.pages import share as share_pages
@@ -38,15 +39,20 @@ from app.web.streams import OpenStreams
 from sandbox.headers import PAGES_PATH, connection_allowlist, permissions_policy
 
 STATIC_DIR = ROOT / "static"
+EDITOR_LIBRARIES = STATIC_DIR / "vendor" / "node_modules"
 TEMPLATES_DIR = ROOT / "templates"
 
 
-def main_origin_csp(sandbox_pages: str) -> str:
-    """Our own pages run only our own scripts and frame nothing but the sandbox host's app pages."""
+def main_origin_csp(sandbox_pages: str, import_map: str = "") -> str:
+    """Our own pages run only our own scripts and frame nothing but the sandbox host's app pages.
+
+    `import_map` is the hash source of the one inline script allowed: the import map of
+    app.web.importmap, which names our vendored modules.
+    """
     return "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self'",
+            f"script-src 'self' {import_map}".strip(),
             "style-src 'self'",
             "img-src 'self' data:",
             "connect-src 'self'",
@@ -62,10 +68,10 @@ def main_origin_csp(sandbox_pages: str) -> str:
     )
 
 
-def main_origin_headers(sandbox_pages: str) -> dict[str, str]:
+def main_origin_headers(sandbox_pages: str, import_map: str = "") -> dict[str, str]:
     """The headers of every response of the main origin; docs/security.md explains them."""
     return {
-        "Content-Security-Policy": main_origin_csp(sandbox_pages),
+        "Content-Security-Policy": main_origin_csp(sandbox_pages, import_map),
         # Chromium: even markup injected into our pages could reach nothing but us and the
         # sandbox host. Our own forms answer with redirects (sign-in, remix), so those are allowed.
         "Connection-Allowlist": connection_allowlist(sandbox_pages, response_origin=True, redirects=True),
@@ -177,6 +183,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             await own.close()
 
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    modules = import_map(EDITOR_LIBRARIES)
+    templates.env.globals["import_map"] = modules.text
     templates.env.globals["static_url"] = static_url
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["viewer"] = lambda request: (who.user if (who := signed_in(request)) else None)
@@ -192,7 +200,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             Mount("/static", RevalidatedStatic(directory=str(STATIC_DIR)), name="static"),
         ],
         middleware=[
-            Middleware(SecurityHeaders, headers=main_origin_headers(settings.resolved_sandbox_url + PAGES_PATH)),
+            Middleware(SecurityHeaders, headers=main_origin_headers(settings.resolved_sandbox_url + PAGES_PATH, modules.csp_source if modules.packages else "")),
             Middleware(HostCheck, allowed=hosts_of([settings.resolved_public_url], settings.allowed_hosts), setting="TOOLSMITH_ALLOWED_HOSTS"),
             Middleware(NoNulInAddress),
             Middleware(AuthenticationMiddleware, backend=SessionOrToken(), on_error=refuse_credentials),

@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from app.generation.edits import edits_between, format_edits
+from app.generation.prompting import CONTINUE_REQUEST
 from app.generation.providers.base import Message, Request, StreamItem, Usage
 
 TOOLS_DIR = Path(__file__).parent / "demo_tools"
@@ -174,6 +175,23 @@ class DemoProvider:
     def __init__(self, *, delay: float) -> None:
         self.delay = delay
 
+    def declines(self, messages: Sequence[Message], *, fixing: bool) -> str | None:
+        """Why the demo cannot do a follow-up, said before any version is made; None when it can.
+
+        It knows a few changes by name and cannot read errors: anything else would only copy the
+        page unchanged into a new version.
+        """
+        if fixing:
+            return f"The offline demo cannot fix errors: it does not read code, it only knows {ABILITIES}. To have a model fix them, {USE_A_REAL_MODEL}."
+        page, request = current_page_and_request(messages)
+        if page is None:
+            return None
+        _, changed = _follow_up_answer(page, request)
+        if changed != page:
+            return None
+        shown = _shorten(request)
+        return f"The offline demo cannot do “{shown}”: all it knows is {ABILITIES}. For anything else, {USE_A_REAL_MODEL}. No version was made."
+
     async def stream(self, request: Request) -> AsyncIterator[StreamItem]:
         text = answer(request.messages, edits=EDIT_MARKER in request.system)
         for i, chunk in enumerate(_chunks(text)):
@@ -189,7 +207,16 @@ class DemoProvider:
 
 
 def answer(messages: Sequence[Message], *, edits: bool = False) -> str:
-    """The whole answer to a conversation: prose, then the page in a fenced block or, with `edits`, edit blocks."""
+    """The whole answer to a conversation: prose, then the page in a fenced block or, with `edits`, edit blocks.
+
+    Asked to continue an answer (one cut off or stopped), it writes the rest of the answer it would
+    have given: the demo always answers a conversation the same way.
+    """
+    if len(messages) > 2 and messages[-1].content == CONTINUE_REQUEST and messages[-2].role == "assistant":
+        so_far = messages[-2].content
+        whole = answer(messages[:-2], edits=edits)
+        if whole.startswith(so_far):
+            return whole[len(so_far) :]
     page, request = current_page_and_request(messages)
     if page is None:
         prose, page = _first_answer(request)

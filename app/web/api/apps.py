@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from app.errors import BadRequest, InvalidJSON, NotFound
 from app.services import Services
 from app.storage import VersionRecord, as_number
-from app.versions import export_app, import_export, is_export
+from app.versions import check_title, export_app, import_export, is_export
 from app.web.api.described import BOOLEAN, HTML, SSE, STRING, ApiRoute, Operation, Query, array, nullable, obj, ref
 from app.web.api.schemas import RUNTIME_ERROR, SELECTION
 from app.web.auth import require_user
@@ -62,6 +62,31 @@ async def get_app(request: Request) -> JSONResponse:
     app = await owned_app(request)
     versions = await services.store.list_versions(app.id)
     return JSONResponse({"app": app.to_json(), "versions": [version_json(services, v) for v in versions]})
+
+
+async def rename_app(request: Request) -> JSONResponse:
+    """`{"title"}`: the owner's name for the app; the page's <title> no longer renames it."""
+    services = services_of(request)
+    app = await owned_app(request)
+    body = await json_body(request)
+    renamed = await services.store.rename_app(app.id, check_title(body.get("title")))
+    return JSONResponse({"app": renamed.to_json()})
+
+
+async def delete_app(request: Request) -> Response:
+    """The app, its versions, share links and stored data, gone; a version being written is stopped first."""
+    services = services_of(request)
+    app = await owned_app(request)
+    await services.generator.stop_all(app.id)
+    await services.store.delete_app(app.id)
+    return Response(status_code=204)
+
+
+async def stop_version(request: Request) -> JSONResponse:
+    """Stops the version being written; it keeps its prompt and what was written so far (status `stopped`)."""
+    services = services_of(request)
+    version = await services.generator.stop((await owned_app(request)).id, _number(request))
+    return JSONResponse({"version": version_json(services, version, with_html=True)})
 
 
 async def create_version(request: Request) -> JSONResponse:
@@ -242,6 +267,18 @@ routes = [
     ),
     ApiRoute("/api/apps/{app_id}", get_app, doc=Operation("An app and its versions (without pages)", answers={200: obj({"app": ref("App"), "versions": array(ref("Version"))}, required=["app", "versions"], extra=False)})),
     ApiRoute(
+        "/api/apps/{app_id}",
+        rename_app,
+        methods=["PATCH"],
+        doc=Operation("Rename the app: from then on its title no longer follows the page's <title>", body=obj({"title": STRING}, required=["title"]), answers={200: obj({"app": ref("App")}, required=["app"], extra=False)}),
+    ),
+    ApiRoute(
+        "/api/apps/{app_id}",
+        delete_app,
+        methods=["DELETE"],
+        doc=Operation("Delete the app: its versions, share links and saved data go with it", answers={204: {}}),
+    ),
+    ApiRoute(
         "/api/apps/{app_id}/versions",
         create_version,
         methods=["POST"],
@@ -272,6 +309,12 @@ routes = [
         continue_version,
         methods=["POST"],
         doc=Operation("Go on with an answer the token limit cut off", body=obj({"model": nullable(MODEL)}), body_required=False, answers={202: ref("Started")}, errors=(409,)),
+    ),
+    ApiRoute(
+        "/api/apps/{app_id}/versions/{number}/cancel",
+        stop_version,
+        methods=["POST"],
+        doc=Operation("Stop a version being written: it keeps its prompt and the page so far, as `stopped`", body_required=False, answers={200: VERSION_ANSWER}, errors=(409,)),
     ),
     ApiRoute(
         "/api/apps/{app_id}/versions/{number}/hand-edit",

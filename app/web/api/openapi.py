@@ -44,6 +44,9 @@ def operation_json(route: Route, method: str, operation: Operation) -> dict[str,
     content: dict[str, Schema] = {}
     responses: dict[str, Any] = {}
     for status, schema in operation.answers.items():
+        if status == 204:  # No Content: nothing to describe but the status
+            responses[str(status)] = {"description": operation.summary}
+            continue
         body = {"schema": schema if operation.media_type != HTML else {"type": "string"}}
         content = {operation.media_type: body}
         responses[str(status)] = {"description": operation.summary, "content": content}

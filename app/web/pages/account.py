@@ -56,8 +56,21 @@ def safe_next(target: str | None) -> str:
 
 
 def _login_page(request: Request, *, next_url: str, username: str = "", error: str | None = None, status: int = 200) -> Response:
+    signed_out = request.query_params.get("signed_out") == "1"
+    no_password = request.query_params.get("no_password", "")
     return templates_of(request).TemplateResponse(
-        request, "login.html", {"title": "Sign in", "next": next_url, "username": username, "error": error}, status_code=status
+        request,
+        "login.html",
+        {
+            "title": "Sign in",
+            "next": next_url,
+            "username": username,
+            "error": error,
+            "signed_out": signed_out,
+            # A user name as the link carried it, shown only if it looks like one.
+            "no_password": no_password if signed_out and no_password.replace("-", "").replace("_", "").replace(".", "").isalnum() and len(no_password) <= 64 else "",
+        },
+        status_code=status,
     )
 
 
@@ -91,14 +104,17 @@ async def signin_link(request: Request) -> Response:
     services = services_of(request)
     user = await services.accounts.use_signin_link(request.path_params["token"])
     if user is None:
-        raise NotFound("This sign-in link does not work: it was used already or it expired. On the server, `toolsmith users link NAME` prints a new one.")
+        raise NotFound("This sign-in link does not work: it was used already or it expired. On the machine running Toolsmith, “.venv/bin/toolsmith users link NAME” prints a new one.")
     response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     await start_session(response, services, user)
     return response
 
 
 async def logout(request: Request) -> Response:
-    response = RedirectResponse("/login", status_code=303)
+    # The sign-in page then says so, and how to get back in without a password.
+    who = signed_in(request)
+    target = "/login?signed_out=1" if who is None or who.user.has_password else f"/login?signed_out=1&no_password={who.user.username}"
+    response = RedirectResponse(target, status_code=303)
     await end_session(request, response, services_of(request))
     return response
 

@@ -52,7 +52,10 @@ async def editor(request: Request) -> Response:
     versions = await services.store.list_versions(app.id)
     numbers = [v.number for v in versions]
     wanted = request.query_params.get("v", "")
-    current = number if (number := as_number(wanted)) in numbers else max(numbers)
+    number = as_number(wanted)
+    current = number if number in numbers else max(numbers)
+    # ?v=99 of an app with 4 versions: the editor says so, and shows the newest.
+    missing = wanted if wanted and current != number else None
     return templates_of(request).TemplateResponse(
         request,
         "editor.html",
@@ -64,8 +67,12 @@ async def editor(request: Request) -> Response:
             "default_model": services.settings.resolved_default_model,
             "sandbox_origin": services.settings.resolved_sandbox_url,
             "current": current,
+            "missing_version": missing,
+            "max_prompt_chars": services.settings.max_prompt_chars,
             "auto_fix_attempts": services.settings.auto_fix_attempts,
             "author_name": user.display_name,
+            # Until people pick a display name it is their user name ("owner"): the share dialog asks once.
+            "author_name_chosen": user.display_name.casefold() != user.username.casefold(),
         },
     )
 
