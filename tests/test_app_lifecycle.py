@@ -133,8 +133,9 @@ async def test_the_app_is_called_what_its_newest_page_title_says(settings: Setti
         ({}, "must be a string"),
         ({"title": "   "}, "empty"),
         ({"title": "x" * 201}, "limit is 200"),
-        ({"title": "bad\u0000name"}, "control"),
-        ({"title": "bad\ud800name"}, "broken character"),
+        # What no database can keep as text is refused for every body, before the route reads it.
+        ({"title": "bad\u0000name"}, "a NUL character"),
+        ({"title": "bad\ud800name"}, "an unpaired surrogate"),
         ({"title": "right\u202eleft"}, "control"),
     ],
 )
@@ -143,7 +144,8 @@ async def test_rename_refuses_what_is_not_a_name_and_writes_nothing(settings: Se
         app_id = (await http.post("/api/import", json={"html": PAGE.format("Kept")})).json()["app"]["id"]
         answer = await http.patch(f"/api/apps/{app_id}", content=json.dumps(body).encode())
         assert answer.status_code == 400, answer.text
-        assert answer.json()["error"]["code"] == "invalid_title" and message in answer.json()["error"]["message"]
+        code = "invalid_json" if message.startswith(("a NUL", "an unpaired")) else "invalid_title"
+        assert answer.json()["error"]["code"] == code and message in answer.json()["error"]["message"]
         app = (await http.get(f"/api/apps/{app_id}")).json()["app"]
         assert app["title"] == "Kept" and app["title_by_hand"] is False
 

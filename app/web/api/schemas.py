@@ -54,7 +54,7 @@ RUNTIME_ERROR = obj(
     required=["message"],
 )
 
-APP: dict[str, Schema] = {"id": STRING, "title": STRING, "created_at": TIME, "updated_at": TIME, "remixed_from": nullable(STRING)}
+APP: dict[str, Schema] = {"id": STRING, "title": STRING, "title_by_hand": BOOLEAN, "created_at": TIME, "updated_at": TIME, "remixed_from": nullable(STRING)}
 
 COMPONENTS: dict[str, Schema] = {
     "Error": _closed(
