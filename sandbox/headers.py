@@ -20,6 +20,16 @@ from sandbox.libraries import VENDOR_PATH
 
 PAGES_PATH = "/v/"
 
+# What every frame that runs an app may do, as its `sandbox` attribute and the CSP `sandbox`
+# directive both say. Forms only run their submit handlers: `form-action 'none'` stops every
+# submission that would go somewhere. No allow-same-origin, popups, top navigation, modals
+# (the bridge draws dialogs in the page) or downloads (a file is saved by our own page, after
+# the person confirms it). docs/security.md says why for each.
+APP_SANDBOX = "allow-scripts allow-forms"
+# The `allow` attribute of every frame that runs an app: a copy button and a full-screen button
+# work from a click. Neither reaches the network or reads anything; clipboard-read stays denied.
+APP_FRAME_ALLOW = "clipboard-write; fullscreen"
+
 # Powerful features no generated tool may use, in any browser that knows them. Denied
 # here, a later `allow=` on some iframe cannot grant them back. Only names Chromium
 # recognises: an unknown one costs a console error in every app.
@@ -101,8 +111,9 @@ def page_csp(frame_ancestors: str, vendor: str) -> str:
     return "; ".join(
         [
             # An opaque origin, inside an iframe or not: no cookies or storage of any
-            # origin, no popups, no forms, no top navigation, no modals, no downloads.
-            "sandbox allow-scripts",
+            # origin, no popups, no top navigation, no modals, no downloads; forms run
+            # their handlers but go nowhere (form-action below).
+            f"sandbox {APP_SANDBOX}",
             "default-src 'none'",
             # A generated app is one page of inline script; some libraries compile
             # templates or JSX at run time (Alpine, Babel), hence eval.
@@ -118,6 +129,7 @@ def page_csp(frame_ancestors: str, vendor: str) -> str:
             "frame-src 'none'",
             "object-src 'none'",
             "base-uri 'none'",
+            # Every submission that would navigate is stopped, whatever its target, in every browser.
             "form-action 'none'",
             f"frame-ancestors {frame_ancestors}",
         ]

@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from sandbox.headers import APP_FRAME_ALLOW, APP_SANDBOX
+
 TOP_LEVEL = "top-level"  # the response kind AlwaysSandboxed gives top_level_headers
 
 
@@ -40,7 +42,7 @@ def top_level_view(request: Request, title: str) -> HTMLResponse:
         "<meta name=viewport content='width=device-width, initial-scale=1'>"
         f"<title>{escape(label)} · Toolsmith</title>"
         "<style>html,body{margin:0;height:100%}iframe{display:block;border:0;width:100%;height:100%}</style>"
-        f"</head><body><iframe src='{escape(inner)}' sandbox='allow-scripts' referrerpolicy='no-referrer' "
+        f"</head><body><iframe src='{escape(inner)}' sandbox='{APP_SANDBOX}' allow='{APP_FRAME_ALLOW}' referrerpolicy='no-referrer' "
         f"title='{escape(label)}'></iframe></body></html>"
     )
     request.state.sandbox_kind = TOP_LEVEL

@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.users import UserRecord
-from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
-from sandbox.headers import DENIED_FEATURES, Origins, connection_allowlist
+from app.web.server import create_app
+from sandbox.headers import APP_FRAME_ALLOW, APP_SANDBOX, DENIED_FEATURES, Origins, connection_allowlist
 from sandbox.server import create_sandbox_app
 
 MAIN = "http://localhost:8000"
@@ -44,7 +44,7 @@ def directives(csp: str) -> dict[str, str]:
 def assert_app_headers(response: httpx.Response) -> None:
     """The headers of an app, and of every response that is not the top-level view or a library file."""
     csp = directives(response.headers["content-security-policy"])
-    assert csp["sandbox"] == "allow-scripts"
+    assert csp["sandbox"] == APP_SANDBOX
     assert csp["default-src"] == "'none'"
     assert csp["script-src"] == f"'unsafe-inline' 'unsafe-eval' blob: {SANDBOX}/vendor/"
     assert csp["style-src"] == f"'unsafe-inline' {SANDBOX}/vendor/"
@@ -71,8 +71,10 @@ def assert_common(response: httpx.Response) -> None:
 
 
 def assert_no_sandbox_escape_flags(csp: str) -> None:
-    for flag in ("allow-same-origin", "allow-popups", "allow-top-navigation", "allow-forms", "allow-downloads", "allow-modals"):
+    for flag in ("allow-same-origin", "allow-popups", "allow-top-navigation", "allow-downloads", "allow-modals"):
         assert flag not in csp
+    # Forms run their handlers; every submission that would go somewhere is refused.
+    assert "form-action 'none'" in csp
 
 
 async def _import(client: httpx.AsyncClient, html: str = PAGE) -> str:
@@ -84,7 +86,7 @@ async def _import(client: httpx.AsyncClient, html: str = PAGE) -> str:
 
 
 def _frame_src(page: str) -> str:
-    found = re.search(r"<iframe src='([^']*)' sandbox='allow-scripts' referrerpolicy='no-referrer'", page)
+    found = re.search(rf"<iframe src='([^']*)' sandbox='{APP_SANDBOX}' allow='{APP_FRAME_ALLOW}' referrerpolicy='no-referrer'", page)
     assert found, page
     return html.unescape(found.group(1))
 
@@ -209,7 +211,7 @@ async def test_vendored_library_paths_may_be_loaded_by_opaque_origins(sandbox: h
     assert response.headers["access-control-allow-origin"] == "*"
     assert "vary" not in response.headers
     csp = directives(response.headers["content-security-policy"])
-    assert csp["sandbox"] == "allow-scripts" and csp["default-src"] == "'none'"
+    assert csp["sandbox"] == APP_SANDBOX and csp["default-src"] == "'none'"
     assert_common(response)
 
 

@@ -10,6 +10,7 @@ from playwright.sync_api import Page
 from e2e.conftest import ToolsmithServer
 from e2e.escapes.canary import Canary, resolutions_of_canary
 from e2e.escapes.conftest import Chromium, Owner, PageServer, import_page
+from sandbox.headers import APP_SANDBOX
 
 APP = "<!DOCTYPE html><title>Counter</title><button id=b>0</button><script>b.onclick = () => b.textContent++</script>"
 
@@ -32,7 +33,7 @@ def test_raw_address_opens_a_scriptless_view_around_the_sandboxed_app(page: Page
     assert page.url == raw and page.title() == "Counter · Toolsmith"
     assert page.locator("script").count() == 0
     frame = page.locator("iframe")
-    assert frame.get_attribute("sandbox") == "allow-scripts"
+    assert frame.get_attribute("sandbox") == APP_SANDBOX
     inner = page.frame_locator("iframe")
     inner.locator("#b").click()
     inner.locator("#b").click()
