@@ -7,7 +7,8 @@ and which layer stops which way out.
 Three kinds of response, one set of headers each:
 
 - an app (and everything else: notices, 404s, 500s): `app_headers`
-- the top-level view that frames an app opened directly (sandbox/top_level.py): `top_level_headers`
+- the top-level view that frames an app opened directly, and offers the files it makes
+  (sandbox/top_level.py): `top_level_headers`
 - a vendored library file under VENDOR_PATH (sandbox/libraries.py): `vendor_headers`
 """
 
@@ -136,11 +137,13 @@ def page_csp(frame_ancestors: str, vendor: str) -> str:
     )
 
 
-def top_level_csp(origins: Origins) -> str:
-    """The top-level view runs no script at all; it only frames the app, and frames nothing else."""
+def top_level_csp(origins: Origins, saves_script: str) -> str:
+    """The top-level view runs no script but ours at `saves_script` (the save offer); it only
+    frames the app, and frames nothing else."""
     return "; ".join(
         [
             "default-src 'none'",
+            f"script-src {origins.sandbox}{saves_script}",
             "style-src 'unsafe-inline'",
             f"frame-src {origins.pages}",
             "base-uri 'none'",
@@ -170,10 +173,11 @@ def app_headers(origins: Origins) -> dict[str, str]:
     }
 
 
-def top_level_headers(origins: Origins) -> dict[str, str]:
+def top_level_headers(origins: Origins, saves_script: str) -> dict[str, str]:
     return {
-        "Content-Security-Policy": top_level_csp(origins),
-        "Connection-Allowlist": connection_allowlist(origins.pages),
+        "Content-Security-Policy": top_level_csp(origins, saves_script),
+        # The app pages it frames, and our one script.
+        "Connection-Allowlist": connection_allowlist(origins.pages, origins.sandbox_url + saves_script),
         # Whoever opened this window keeps no handle on it.
         "Cross-Origin-Opener-Policy": "same-origin",
         **_common(),

@@ -20,7 +20,7 @@ from sandbox.bridge import inject_bridge
 from sandbox.cdn import rewrite_cdn_links
 from sandbox.headers import PAGES_PATH, Origins, app_headers, origin_of, top_level_headers, vendor_headers
 from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
-from sandbox.top_level import TOP_LEVEL, is_top_level, top_level_view
+from sandbox.top_level import SAVES_PATH, TOP_LEVEL, is_framed_by_view, is_top_level, serve_saves_script, top_level_view
 
 
 def _notice(title: str, text: str, status: int = 200) -> HTMLResponse:
@@ -59,25 +59,27 @@ async def _answer(request: Request, services: Services, vendored: VendoredFiles,
     """The app; or, to a top-level load, the script-free view that frames it (sandbox/top_level.py)."""
     if is_top_level(request):
         return top_level_view(request, (await services.store.get_app(version.app_id)).title)
-    return _page(services, vendored, version)
+    # The frame of a top-level view reports to the view (the files it makes), not to the editor.
+    host = services.settings.resolved_sandbox_url if is_framed_by_view(request) else services.settings.resolved_public_url
+    return _page(services, vendored, version, host)
 
 
-def _page(services: Services, vendored: VendoredFiles, version: VersionRecord) -> Response:
+def _page(services: Services, vendored: VendoredFiles, version: VersionRecord, host: str) -> Response:
     if version.status == "generating":
         run = services.live.get(version.id)
         html = partial_page(run.answer, run.base_html) if run else None
         if html is None:
             return _notice("Writing…", "The page is being written…")
-        return HTMLResponse(_served(services, vendored, html), headers={"Cache-Control": "no-store"})
+        return HTMLResponse(_served(vendored, html, host), headers={"Cache-Control": "no-store"})
     if not version.html:
         return _notice("No page", "This version has no page: the model's answer failed.")
     # A finished version never changes, and its signed address expires within the hour anyway.
-    return HTMLResponse(_served(services, vendored, version.html), headers={"Cache-Control": "private, max-age=3600"})
+    return HTMLResponse(_served(vendored, version.html, host), headers={"Cache-Control": "private, max-age=3600"})
 
 
-def _served(services: Services, vendored: VendoredFiles, html: str) -> str:
+def _served(vendored: VendoredFiles, html: str, host: str) -> str:
     # The bridge goes in last, so the CDN rewriting never reads it and it stays the first script.
-    return inject_bridge(rewrite_cdn_links(html, vendored), services.settings.resolved_public_url)
+    return inject_bridge(rewrite_cdn_links(html, vendored), host)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -104,7 +106,7 @@ class AlwaysSandboxed:
     def __init__(self, app: ASGIApp, origins: Origins) -> None:
         self.app = app
         self.app_headers = _encode(app_headers(origins))
-        self.top_level_headers = _encode(top_level_headers(origins))
+        self.top_level_headers = _encode(top_level_headers(origins, SAVES_PATH))
         self.vendor_headers = _encode(vendor_headers(origins))
 
     def headers_for(self, scope: Scope) -> list[tuple[bytes, bytes]]:
@@ -149,7 +151,11 @@ def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None
     """`vendored`: the library files to serve; by default those of `services` (installed by scripts/vendor)."""
     settings = services.settings
     app = Starlette(
-        routes=[Route("/v/{token}", serve_version), Route(VENDOR_PATH + "{spec:path}", serve_vendored)],
+        routes=[
+            Route("/v/{token}", serve_version),
+            Route(VENDOR_PATH + "{spec:path}", serve_vendored),
+            Route(SAVES_PATH, serve_saves_script),
+        ],
         exception_handlers={NotFound: not_found, HTTPException: not_found, Exception: server_error},
     )
     app.state.services = services

@@ -11,11 +11,34 @@ const KINDS = {
   rejection: "Unhandled rejection",
   "console-error": "console.error",
   "csp-violation": "Blocked",
+  blocked: "Blocked",
 };
+
+// What the sandbox stopped (a "blocked" message), in the person's words: what the app tried,
+// and why it cannot. `target` is the address or the name the app used.
+const STOPPED = {
+  navigation: (t) => `This app tried to open another page (${t}); apps stay on their own page and cannot reach the network.`,
+  popup: (t) => `This app tried to open a new window${t ? ` (${t})` : ""}; apps cannot open windows or tabs.`,
+  form: (t) => `This app's form tried to send what was typed to ${t}; apps cannot send forms anywhere, only handle them in the page.`,
+  download: (t) => `This app tried to download ${t}; apps can only save files they make themselves.`,
+  "file-too-big": (t) => `This app made a file too big to save (${t}); a saved file may be at most 20 MB.`,
+  dialog: (t) => `This app asked ${t} before anyone clicked; its dialogs are shown only when an action of yours asks.`,
+  "dialog-loop": () => "This app kept opening dialogs; the first few were shown and the rest stopped.",
+  storage: (t) => `This app tried to use storage it does not have (${t}).`,
+};
+
+export function describeBlocked({ action, target }) {
+  return (STOPPED[action] ?? STOPPED.navigation)(target);
+}
 
 const VERBS = {
   "connect-src": "connect to",
   "form-action": "send a form to",
+  "script-src": "load a script from",
+  "style-src": "load a stylesheet from",
+  "img-src": "load an image from",
+  "font-src": "load a font from",
+  "media-src": "play media from",
   "frame-src": "open",
   "child-src": "open",
   "worker-src": "start a worker from",
@@ -25,10 +48,10 @@ const VERBS = {
 export function describeViolation({ directive, blockedURI }) {
   const verb = VERBS[directive] || "load";
   if (/^(https?|wss?|ftp):/i.test(blockedURI)) {
-    return `The app tried to ${verb} ${blockedURI}, which Toolsmith blocks: generated apps can't use the network.`;
+    return `This app tried to ${verb} ${blockedURI}; apps cannot reach the network.`;
   }
   const what = { inline: "an inline script or style", eval: "eval()" }[blockedURI] || blockedURI || "something";
-  return `The app tried to ${verb} ${what}, which the sandbox does not allow (${directive}).`;
+  return `This app tried to ${verb} ${what}, which the sandbox does not allow (${directive}).`;
 }
 
 // The preview's address carries a signature that opens the page for an hour: what other features
@@ -41,13 +64,14 @@ const unsigned = (text) => (typeof text === "string" ? text.replace(SIGNED, "$1"
 export function eventEntry(entry) {
   return {
     kind: entry.type,
-    message: entry.type === "csp-violation" ? describeViolation(entry) : unsigned(entry.message),
+    message: entry.type === "csp-violation" ? describeViolation(entry) : entry.type === "blocked" ? unsigned(describeBlocked(entry)) : unsigned(entry.message),
     filename: unsigned(entry.filename ?? entry.sourceFile),
     line: entry.line ?? null,
     column: entry.column ?? null,
     stack: unsigned(entry.stack),
     directive: entry.directive ?? null,
     blockedURI: entry.blockedURI ?? null,
+    action: entry.action ?? null,
   };
 }
 
@@ -59,13 +83,19 @@ function where(entry) {
   return parts.join(" · ");
 }
 
+function messageOf(entry) {
+  if (entry.type === "csp-violation") return describeViolation(entry);
+  if (entry.type === "blocked") return describeBlocked(entry);
+  return entry.message || "(no message)";
+}
+
 function item(entry) {
   const place = where(entry);
   return h(
     "li",
     { class: "runtime-error", "data-testid": "runtime-error", "data-kind": entry.type },
     h("span", { class: "runtime-error-kind" }, KINDS[entry.type]),
-    h("p", { class: "runtime-error-message" }, entry.type === "csp-violation" ? describeViolation(entry) : entry.message || "(no message)"),
+    h("p", { class: "runtime-error-message" }, messageOf(entry)),
     place ? h("p", { class: "runtime-error-where" }, place) : null,
     entry.stack ? h("details", { class: "runtime-error-stack" }, h("summary", {}, "Stack trace"), h("pre", {}, entry.stack)) : null,
   );
@@ -100,7 +130,7 @@ export class RuntimeErrors {
     if (n == null || !Object.hasOwn(KINDS, message.type)) return;
     let log = this.logs.get(n);
     if (!log) this.logs.set(n, (log = { entries: [], more: 0 }));
-    const key = JSON.stringify([message.type, message.message, message.line, message.column, message.directive, message.blockedURI]);
+    const key = JSON.stringify([message.type, message.message, message.line, message.column, message.directive, message.blockedURI, message.action, message.target]);
     const same = log.entries.find((entry) => entry.key === key);
     if (same) same.count += 1;
     else if (log.entries.length < MAX_ENTRIES) {

@@ -16,6 +16,7 @@ from app.settings import Settings
 from app.web.server import create_app
 from sandbox.headers import APP_FRAME_ALLOW, APP_SANDBOX, DENIED_FEATURES, Origins, connection_allowlist
 from sandbox.server import create_sandbox_app
+from sandbox.top_level import SAVES_PATH
 
 MAIN = "http://localhost:8000"
 SANDBOX = "http://127.0.0.1:8001"
@@ -102,25 +103,29 @@ async def test_a_finished_app_in_an_iframe(client: httpx.AsyncClient, sandbox: h
         assert response.headers["cache-control"] == "private, max-age=3600"
 
 
-async def test_an_app_opened_top_level_gets_a_scriptless_view_that_frames_it(client: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> None:
+async def test_an_app_opened_top_level_gets_a_view_that_frames_it_and_runs_only_our_script(client: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> None:
     path = await _import(client)
     token, _, key = path.removeprefix("/v/").partition("?")
     response = await sandbox.get(path, headers=TOP_LEVEL)
     assert response.status_code == 200
-    assert "<h1>Tip</h1>" not in response.text and "<script" not in response.text
+    assert "<h1>Tip</h1>" not in response.text
+    assert re.findall(r"<script[^>]*>", response.text) == [f"<script type=module src='{SAVES_PATH}'>"]
     # The frame opens the app with the same key, at an address of its own.
     assert _frame_src(response.text) == f"{token}?{key}&framed=1"
     assert "<title>Tip · Toolsmith</title>" in response.text
     csp = directives(response.headers["content-security-policy"])
     assert csp == {
         "default-src": "'none'",
+        "script-src": f"{SANDBOX}{SAVES_PATH}",
         "style-src": "'unsafe-inline'",
         "frame-src": f"{SANDBOX}/v/",
         "base-uri": "'none'",
         "form-action": "'none'",
         "frame-ancestors": "'none'",
     }
-    assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*")'
+    assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*" "{SANDBOX}{SAVES_PATH}*")'
+    script = await sandbox.get(SAVES_PATH)
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript") and "listenForSaves" in script.text
     assert response.headers["cross-origin-opener-policy"] == "same-origin"
     assert response.headers["vary"] == "Sec-Fetch-Dest"
     assert_common(response)
@@ -128,6 +133,10 @@ async def test_an_app_opened_top_level_gets_a_scriptless_view_that_frames_it(cli
     assert _frame_src(framed.text) == f"{token}?{key}"
     app = await sandbox.get(f"/v/{_frame_src(response.text)}", headers=IFRAME)
     assert app.status_code == 200 and "<h1>Tip</h1>" in app.text
+    # The view's frame tells the view (the files it makes), not the editor.
+    assert f'("{SANDBOX}",1,' in app.text
+    editors = await sandbox.get(path, headers=IFRAME)
+    assert f'("{MAIN}",1,' in editors.text
 
 
 async def test_without_a_key_no_view_either(client: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> None:
@@ -144,9 +153,9 @@ async def test_a_share_link_opened_top_level(client: httpx.AsyncClient, sandbox:
     frame_url = (await client.get(f"/api/shares/{share['token']}")).json()["shared"]["frame_url"]
     path = frame_url.removeprefix(SANDBOX)
     response = await sandbox.get(path, headers=TOP_LEVEL)
-    assert response.status_code == 200 and "<script" not in response.text
+    assert response.status_code == 200 and "<h1>Tip</h1>" not in response.text and f"src='{SAVES_PATH}'" in response.text
     assert response.headers["cache-control"] == "no-store"
-    assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*")'
+    assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*" "{SANDBOX}{SAVES_PATH}*")'
     inner = _frame_src(response.text)
     assert f"share={share['token']}" in inner and inner.endswith("&framed=1")
     app = await sandbox.get(f"/v/{inner}", headers=IFRAME)
