@@ -403,13 +403,14 @@
     var MAX_WAITING = 3;
     var waiting = [];
     var showing = false;
+    var loop = false;
     var replaying = null;
     var REPLAYED = /^(click|dblclick|submit|keydown|keyup|keypress|change|input|pointerup|mouseup|touchend)$/;
 
     var drawDialog = function (item) {
       showing = true;
       var holder = document.createElement("toolsmith-dialog");
-      var root = holder.attachShadow({ mode: "closed" });
+      var root = holder.attachShadow({ mode: "open" });
       var dialog = document.createElement("dialog");
       var style = document.createElement("style");
       style.textContent = "dialog{font:15px/1.45 system-ui,sans-serif;color:#16191f;background:#fff;border:1px solid #c9ced6;" +
@@ -503,9 +504,14 @@
           }
         };
       }
+      // A page that asks faster than anyone answers gets a few dialogs, then none until it reloads.
+      if (loop) return answer;
       if (!showing) drawDialog(item);
       else if (waiting.length < MAX_WAITING) waiting.push(item);
-      else blocked("dialog-loop", kind);
+      else {
+        loop = true;
+        blocked("dialog-loop", kind);
+      }
       return answer;
     };
     window.alert = function (message) {

@@ -46,7 +46,7 @@ const VERBS = {
 
 // A CSP violation in words: what the app tried, and why it cannot.
 export function describeViolation({ directive, blockedURI }) {
-  const verb = VERBS[directive] || "load";
+  const verb = VERBS[String(directive).replace(/-(elem|attr)$/, "")] || "load";
   if (/^(https?|wss?|ftp):/i.test(blockedURI)) {
     return `This app tried to ${verb} ${blockedURI}; apps cannot reach the network.`;
   }
