@@ -150,3 +150,16 @@ def test_the_prompt_names_every_library_at_an_address_we_serve(files: VendoredFi
         assert served is not None, f"{url} is not vendored"
         # The prompt names our exact files, so nothing depends on a fallback.
         assert served == url.replace("https://cdn.jsdelivr.net/npm/", "/vendor/")
+
+
+def test_the_current_prompts_say_what_works_in_the_sandbox_and_the_old_ones_stay() -> None:
+    for name in (SYSTEM_PROMPT_FILE, SYSTEM_PROMPT_WITHOUT_LIBRARIES):
+        text = system_prompt(name).text
+        for works in ("event.preventDefault()", "`confirm`", '<a download="name.csv">', "navigator.clipboard.writeText", "requestFullscreen()", "`localStorage`"):
+            assert works in text, f"{name} does not say that {works} works"
+        for stopped in ("pop-up windows", "navigating to another page", "forms sent to a server", "reading the clipboard"):
+            assert stopped in text, f"{name} does not say that {stopped} is stopped"
+        assert "`alert`-based UI" not in text
+    # Versions record the hash of the prompt they used: the old files stay as they were.
+    hashes = {system_prompt(name).hash for name in ("system-v1.md", "system-v2.md", SYSTEM_PROMPT_FILE, SYSTEM_PROMPT_WITHOUT_LIBRARIES)}
+    assert len(hashes) == 4
