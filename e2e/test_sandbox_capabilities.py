@@ -22,7 +22,7 @@ SHOPPING = """<!DOCTYPE html>
 <form id="add"><label for="item">Item</label> <input id="item" name="item" autocomplete="off"> <button id="add-button">Add</button></form>
 <ul id="items"></ul>
 <p><button id="export" type="button">Export CSV</button> <button id="copy" type="button">Copy list</button>
-<button id="full" type="button">Full screen</button></p>
+<button id="full" type="button">Full screen</button> <button id="export-page" type="button">Export as a web page</button></p>
 <p id="status" role="status"></p>
 <script>
   const items = [];
@@ -58,6 +58,14 @@ SHOPPING = """<!DOCTYPE html>
     link.download = "shopping.csv";
     link.click();
     URL.revokeObjectURL(url);
+  });
+  document.getElementById("export-page").addEventListener("click", () => {
+    const link = document.createElement("a");
+    link.href = "data:text/html," + encodeURIComponent("<h1>" + items.join(", ") + "</h1>");
+    link.download = "list.html";
+    document.body.append(link);
+    link.click();
+    link.remove();
   });
   document.getElementById("copy").addEventListener("click", async () => {
     await navigator.clipboard.writeText(items.join(", "));
@@ -155,6 +163,13 @@ def test_forms_dialogs_downloads_copy_and_full_screen_work(place: str, page: Pag
     download.save_as(saved)
     assert saved.read_text() == "item\neggs\n"
     expect(offer).to_be_hidden()
+
+    # A web page the app writes would run outside the sandbox when opened: it is saved as text.
+    frame.locator("#export-page").click()
+    expect(offer).to_contain_text("This app made a file: list.html.txt (13 bytes).")
+    with host.expect_download() as saving:
+        offer.get_by_test_id("save-offer-save").click()
+    assert saving.value.suggested_filename == "list.html.txt"
 
     # Copy reaches the clipboard: pasted back into the app's own field.
     frame.locator("#copy").click()
