@@ -62,7 +62,7 @@ OPEN_FROM_DISK: dict[str, frozenset[str]] = {
 }
 
 BENIGN = Path(__file__).resolve().parent / "benign.html"
-BENIGN_CHECKS = {"inline-script", "inline-style", "canvas", "storage", "data-image", "blob-worker", "fetch-data-url", "reload"}
+BENIGN_CHECKS = {"inline-script", "inline-style", "canvas", "storage", "form-handler", "dialog", "data-image", "blob-worker", "fetch-data-url", "reload"}
 
 ATTEMPT_TIMEOUT_S = 15
 # After a page says its attempt is made, time for a late request to land (a blocked
