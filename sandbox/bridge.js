@@ -305,6 +305,11 @@
         return;
       }
       made.then(function (blob) {
+        if (!host) {
+          // A downloaded copy opened from disk has no page around it to save the file.
+          ask("alert", "This app made a file (" + name + "), but a downloaded copy cannot save files. Open the app in Toolsmith to save it.");
+          return null;
+        }
         if (blob.size > MAX_SAVE_BYTES) {
           blocked("file-too-big", name);
           return null;
@@ -332,8 +337,8 @@
         return;
       }
       var target = (link.getAttribute("target") || "").toLowerCase();
-      var inPage = url.split("#")[0] === pageUrl() && url.indexOf("#") >= 0;
-      if (inPage && (target === "" || target === "_self")) return;
+      // A fragment of this page, or this page again (a reload): the app stays.
+      if (url.split("#")[0] === pageUrl() && (target === "" || target === "_self")) return;
       event.preventDefault();
       blocked(target && target !== "_self" && target !== "_parent" && target !== "_top" ? "popup" : "navigation", url);
     });
