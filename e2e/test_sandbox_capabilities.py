@@ -24,6 +24,7 @@ SHOPPING = """<!DOCTYPE html>
 <p><button id="export" type="button">Export CSV</button> <button id="copy" type="button">Copy list</button>
 <button id="full" type="button">Full screen</button> <button id="export-page" type="button">Export as a web page</button></p>
 <p id="status" role="status"></p>
+<p><a id="help" href="https://example.com/help">Help</a></p>
 <script>
   const items = [];
   const list = document.getElementById("items");
@@ -181,6 +182,17 @@ def test_forms_dialogs_downloads_copy_and_full_screen_work(place: str, page: Pag
     # Full screen from a click.
     frame.locator("#full").click()
     expect(frame.locator("#status")).to_have_text("Full screen")
+
+    # What the sandbox stops is said: in the editor's problem strip, elsewhere above the app.
+    frame.locator("#help").click()
+    said = "This app tried to open another page (https://example.com/help); apps stay on their own page"
+    if place == "editor":
+        expect(host.get_by_test_id("runtime-errors")).to_contain_text("1 problem while running")
+        host.get_by_test_id("runtime-errors").locator("summary").click()
+        expect(host.get_by_test_id("runtime-error")).to_contain_text(said)
+    else:
+        expect(host.get_by_test_id("stopped-notice")).to_contain_text(said)
+    expect(frame.locator("#items")).to_contain_text("eggs")  # the app is still there
     assert native_dialogs == []
 
 

@@ -137,13 +137,13 @@ def page_csp(frame_ancestors: str, vendor: str) -> str:
     )
 
 
-def top_level_csp(origins: Origins, saves_script: str) -> str:
-    """The top-level view runs no script but ours at `saves_script` (the save offer); it only
-    frames the app, and frames nothing else."""
+def top_level_csp(origins: Origins, scripts: str) -> str:
+    """The top-level view runs no script but ours under the path `scripts` (the save offer); it
+    only frames the app, and frames nothing else."""
     return "; ".join(
         [
             "default-src 'none'",
-            f"script-src {origins.sandbox}{saves_script}",
+            f"script-src {origins.sandbox}{scripts}",
             "style-src 'unsafe-inline'",
             f"frame-src {origins.pages}",
             "base-uri 'none'",
@@ -173,11 +173,11 @@ def app_headers(origins: Origins) -> dict[str, str]:
     }
 
 
-def top_level_headers(origins: Origins, saves_script: str) -> dict[str, str]:
+def top_level_headers(origins: Origins, scripts: str) -> dict[str, str]:
     return {
-        "Content-Security-Policy": top_level_csp(origins, saves_script),
-        # The app pages it frames, and our one script.
-        "Connection-Allowlist": connection_allowlist(origins.pages, origins.sandbox_url + saves_script),
+        "Content-Security-Policy": top_level_csp(origins, scripts),
+        # The app pages it frames, and our scripts.
+        "Connection-Allowlist": connection_allowlist(origins.pages, origins.sandbox_url + scripts),
         # Whoever opened this window keeps no handle on it.
         "Cross-Origin-Opener-Policy": "same-origin",
         **_common(),

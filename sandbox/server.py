@@ -20,7 +20,7 @@ from sandbox.bridge import inject_bridge
 from sandbox.cdn import rewrite_cdn_links
 from sandbox.headers import PAGES_PATH, Origins, app_headers, origin_of, top_level_headers, vendor_headers
 from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
-from sandbox.top_level import SAVES_PATH, TOP_LEVEL, is_framed_by_view, is_top_level, serve_saves_script, top_level_view
+from sandbox.top_level import SCRIPTS, SCRIPTS_PATH, TOP_LEVEL, is_framed_by_view, is_top_level, top_level_view
 
 
 def _notice(title: str, text: str, status: int = 200) -> HTMLResponse:
@@ -82,6 +82,14 @@ def _served(vendored: VendoredFiles, html: str, host: str) -> str:
     return inject_bridge(rewrite_cdn_links(html, vendored), host)
 
 
+async def serve_view_script(request: Request) -> Response:
+    """One of our scripts of the top-level view (sandbox/top_level.py); nothing else is served here."""
+    script = SCRIPTS.get(request.path_params["name"])
+    if script is None:
+        raise NotFound("Nothing is published at this address.")
+    return Response(script.read_bytes(), media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
 async def not_found(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 404
     return _notice("Not found", "Nothing is published at this address.", status)
@@ -106,7 +114,7 @@ class AlwaysSandboxed:
     def __init__(self, app: ASGIApp, origins: Origins) -> None:
         self.app = app
         self.app_headers = _encode(app_headers(origins))
-        self.top_level_headers = _encode(top_level_headers(origins, SAVES_PATH))
+        self.top_level_headers = _encode(top_level_headers(origins, SCRIPTS_PATH))
         self.vendor_headers = _encode(vendor_headers(origins))
 
     def headers_for(self, scope: Scope) -> list[tuple[bytes, bytes]]:
@@ -154,7 +162,7 @@ def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None
         routes=[
             Route("/v/{token}", serve_version),
             Route(VENDOR_PATH + "{spec:path}", serve_vendored),
-            Route(SAVES_PATH, serve_saves_script),
+            Route(SCRIPTS_PATH + "{name}", serve_view_script),
         ],
         exception_handlers={NotFound: not_found, HTTPException: not_found, Exception: server_error},
     )

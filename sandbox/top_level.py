@@ -6,7 +6,8 @@ directly, the app would be its own top-level page, and in browsers without
 Connection-Allowlist nothing would stop `location = "https://elsewhere/?" + data`.
 So a top-level load (Sec-Fetch-Dest: document) gets this page instead: one iframe that
 frames the app exactly as the editor does, under a `frame-src` of its own, and no script
-but ours that offers the files the app makes (static/saves.js, served at SAVES_PATH).
+but ours that offers the files the app makes and says what was stopped (static/saves.js and
+static/stopped.js, served under SCRIPTS_PATH).
 Every other load (the editor's iframe) gets the app.
 """
 
@@ -17,14 +18,17 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse
 
 from sandbox.headers import APP_FRAME_ALLOW, APP_SANDBOX
 
 TOP_LEVEL = "top-level"  # the response kind AlwaysSandboxed gives top_level_headers
 FRAMED = "framed"  # the query parameter of the view's frame: its bridge reports to the view
-SAVES_PATH = "/toolsmith/saves.js"
-SAVES_SCRIPT = Path(__file__).resolve().parent.parent / "static" / "saves.js"
+# Our scripts of the view: the save offer and the words it says what was stopped in. The editor
+# serves the same files from the main origin's /static/.
+SCRIPTS_PATH = "/toolsmith/"
+SCRIPTS = {name: Path(__file__).resolve().parent.parent / "static" / name for name in ("saves.js", "stopped.js")}
+SAVES_PATH = SCRIPTS_PATH + "saves.js"
 
 _STYLE = (
     "html,body{margin:0;height:100%}body{display:flex;flex-direction:column}"
@@ -68,6 +72,3 @@ def is_framed_by_view(request: Request) -> bool:
     """Whether this load is the frame of a top-level view, whose bridge then reports to the view."""
     return FRAMED in request.query_params
 
-
-async def serve_saves_script(request: Request) -> Response:
-    return Response(SAVES_SCRIPT.read_bytes(), media_type="text/javascript", headers={"Cache-Control": "no-cache"})

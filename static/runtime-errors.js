@@ -3,6 +3,9 @@
 // shown under the preview. Everything here comes from an untrusted page: it is rendered as text.
 // Other features hear of a version's list through `onChange(n, entries)`, entries as eventEntry gives them.
 import { h } from "./dom.js";
+import { describeBlocked } from "./stopped.js";
+
+export { describeBlocked };
 
 export const MAX_ENTRIES = 50;
 
@@ -13,23 +16,6 @@ const KINDS = {
   "csp-violation": "Blocked",
   blocked: "Blocked",
 };
-
-// What the sandbox stopped (a "blocked" message), in the person's words: what the app tried,
-// and why it cannot. `target` is the address or the name the app used.
-const STOPPED = {
-  navigation: (t) => `This app tried to open another page (${t}); apps stay on their own page and cannot reach the network.`,
-  popup: (t) => `This app tried to open a new window${t ? ` (${t})` : ""}; apps cannot open windows or tabs.`,
-  form: (t) => `This app's form tried to send what was typed to ${t}; apps cannot send forms anywhere, only handle them in the page.`,
-  download: (t) => `This app tried to download ${t}; apps can only save files they make themselves.`,
-  "file-too-big": (t) => `This app made a file too big to save (${t}); a saved file may be at most 20 MB.`,
-  dialog: (t) => `This app asked ${t} before anyone clicked; its dialogs are shown only when an action of yours asks.`,
-  "dialog-loop": () => "This app kept opening dialogs; the first few were shown and the rest stopped.",
-  storage: (t) => `This app tried to use storage it does not have (${t}).`,
-};
-
-export function describeBlocked({ action, target }) {
-  return (STOPPED[action] ?? STOPPED.navigation)(target);
-}
 
 const VERBS = {
   "connect-src": "connect to",

@@ -5,7 +5,11 @@
 // name and size with a Save button. Nothing is written without that click, and a name that could
 // run when opened (a web page, a script, a program) is saved as text.
 //
-// Self-contained (no imports): the top-level view loads it from the sandbox host, alone.
+// Where nobody sees the editor's problem strip (the share view, the top-level view), the bar also
+// says what the sandbox stopped (a bridge "blocked" message, in static/stopped.js's words).
+//
+// It imports only stopped.js: the top-level view loads both from the sandbox host.
+import { STOPPED_ACTIONS, describeBlocked } from "./stopped.js";
 
 export const MAX_SAVE_BYTES = 20 * 1024 * 1024;
 const MAX_NAME = 200;
@@ -49,10 +53,37 @@ function button(text, testid, primary) {
   return b;
 }
 
+// A bridge "blocked" message, checked: {action, target} or null.
+export function validateStopped(data) {
+  if (typeof data !== "object" || data === null || data.source !== "toolsmith-bridge" || data.v !== 1 || data.type !== "blocked") return null;
+  const { action, target } = data;
+  if (typeof action !== "string" || !STOPPED_ACTIONS.includes(action) || typeof target !== "string" || target.length > 2000) return null;
+  return { action, target };
+}
+
 // Listens for the files of the iframes `getFrames()` returns and offers the newest in `bar`
-// (an element, shown while an offer stands). Returns a function that stops listening.
-export function listenForSaves(getFrames, bar) {
+// (an element, shown while an offer stands); with `notices`, also says there what was stopped.
+// Returns a function that stops listening.
+export function listenForSaves(getFrames, bar, { notices = false } = {}) {
+  let offering = false;
+
+  function notice(stopped) {
+    if (offering) return; // a file waiting to be saved matters more
+    const text = document.createElement("span");
+    text.className = "save-offer-text";
+    text.dataset.testid = "stopped-notice";
+    text.textContent = describeBlocked(stopped);
+    const dismiss = button("Dismiss", "stopped-notice-dismiss", false);
+    dismiss.addEventListener("click", () => {
+      bar.hidden = true;
+      bar.replaceChildren();
+    });
+    bar.replaceChildren(text, dismiss);
+    bar.hidden = false;
+  }
+
   function offer(file) {
+    offering = true;
     const name = safeName(file.name);
     const text = document.createElement("span");
     text.className = "save-offer-text";
@@ -61,6 +92,7 @@ export function listenForSaves(getFrames, bar) {
     const save = button("Save file", "save-offer-save", true);
     const dismiss = button("Dismiss", "save-offer-dismiss", false);
     const close = () => {
+      offering = false;
       bar.hidden = true;
       bar.replaceChildren();
     };
@@ -86,6 +118,8 @@ export function listenForSaves(getFrames, bar) {
     if (!getFrames().some((f) => f.contentWindow !== null && f.contentWindow === event.source)) return;
     const file = validateSave(event.data);
     if (file) offer(file);
+    const stopped = notices ? validateStopped(event.data) : null;
+    if (stopped) notice(stopped);
   }
   window.addEventListener("message", onMessage);
   return () => window.removeEventListener("message", onMessage);
@@ -93,4 +127,4 @@ export function listenForSaves(getFrames, bar) {
 
 // The share view and the top-level view mark their bar with data-save-offers: they start here.
 const auto = document.querySelector("[data-save-offers]");
-if (auto) listenForSaves(() => Array.from(document.querySelectorAll("iframe")), auto);
+if (auto) listenForSaves(() => Array.from(document.querySelectorAll("iframe")), auto, { notices: true });

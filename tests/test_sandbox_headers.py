@@ -116,16 +116,18 @@ async def test_an_app_opened_top_level_gets_a_view_that_frames_it_and_runs_only_
     csp = directives(response.headers["content-security-policy"])
     assert csp == {
         "default-src": "'none'",
-        "script-src": f"{SANDBOX}{SAVES_PATH}",
+        "script-src": f"{SANDBOX}/toolsmith/",
         "style-src": "'unsafe-inline'",
         "frame-src": f"{SANDBOX}/v/",
         "base-uri": "'none'",
         "form-action": "'none'",
         "frame-ancestors": "'none'",
     }
-    assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*" "{SANDBOX}{SAVES_PATH}*")'
-    script = await sandbox.get(SAVES_PATH)
-    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript") and "listenForSaves" in script.text
+    assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*" "{SANDBOX}/toolsmith/*")'
+    for name, says in (("saves.js", "listenForSaves"), ("stopped.js", "describeBlocked")):
+        script = await sandbox.get(f"/toolsmith/{name}")
+        assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript") and says in script.text
+    assert (await sandbox.get("/toolsmith/editor.js")).status_code == 404
     assert response.headers["cross-origin-opener-policy"] == "same-origin"
     assert response.headers["vary"] == "Sec-Fetch-Dest"
     assert_common(response)
@@ -155,7 +157,7 @@ async def test_a_share_link_opened_top_level(client: httpx.AsyncClient, sandbox:
     response = await sandbox.get(path, headers=TOP_LEVEL)
     assert response.status_code == 200 and "<h1>Tip</h1>" not in response.text and f"src='{SAVES_PATH}'" in response.text
     assert response.headers["cache-control"] == "no-store"
-    assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*" "{SANDBOX}{SAVES_PATH}*")'
+    assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*" "{SANDBOX}/toolsmith/*")'
     inner = _frame_src(response.text)
     assert f"share={share['token']}" in inner and inner.endswith("&framed=1")
     app = await sandbox.get(f"/v/{inner}", headers=IFRAME)
