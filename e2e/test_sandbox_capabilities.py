@@ -21,7 +21,7 @@ SHOPPING = """<!DOCTYPE html>
 <h1>Shopping list</h1>
 <form id="add"><label for="item">Item</label> <input id="item" name="item" autocomplete="off"> <button id="add-button">Add</button></form>
 <ul id="items"></ul>
-<p><button id="export" type="button">Export CSV</button> <button id="copy" type="button">Copy list</button>
+<p><button id="export" type="button">Export CSV</button> <button id="copy" type="button">Copy list</button> <button id="copy-old" type="button">Copy (the old way)</button>
 <button id="full" type="button">Full screen</button> <button id="export-page" type="button">Export as a web page</button></p>
 <p id="status" role="status"></p>
 <p><a id="help" href="https://example.com/help">Help</a></p>
@@ -71,6 +71,14 @@ SHOPPING = """<!DOCTYPE html>
   document.getElementById("copy").addEventListener("click", async () => {
     await navigator.clipboard.writeText(items.join(", "));
     status.textContent = "Copied";
+  });
+  document.getElementById("copy-old").addEventListener("click", () => {
+    const area = document.createElement("textarea");
+    area.value = "old " + items.join(", ");
+    document.body.append(area);
+    area.select();
+    status.textContent = document.execCommand("copy") ? "Copied the old way" : "Not copied";
+    area.remove();
   });
   document.getElementById("full").addEventListener("click", async () => {
     await document.documentElement.requestFullscreen();
@@ -178,6 +186,12 @@ def test_forms_dialogs_downloads_copy_and_full_screen_work(place: str, page: Pag
     frame.locator("#item").fill("")
     frame.locator("#item").press("Control+V")
     expect(frame.locator("#item")).to_have_value("eggs")
+    frame.locator("#copy-old").click()
+    expect(frame.locator("#status")).to_have_text("Copied the old way")
+    frame.locator("#item").fill("")
+    frame.locator("#item").press("Control+V")
+    expect(frame.locator("#item")).to_have_value("old eggs")
+    frame.locator("#item").fill("")
 
     # Full screen from a click.
     frame.locator("#full").click()
