@@ -14,6 +14,7 @@
     ├── NotFound              (404) no such app, version or share, or not yours
     ├── Conflict              (409) the app is still generating
     ├── TooManyAttempts       (429) too many failed sign-ins for one user name
+    ├── QueueUnavailable      (503) the queue of generations (Redis) could not be reached
     └── ProviderError         (502) the model's service failed
         ├── ProviderUnavailable (502) it could not be reached
         ├── ProviderRateLimited (429) it asked us to slow down
@@ -41,6 +42,7 @@ __all__ = [
     "ProviderRateLimited",
     "ProviderRejected",
     "ProviderUnavailable",
+    "QueueUnavailable",
     "TooManyAttempts",
     "ToolsmithError",
     "Unauthorized",
@@ -145,6 +147,13 @@ class TooManyAttempts(ToolsmithError):
 
     status = 429
     code = "too_many_attempts"
+
+
+class QueueUnavailable(ToolsmithError):
+    """The queue that hands generations to workers could not be reached."""
+
+    status = 503
+    code = "queue_unavailable"
 
 
 class ProviderError(ToolsmithError):

@@ -61,13 +61,14 @@ async def _answer(request: Request, services: Services, vendored: VendoredFiles,
         return top_level_view(request, (await services.store.get_app(version.app_id)).title)
     # The frame of a top-level view reports to the view (the files it makes), not to the editor.
     host = services.settings.resolved_sandbox_url if is_framed_by_view(request) else services.settings.resolved_public_url
-    return _page(services, vendored, version, host)
+    return await _page(services, vendored, version, host)
 
 
-def _page(services: Services, vendored: VendoredFiles, version: VersionRecord, host: str) -> Response:
+async def _page(services: Services, vendored: VendoredFiles, version: VersionRecord, host: str) -> Response:
     if version.status == "generating":
-        run = services.live.get(version.id)
-        html = partial_page(run.answer, run.base_html) if run else None
+        # The run may be written by another process: `preview` reads it from wherever it is.
+        live = await services.live.preview(version.id)
+        html = partial_page(live.answer, live.base_html) if live else None
         if html is None:
             return _notice("Writing…", "The page is being written…")
         return HTMLResponse(_served(vendored, html, host), headers={"Cache-Control": "no-store"})

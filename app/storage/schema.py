@@ -116,6 +116,16 @@ instance_secrets = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# A generation handed to the queue (migration 4): which worker runs it, and until when without renewing.
+# A row whose time has passed while its version is still generating is a generation nobody is writing.
+generation_leases = sa.Table(
+    "generation_leases",
+    metadata,
+    sa.Column("version_id", sa.String(32), sa.ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("worker", sa.String(100), nullable=True),  # None: still waiting in the queue
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
 schema_migrations = sa.Table(
     "schema_migrations",
     metadata,
