@@ -99,7 +99,7 @@ def test_problems_of_the_running_app_are_listed_in_the_editor(page: Page, server
     expect(_problems(page).filter(has_text="console.error")).to_contain_text('could not parse {"row":3}')
     expect(_problems(page).filter(has_text="Unhandled rejection")).to_contain_text("Error: saving failed")
     expect(_problems(page).filter(has_text="Blocked")).to_contain_text(
-        "The app tried to load https://cdn.example.com/lib.js, which Toolsmith blocks: generated apps can't use the network."
+        "This app tried to load a script from https://cdn.example.com/lib.js; apps cannot reach the network."
     )
 
     # The same list, told to the editor's other features (Fix) as a window event.
@@ -112,12 +112,12 @@ def test_problems_of_the_running_app_are_listed_in_the_editor(page: Page, server
     assert "undefinedFunction" in entries["error"]["stack"] and "sig=" not in entries["error"]["stack"]
     assert entries["console-error"] == {
         "kind": "console-error", "message": 'could not parse {"row":3}', "filename": None, "line": None, "column": None,
-        "stack": None, "directive": None, "blockedURI": None,
+        "stack": None, "directive": None, "blockedURI": None, "action": None,
     }
     assert entries["rejection"]["message"] == "Error: saving failed"
     blocked = entries["csp-violation"]
     assert blocked["directive"] == "script-src-elem" and blocked["blockedURI"] == "https://cdn.example.com/lib.js"
-    assert blocked["message"].startswith("The app tried to load https://cdn.example.com/lib.js")
+    assert blocked["message"].startswith("This app tried to load a script from https://cdn.example.com/lib.js")
     assert _events(page, "toolsmith:bridge") == [{"pick": True}]
 
 

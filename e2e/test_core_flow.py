@@ -9,6 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import ToolsmithServer
+from sandbox.headers import APP_SANDBOX
 
 
 def _preview(page: Page):
@@ -73,7 +74,7 @@ def test_demo_model_end_to_end(page: Page, toolsmith_server) -> None:
     expect(_preview(page).locator("h1")).to_contain_text("Tip")
     frame_src = page.get_by_test_id("preview-frame").get_attribute("src") or ""
     assert frame_src.startswith(server.sandbox_url + "/v/")
-    assert page.get_by_test_id("preview-frame").get_attribute("sandbox") == "allow-scripts"
+    assert page.get_by_test_id("preview-frame").get_attribute("sandbox") == APP_SANDBOX
     expect(page.get_by_test_id("demo-badge").first).to_be_visible()
 
     _follow_up(page, "make it dark and add a 20% button")

@@ -11,6 +11,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.conftest import ToolsmithServer
+from sandbox.headers import APP_SANDBOX
 
 BOB_PASSWORD = "bob's long password"
 
@@ -71,7 +72,7 @@ def test_share_use_download_remix_and_revoke(page: Page, browser: Browser, tools
         expect(view.get_by_test_id("share-title")).to_contain_text("Tip")
         expect(view.get_by_test_id("share-author")).to_have_text("by Ada Lovelace")
         frame_element = view.get_by_test_id("share-frame")
-        assert frame_element.get_attribute("sandbox") == "allow-scripts"
+        assert frame_element.get_attribute("sandbox") == APP_SANDBOX
         frame_src = frame_element.get_attribute("src") or ""
         assert frame_src.startswith(server.sandbox_url + "/v/") and "share=" in frame_src
         _use_the_tip_calculator(view.frame_locator("[data-testid=share-frame]"))
@@ -101,7 +102,7 @@ def test_share_use_download_remix_and_revoke(page: Page, browser: Browser, tools
         disk.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         disk.goto(saved.as_uri())
         # The app runs in the file's one frame, sandboxed as in Toolsmith.
-        expect(disk.locator("iframe")).to_have_attribute("sandbox", "allow-scripts")
+        expect(disk.locator("iframe")).to_have_attribute("sandbox", APP_SANDBOX)
         _use_the_tip_calculator(disk.frame_locator("iframe"))
         assert attempts == [] and errors == []
     finally:

@@ -255,6 +255,280 @@
       else if (data.type === "pick-mode") picking(data.on === true);
     }), true);
 
+    // ---- What the sandbox stops, said instead of silent; dialogs and saves it allows ----
+    // `action` is one of docs/bridge.md's words (the editor writes the sentence); `target` is
+    // the address or the name involved.
+    var blocked = function (action, target) {
+      report("blocked", "b" + action + " " + target, function () {
+        return { action: action, target: clip(target, 2000) };
+      });
+    };
+
+    var pageUrl = function () {
+      return location.href.split("#")[0];
+    };
+
+    // Files the page made: an object URL's Blob, kept from its creation, as apps often revoke
+    // the URL right after clicking the link that saves it.
+    var MAX_SAVE_BYTES = 20 * 1024 * 1024;
+    var blobs = new Map();
+    var createObjectURL = URL.createObjectURL;
+    var revokeObjectURL = URL.revokeObjectURL;
+    URL.createObjectURL = function (object) {
+      var url = createObjectURL.apply(URL, arguments);
+      if (object instanceof Blob && blobs.size < 1000) blobs.set(url, object);
+      return url;
+    };
+    URL.revokeObjectURL = function (url) {
+      blobs.delete(String(url));
+      return revokeObjectURL.apply(URL, arguments);
+    };
+
+    var fileName = function (link, url) {
+      var named = link.getAttribute("download") || "";
+      if (!named) {
+        var path = url.split(/[?#]/)[0];
+        named = url.indexOf("blob:") === 0 || url.indexOf("data:") === 0 ? "" : path.slice(path.lastIndexOf("/") + 1);
+      }
+      return clip(named || "download", 200);
+    };
+
+    // The file goes to the page around the app (the editor, the share view, the top-level view),
+    // which offers to save it; the person decides. Nothing else may be downloaded.
+    var save = function (link) {
+      var url = link.href;
+      var name = fileName(link, url);
+      var kept = blobs.get(url);
+      var made = kept ? Promise.resolve(kept) : /^(blob|data):/i.test(url) ? fetch(url).then(function (r) { return r.blob(); }) : null;
+      if (!made) {
+        blocked("download", url);
+        return;
+      }
+      made.then(function (blob) {
+        if (!host) {
+          // A downloaded copy opened from disk has no page around it to save the file.
+          ask("alert", "This app made a file (" + name + "), but a downloaded copy cannot save files. Open the app in Toolsmith to save it.");
+          return null;
+        }
+        if (blob.size > MAX_SAVE_BYTES) {
+          blocked("file-too-big", name);
+          return null;
+        }
+        return blob.arrayBuffer().then(function (bytes) {
+          post("save", { name: name, mime: clip(blob.type || "", 200), bytes: bytes });
+        });
+      }).catch(function () {
+        blocked("download", name);
+      });
+    };
+
+    // A click on a link: saves go to the host, other pages and windows are refused and said.
+    // Runs after the page's own handlers: a link whose click the page handles stays the page's.
+    var onLink = guard(function (event) {
+      if (event.defaultPrevented || event.type !== "click") return;
+      var el = event.target;
+      var link = el && el.closest ? el.closest("a[href], area[href]") : null;
+      if (!link) return;
+      var url = link.href;
+      if (/^javascript:/i.test(url)) return;
+      if (link.hasAttribute("download")) {
+        event.preventDefault();
+        save(link);
+        return;
+      }
+      var target = (link.getAttribute("target") || "").toLowerCase();
+      // A fragment of this page, or this page again (a reload): the app stays.
+      if (url.split("#")[0] === pageUrl() && (target === "" || target === "_self")) return;
+      event.preventDefault();
+      blocked(target && target !== "_self" && target !== "_parent" && target !== "_top" ? "popup" : "navigation", url);
+    });
+    addEventListener("click", onLink);
+
+    // Links that are not in the document (`a.click()` on a made-up link) never reach the window.
+    var anchorClick = HTMLAnchorElement.prototype.click;
+    var dispatch = EventTarget.prototype.dispatchEvent;
+    var detached = function (el, run) {
+      if (!(el instanceof HTMLAnchorElement) || el.isConnected) return run();
+      el.addEventListener("click", onLink);
+      try {
+        return run();
+      } finally {
+        el.removeEventListener("click", onLink);
+      }
+    };
+    HTMLAnchorElement.prototype.click = function () {
+      var self = this;
+      var args = arguments;
+      return detached(self, function () {
+        return anchorClick.apply(self, args);
+      });
+    };
+    EventTarget.prototype.dispatchEvent = function (event) {
+      var self = this;
+      var args = arguments;
+      if (!event || event.type !== "click") return dispatch.apply(self, args);
+      return detached(self, function () {
+        return dispatch.apply(self, args);
+      });
+    };
+
+    window.open = function (url) {
+      blocked("popup", url === undefined ? "" : String(url));
+      return null;
+    };
+
+    // Forms run their handlers; one that would still go somewhere (no handler, or one that
+    // does not call preventDefault) is stopped here, before the policy would blank the page.
+    var formTarget = function (form, submitter) {
+      var action = submitter && submitter.hasAttribute && submitter.hasAttribute("formaction") ? submitter.formAction : form.action;
+      return action || pageUrl();
+    };
+    var formMethod = function (form, submitter) {
+      var method = submitter && submitter.hasAttribute && submitter.hasAttribute("formmethod") ? submitter.formMethod : form.method;
+      return String(method || "get").toLowerCase();
+    };
+    addEventListener("submit", guard(function (event) {
+      var form = event.target;
+      // An event the page made up submits nothing.
+      if (event.defaultPrevented || !event.isTrusted || !(form instanceof HTMLFormElement)) return;
+      if (formMethod(form, event.submitter) === "dialog") return;
+      event.preventDefault();
+      blocked("form", formTarget(form, event.submitter));
+    }));
+    var formSubmit = HTMLFormElement.prototype.submit;
+    HTMLFormElement.prototype.submit = function () {
+      if (formMethod(this, null) === "dialog") return formSubmit.apply(this, arguments);
+      blocked("form", formTarget(this, null));
+    };
+
+    // alert, confirm and prompt, drawn inside the app (the sandbox has no browser dialogs:
+    // docs/security.md says why). They cannot stop the script as the browser's do, so confirm
+    // and prompt answer "Cancel" at once; when the person then chooses OK, the click or key
+    // press that asked is run again and this time gets their answer.
+    var MAX_WAITING = 3;
+    var waiting = [];
+    var showing = false;
+    var loop = false;
+    var replaying = null;
+    var REPLAYED = /^(click|dblclick|submit|keydown|keyup|keypress|change|input|pointerup|mouseup|touchend)$/;
+
+    var drawDialog = function (item) {
+      showing = true;
+      var holder = document.createElement("toolsmith-dialog");
+      var root = holder.attachShadow({ mode: "open" });
+      var dialog = document.createElement("dialog");
+      var style = document.createElement("style");
+      style.textContent = "dialog{font:15px/1.45 system-ui,sans-serif;color:#16191f;background:#fff;border:1px solid #c9ced6;" +
+        "border-radius:10px;padding:18px 20px;max-width:min(92vw,440px);box-shadow:0 10px 30px rgba(0,0,0,.25)}" +
+        "dialog::backdrop{background:rgba(15,18,23,.35)}p{margin:0 0 12px;white-space:pre-wrap;overflow-wrap:anywhere}" +
+        ".from{font-size:12px;color:#565e6c;margin-bottom:6px}input{font:inherit;width:100%;box-sizing:border-box;" +
+        "padding:6px 8px;margin:0 0 12px;border:1px solid #8a93a2;border-radius:6px}div{display:flex;gap:8px;justify-content:flex-end}" +
+        "button{font:inherit;padding:6px 14px;border-radius:6px;border:1px solid #8a93a2;background:#fff;color:#16191f;cursor:pointer}" +
+        "button.ok{background:#4f46e5;border-color:#4f46e5;color:#fff}button:focus-visible,input:focus-visible{outline:3px solid #a5b4fc;outline-offset:1px}";
+      var from = document.createElement("p");
+      from.className = "from";
+      from.textContent = "This app asks";
+      var text = document.createElement("p");
+      text.textContent = item.message;
+      dialog.append(from, text);
+      var input = null;
+      if (item.kind === "prompt") {
+        input = document.createElement("input");
+        input.value = item.initial;
+        input.setAttribute("aria-label", item.message || "Answer");
+        dialog.append(input);
+      }
+      var buttons = document.createElement("div");
+      var ok = document.createElement("button");
+      ok.className = "ok";
+      ok.textContent = "OK";
+      if (item.kind !== "alert") {
+        var cancel = document.createElement("button");
+        cancel.textContent = "Cancel";
+        cancel.addEventListener("click", function () {
+          dialog.close("");
+        });
+        buttons.append(cancel);
+      }
+      buttons.append(ok);
+      dialog.append(buttons);
+      ok.addEventListener("click", function () {
+        dialog.close("ok");
+      });
+      if (input) {
+        input.addEventListener("keydown", function (event) {
+          if (event.key === "Enter") {
+            event.preventDefault();
+            dialog.close("ok");
+          }
+        });
+      }
+      root.append(style, dialog);
+      dialog.addEventListener("close", function () {
+        holder.remove();
+        showing = false;
+        if (dialog.returnValue === "ok" && item.again) item.again(item.kind === "prompt" ? input.value : true);
+        if (waiting.length) drawDialog(waiting.shift());
+      });
+      // What the person does in the dialog is not the page's business: its listeners hear nothing.
+      ["click", "dblclick", "pointerdown", "pointerup", "mousedown", "mouseup", "keydown", "keyup", "keypress", "input", "change"].forEach(function (type) {
+        holder.addEventListener(type, function (event) {
+          event.stopPropagation();
+        });
+      });
+      document.documentElement.appendChild(holder);
+      dialog.showModal();
+      (input || ok).focus();
+    };
+
+    var ask = function (kind, message, answer, initial) {
+      message = message === undefined ? "" : clip(message, 2000);
+      if (replaying && replaying.kind === kind && replaying.message === message) {
+        var given = replaying.value;
+        replaying = null;
+        return given;
+      }
+      var item = { kind: kind, message: message, initial: initial === undefined ? "" : String(initial), again: null };
+      var event = window.event;
+      if (kind !== "alert") {
+        if (!event || !REPLAYED.test(event.type) || !event.target || typeof event.target.dispatchEvent !== "function") {
+          // Asked at load or from a timer: nothing to run again with the answer.
+          blocked("dialog", kind + "(" + JSON.stringify(message.slice(0, 200)) + ")");
+          return answer;
+        }
+        var target = event.target;
+        var type = event.type;
+        var Kind = event.constructor;
+        var init = event;
+        item.again = function (value) {
+          replaying = { kind: kind, message: message, value: value };
+          try {
+            dispatch.call(target, new Kind(type, init));
+          } finally {
+            replaying = null;
+          }
+        };
+      }
+      // A page that asks faster than anyone answers gets a few dialogs, then none until it reloads.
+      if (loop) return answer;
+      if (!showing) drawDialog(item);
+      else if (waiting.length < MAX_WAITING) waiting.push(item);
+      else {
+        loop = true;
+        blocked("dialog-loop", kind);
+      }
+      return answer;
+    };
+    window.alert = function (message) {
+      ask("alert", message, undefined);
+    };
+    window.confirm = function (message) {
+      return ask("confirm", message, false);
+    };
+    window.prompt = function (message, value) {
+      return ask("prompt", message, null, value);
+    };
+
     // An opaque origin has no storage and no cookies: their getters throw a SecurityError.
     // Stand in with memory, for this page load only, so apps that save settings still run.
     var memoryStorage = function () {

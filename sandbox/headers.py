@@ -7,7 +7,8 @@ and which layer stops which way out.
 Three kinds of response, one set of headers each:
 
 - an app (and everything else: notices, 404s, 500s): `app_headers`
-- the top-level view that frames an app opened directly (sandbox/top_level.py): `top_level_headers`
+- the top-level view that frames an app opened directly, and offers the files it makes
+  (sandbox/top_level.py): `top_level_headers`
 - a vendored library file under VENDOR_PATH (sandbox/libraries.py): `vendor_headers`
 """
 
@@ -19,6 +20,16 @@ from urllib.parse import urlsplit
 from sandbox.libraries import VENDOR_PATH
 
 PAGES_PATH = "/v/"
+
+# What every frame that runs an app may do, as its `sandbox` attribute and the CSP `sandbox`
+# directive both say. Forms only run their submit handlers: `form-action 'none'` stops every
+# submission that would go somewhere. No allow-same-origin, popups, top navigation, modals
+# (the bridge draws dialogs in the page) or downloads (a file is saved by our own page, after
+# the person confirms it). docs/security.md says why for each.
+APP_SANDBOX = "allow-scripts allow-forms"
+# The `allow` attribute of every frame that runs an app: a copy button and a full-screen button
+# work from a click. Neither reaches the network or reads anything; clipboard-read stays denied.
+APP_FRAME_ALLOW = "clipboard-write; fullscreen"
 
 # Powerful features no generated tool may use, in any browser that knows them. Denied
 # here, a later `allow=` on some iframe cannot grant them back. Only names Chromium
@@ -101,8 +112,9 @@ def page_csp(frame_ancestors: str, vendor: str) -> str:
     return "; ".join(
         [
             # An opaque origin, inside an iframe or not: no cookies or storage of any
-            # origin, no popups, no forms, no top navigation, no modals, no downloads.
-            "sandbox allow-scripts",
+            # origin, no popups, no top navigation, no modals, no downloads; forms run
+            # their handlers but go nowhere (form-action below).
+            f"sandbox {APP_SANDBOX}",
             "default-src 'none'",
             # A generated app is one page of inline script; some libraries compile
             # templates or JSX at run time (Alpine, Babel), hence eval.
@@ -118,17 +130,20 @@ def page_csp(frame_ancestors: str, vendor: str) -> str:
             "frame-src 'none'",
             "object-src 'none'",
             "base-uri 'none'",
+            # Every submission that would navigate is stopped, whatever its target, in every browser.
             "form-action 'none'",
             f"frame-ancestors {frame_ancestors}",
         ]
     )
 
 
-def top_level_csp(origins: Origins) -> str:
-    """The top-level view runs no script at all; it only frames the app, and frames nothing else."""
+def top_level_csp(origins: Origins, scripts: str) -> str:
+    """The top-level view runs no script but ours under the path `scripts` (the save offer); it
+    only frames the app, and frames nothing else."""
     return "; ".join(
         [
             "default-src 'none'",
+            f"script-src {origins.sandbox}{scripts}",
             "style-src 'unsafe-inline'",
             f"frame-src {origins.pages}",
             "base-uri 'none'",
@@ -158,10 +173,11 @@ def app_headers(origins: Origins) -> dict[str, str]:
     }
 
 
-def top_level_headers(origins: Origins) -> dict[str, str]:
+def top_level_headers(origins: Origins, scripts: str) -> dict[str, str]:
     return {
-        "Content-Security-Policy": top_level_csp(origins),
-        "Connection-Allowlist": connection_allowlist(origins.pages),
+        "Content-Security-Policy": top_level_csp(origins, scripts),
+        # The app pages it frames, and our scripts.
+        "Connection-Allowlist": connection_allowlist(origins.pages, origins.sandbox_url + scripts),
         # Whoever opened this window keeps no handle on it.
         "Cross-Origin-Opener-Policy": "same-origin",
         **_common(),

@@ -21,7 +21,7 @@ from sandbox.cdn import rewrite_cdn_links
 from sandbox.headers import PAGES_PATH, Origins, app_headers, origin_of, top_level_headers, vendor_headers
 from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
 from sandbox.pages import PageCache, ServedPage, not_modified
-from sandbox.top_level import TOP_LEVEL, is_top_level, top_level_view
+from sandbox.top_level import SCRIPTS, SCRIPTS_PATH, TOP_LEVEL, is_framed_by_view, is_top_level, top_level_view
 
 
 def _notice(title: str, text: str, status: int = 200) -> HTMLResponse:
@@ -42,7 +42,7 @@ async def serve_version(request: Request) -> Response:
     (`?share=…`). Other parameters are ignored: the editor adds `_r=N` to reload.
     """
     services: Services = request.app.state.services
-    pages: PageCache = request.app.state.pages
+    pages = pages_for(request)
     token = request.path_params["token"]
     query = dict(request.query_params)
     if services.signer.preview_allowed(token, query):
@@ -68,19 +68,27 @@ async def _answer(request: Request, services: Services, pages: PageCache, versio
         if cache_control == "no-store":
             response.headers["Cache-Control"] = cache_control
         return response
+    # The frame of a top-level view reports to the view (the files it makes), not to the editor.
+    host = services.settings.resolved_sandbox_url if is_framed_by_view(request) else services.settings.resolved_public_url
     if version.status == "generating":
         # The run may be written by another process: `preview` reads it from wherever it is.
         live = await services.live.preview(version.id)
         html = partial_page(live.answer, live.base_html) if live else None
         if html is None:
             return _notice("Writing…", "The page is being written…")
-        return HTMLResponse(_served(services, request.app.state.vendored, html), headers={"Cache-Control": "no-store"})
+        return HTMLResponse(_served(request.app.state.vendored, html, host), headers={"Cache-Control": "no-store"})
     if not version.html:
         response = _notice("No page", "This version has no page: the model's answer failed.")
         if cache_control == "no-store":
             response.headers["Cache-Control"] = cache_control
         return response
     return _finished(request, pages.page(version.sandbox_token, version.id, version.html), cache_control)
+
+
+def pages_for(request: Request) -> PageCache:
+    """The prepared pages whose bridge reports where this load's does: the editor, or the top-level view."""
+    cache: PageCache = request.app.state.view_pages if is_framed_by_view(request) else request.app.state.pages
+    return cache
 
 
 def _finished(request: Request, page: ServedPage, cache_control: str) -> Response:
@@ -90,9 +98,17 @@ def _finished(request: Request, page: ServedPage, cache_control: str) -> Respons
     return Response(page.body, headers=headers, media_type="text/html")
 
 
-def _served(services: Services, vendored: VendoredFiles, html: str) -> str:
+def _served(vendored: VendoredFiles, html: str, host: str) -> str:
     # The bridge goes in last, so the CDN rewriting never reads it and it stays the first script.
-    return inject_bridge(rewrite_cdn_links(html, vendored), services.settings.resolved_public_url)
+    return inject_bridge(rewrite_cdn_links(html, vendored), host)
+
+
+async def serve_view_script(request: Request) -> Response:
+    """One of our scripts of the top-level view (sandbox/top_level.py); nothing else is served here."""
+    script = SCRIPTS.get(request.path_params["name"])
+    if script is None:
+        raise NotFound("Nothing is published at this address.")
+    return Response(script.read_bytes(), media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -119,7 +135,7 @@ class AlwaysSandboxed:
     def __init__(self, app: ASGIApp, origins: Origins) -> None:
         self.app = app
         self.app_headers = _encode(app_headers(origins))
-        self.top_level_headers = _encode(top_level_headers(origins))
+        self.top_level_headers = _encode(top_level_headers(origins, SCRIPTS_PATH))
         self.vendor_headers = _encode(vendor_headers(origins))
 
     def headers_for(self, scope: Scope) -> list[tuple[bytes, bytes]]:
@@ -164,12 +180,17 @@ def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None
     """`vendored`: the library files to serve; by default those of `services` (installed by scripts/vendor)."""
     settings = services.settings
     app = Starlette(
-        routes=[Route("/v/{token}", serve_version), Route(VENDOR_PATH + "{spec:path}", serve_vendored)],
+        routes=[
+            Route("/v/{token}", serve_version),
+            Route(VENDOR_PATH + "{spec:path}", serve_vendored),
+            Route(SCRIPTS_PATH + "{name}", serve_view_script),
+        ],
         exception_handlers={NotFound: not_found, HTTPException: not_found, Exception: server_error},
     )
     app.state.services = services
     app.state.vendored = files = vendored or services.vendored
-    app.state.pages = PageCache(lambda html: _served(services, files, html))
+    app.state.pages = PageCache(lambda html: _served(files, html, settings.resolved_public_url))
+    app.state.view_pages = PageCache(lambda html: _served(files, html, settings.resolved_sandbox_url))
     # Its own name only: a rebound attacker's name never reaches a page, even with a valid address.
     checked = HostCheck(app, hosts_of([settings.resolved_sandbox_url]), "TOOLSMITH_SANDBOX_URL")
     return AlwaysSandboxed(checked, Origins(main=origin_of(settings.resolved_public_url), sandbox_url=settings.resolved_sandbox_url))

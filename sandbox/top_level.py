@@ -4,20 +4,40 @@ Inside our editor an app is held twice: its own sandbox, and the editor's `frame
 which stops the frame from navigating itself anywhere but the sandbox host. Opened
 directly, the app would be its own top-level page, and in browsers without
 Connection-Allowlist nothing would stop `location = "https://elsewhere/?" + data`.
-So a top-level load (Sec-Fetch-Dest: document) gets this page instead: no script at
-all, one iframe that frames the app exactly as the editor does, under a `frame-src`
-of its own. Every other load (the editor's iframe) gets the app.
+So a top-level load (Sec-Fetch-Dest: document) gets this page instead: one iframe that
+frames the app exactly as the editor does, under a `frame-src` of its own, and no script
+but ours that offers the files the app makes and says what was stopped (static/saves.js and
+static/stopped.js, served under SCRIPTS_PATH).
+Every other load (the editor's iframe) gets the app.
 """
 
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from sandbox.headers import APP_FRAME_ALLOW, APP_SANDBOX
+
 TOP_LEVEL = "top-level"  # the response kind AlwaysSandboxed gives top_level_headers
+FRAMED = "framed"  # the query parameter of the view's frame: its bridge reports to the view
+# Our scripts of the view: the save offer and the words it says what was stopped in. The editor
+# serves the same files from the main origin's /static/.
+SCRIPTS_PATH = "/toolsmith/"
+SCRIPTS = {name: Path(__file__).resolve().parent.parent / "static" / name for name in ("saves.js", "stopped.js")}
+SAVES_PATH = SCRIPTS_PATH + "saves.js"
+
+_STYLE = (
+    "html,body{margin:0;height:100%}body{display:flex;flex-direction:column}"
+    "iframe{display:block;border:0;width:100%;flex:1 1 auto;min-height:0}"
+    ".save-offer{display:flex;align-items:center;flex-wrap:wrap;gap:8px;padding:8px 12px;font:14px system-ui,sans-serif;"
+    "background:#f4f6f8;border-bottom:1px solid #dde2e8;color:#16191f}.save-offer[hidden]{display:none}"
+    ".save-offer-text{margin-right:auto}.button{font:inherit;padding:4px 12px;border-radius:6px;border:1px solid #8a93a2;"
+    "background:#fff;color:#16191f;cursor:pointer}.button-primary{background:#4f46e5;border-color:#4f46e5;color:#fff}"
+)
 
 
 def is_top_level(request: Request) -> bool:
@@ -29,9 +49,9 @@ def is_top_level(request: Request) -> bool:
 def top_level_view(request: Request, title: str) -> HTMLResponse:
     # The frame's address keeps the page's key (signature or share link), and differs from
     # the page's own: browsers refuse to frame a page's address inside itself.
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "framed"]
-    if "framed" not in request.query_params:
-        params.append(("framed", "1"))
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != FRAMED]
+    if FRAMED not in request.query_params:
+        params.append((FRAMED, "1"))
     token = request.path_params["token"]
     inner = f"{token}?{urlencode(params)}" if params else token
     label = title or "Untitled tool"
@@ -39,9 +59,16 @@ def top_level_view(request: Request, title: str) -> HTMLResponse:
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width, initial-scale=1'>"
         f"<title>{escape(label)} · Toolsmith</title>"
-        "<style>html,body{margin:0;height:100%}iframe{display:block;border:0;width:100%;height:100%}</style>"
-        f"</head><body><iframe src='{escape(inner)}' sandbox='allow-scripts' referrerpolicy='no-referrer' "
+        f"<style>{_STYLE}</style><script type=module src='{SAVES_PATH}'></script>"
+        "</head><body><div class=save-offer data-testid=save-offer role=status aria-live=polite hidden data-save-offers></div>"
+        f"<iframe src='{escape(inner)}' sandbox='{APP_SANDBOX}' allow='{APP_FRAME_ALLOW}' referrerpolicy='no-referrer' "
         f"title='{escape(label)}'></iframe></body></html>"
     )
     request.state.sandbox_kind = TOP_LEVEL
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+
+
+def is_framed_by_view(request: Request) -> bool:
+    """Whether this load is the frame of a top-level view, whose bridge then reports to the view."""
+    return FRAMED in request.query_params
+

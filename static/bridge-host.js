@@ -14,6 +14,10 @@ const text = (max) => (value) => typeof value === "string" && value.length <= ma
 const count = (value) => Number.isInteger(value) && value >= 0 && value <= 10_000_000;
 const size = (value) => typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 1_000_000;
 
+import { STOPPED_ACTIONS } from "./stopped.js";
+
+const oneOf = (values) => (value) => typeof value === "string" && values.includes(value);
+
 // Every message a frame may send: its fields and their checks. Other fields are dropped.
 export const MESSAGES = {
   ready: {},
@@ -23,6 +27,7 @@ export const MESSAGES = {
   "csp-violation": {
     directive: text(100), blockedURI: text(2000), line: count, column: count, sourceFile: text(2000), sample: text(200),
   },
+  blocked: { action: oneOf(STOPPED_ACTIONS), target: text(2000) },
   height: { height: size },
   pong: { nonce: text(100) },
   picked: { selector: text(1000), tag: text(100), text: text(300), html: text(2000) },

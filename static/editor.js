@@ -14,6 +14,7 @@ import { Picker, describePick } from "./picker.js";
 import { Preview, Throttle, expiresSoon } from "./preview.js";
 import { ScopeChip, elementSelection, scopeLabel } from "./selection.js";
 import { RuntimeErrors } from "./runtime-errors.js";
+import { listenForSaves } from "./saves.js";
 import { setupShareDialog } from "./share.js";
 import { setupStop } from "./stop.js";
 import { overlayFor, statusLine } from "./status.js";
@@ -269,8 +270,18 @@ const bridge = connectBridge(() => preview.frames(), {
   rejection: report,
   "console-error": report,
   "csp-violation": report,
+  blocked: report,
   picked: (message, frame) => picker.picked(message, frame),
   "pick-cancel": (_, frame) => picker.ended(frame),
+});
+// A file the app made is offered under the preview; only the person's click saves it.
+listenForSaves(() => preview.frames(), $("save-offer"));
+
+// A page that navigates itself elsewhere is stopped by this page's own frame-src, and is gone by
+// then, its bridge with it: the editor says so itself, for the version shown.
+document.addEventListener("securitypolicyviolation", (event) => {
+  if (event.effectiveDirective !== "frame-src") return;
+  runtime.add(versionIn(preview.front), { type: "blocked", action: "navigation", target: String(event.blockedURI || "another page").slice(0, 2000) });
 });
 const picker = new Picker($("pick-element"), {
   bridge,

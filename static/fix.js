@@ -5,10 +5,11 @@
 // Entries come from the sandbox's runtime bridge, one list per version:
 //   {kind, message, filename, line, column, stack}   kind: error | rejection | console-error
 //   {kind: "csp-violation", directive, blockedURI, line, sourceFile}
+//   {kind: "blocked", action, message}   what the sandbox stopped, in words
 import { byModel, h } from "./dom.js";
 
 export const AUTO_FIX_WAIT_MS = 1500; // errors keep arriving as a page starts; wait for them before fixing
-const KINDS = new Set(["error", "rejection", "console-error", "csp-violation"]);
+const KINDS = new Set(["error", "rejection", "console-error", "csp-violation", "blocked"]);
 
 // One bridge entry in the shape the API takes.
 export function toFixError(entry) {
@@ -17,6 +18,10 @@ export function toFixError(entry) {
   if (kind === "csp-violation") {
     const what = entry.blockedURI || entry.blocked_uri || "a resource";
     return { kind, message: `Blocked ${what} (${entry.directive || "Content-Security-Policy"})`, line: number(entry.line), filename: entry.sourceFile || undefined };
+  }
+  if (kind === "blocked") {
+    // The server adds what the app may do instead of each action.
+    return { kind, action: entry.action || undefined, message: String(entry.message || "The sandbox stopped something").slice(0, 1000) };
   }
   return {
     kind,

@@ -3,6 +3,9 @@
 // shown under the preview. Everything here comes from an untrusted page: it is rendered as text.
 // Other features hear of a version's list through `onChange(n, entries)`, entries as eventEntry gives them.
 import { h } from "./dom.js";
+import { describeBlocked } from "./stopped.js";
+
+export { describeBlocked };
 
 export const MAX_ENTRIES = 50;
 
@@ -11,11 +14,17 @@ const KINDS = {
   rejection: "Unhandled rejection",
   "console-error": "console.error",
   "csp-violation": "Blocked",
+  blocked: "Blocked",
 };
 
 const VERBS = {
   "connect-src": "connect to",
   "form-action": "send a form to",
+  "script-src": "load a script from",
+  "style-src": "load a stylesheet from",
+  "img-src": "load an image from",
+  "font-src": "load a font from",
+  "media-src": "play media from",
   "frame-src": "open",
   "child-src": "open",
   "worker-src": "start a worker from",
@@ -23,12 +32,12 @@ const VERBS = {
 
 // A CSP violation in words: what the app tried, and why it cannot.
 export function describeViolation({ directive, blockedURI }) {
-  const verb = VERBS[directive] || "load";
+  const verb = VERBS[String(directive).replace(/-(elem|attr)$/, "")] || "load";
   if (/^(https?|wss?|ftp):/i.test(blockedURI)) {
-    return `The app tried to ${verb} ${blockedURI}, which Toolsmith blocks: generated apps can't use the network.`;
+    return `This app tried to ${verb} ${blockedURI}; apps cannot reach the network.`;
   }
   const what = { inline: "an inline script or style", eval: "eval()" }[blockedURI] || blockedURI || "something";
-  return `The app tried to ${verb} ${what}, which the sandbox does not allow (${directive}).`;
+  return `This app tried to ${verb} ${what}, which the sandbox does not allow (${directive}).`;
 }
 
 // The preview's address carries a signature that opens the page for an hour: what other features
@@ -41,13 +50,14 @@ const unsigned = (text) => (typeof text === "string" ? text.replace(SIGNED, "$1"
 export function eventEntry(entry) {
   return {
     kind: entry.type,
-    message: entry.type === "csp-violation" ? describeViolation(entry) : unsigned(entry.message),
+    message: entry.type === "csp-violation" ? describeViolation(entry) : entry.type === "blocked" ? unsigned(describeBlocked(entry)) : unsigned(entry.message),
     filename: unsigned(entry.filename ?? entry.sourceFile),
     line: entry.line ?? null,
     column: entry.column ?? null,
     stack: unsigned(entry.stack),
     directive: entry.directive ?? null,
     blockedURI: entry.blockedURI ?? null,
+    action: entry.action ?? null,
   };
 }
 
@@ -59,13 +69,19 @@ function where(entry) {
   return parts.join(" · ");
 }
 
+function messageOf(entry) {
+  if (entry.type === "csp-violation") return describeViolation(entry);
+  if (entry.type === "blocked") return describeBlocked(entry);
+  return entry.message || "(no message)";
+}
+
 function item(entry) {
   const place = where(entry);
   return h(
     "li",
     { class: "runtime-error", "data-testid": "runtime-error", "data-kind": entry.type },
     h("span", { class: "runtime-error-kind" }, KINDS[entry.type]),
-    h("p", { class: "runtime-error-message" }, entry.type === "csp-violation" ? describeViolation(entry) : entry.message || "(no message)"),
+    h("p", { class: "runtime-error-message" }, messageOf(entry)),
     place ? h("p", { class: "runtime-error-where" }, place) : null,
     entry.stack ? h("details", { class: "runtime-error-stack" }, h("summary", {}, "Stack trace"), h("pre", {}, entry.stack)) : null,
   );
@@ -100,7 +116,7 @@ export class RuntimeErrors {
     if (n == null || !Object.hasOwn(KINDS, message.type)) return;
     let log = this.logs.get(n);
     if (!log) this.logs.set(n, (log = { entries: [], more: 0 }));
-    const key = JSON.stringify([message.type, message.message, message.line, message.column, message.directive, message.blockedURI]);
+    const key = JSON.stringify([message.type, message.message, message.line, message.column, message.directive, message.blockedURI, message.action, message.target]);
     const same = log.entries.find((entry) => entry.key === key);
     if (same) same.count += 1;
     else if (log.entries.length < MAX_ENTRIES) {

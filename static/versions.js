@@ -11,6 +11,7 @@ const ERROR_KINDS = {
   rejection: "Unhandled rejection",
   "console-error": "console.error",
   "csp-violation": "Blocked",
+  blocked: "Blocked",
 };
 
 function keepingFocus(container, render) {

@@ -69,7 +69,8 @@ def bridge_from(page: str) -> str:
 
 def test_the_bridge_is_small_and_safe_to_inline() -> None:
     code = bridge_code()
-    assert len(bridge_tag(HOST)) < 10_000
+    # Inlined into every page: it stands in for dialogs, saves and storage, and stays under 20 KB.
+    assert len(bridge_tag(HOST)) < 20_000
     assert code.isascii()
     for text in ("</script", "<!--", "\n"):
         assert text not in code.lower()

@@ -256,9 +256,28 @@ async def test_a_fix_carries_the_errors_to_the_model(client: httpx.AsyncClient, 
     assert sent.endswith("It happens on load.")
 
 
+async def test_a_fix_of_what_the_sandbox_stopped_tells_the_model_what_to_do_instead(client: httpx.AsyncClient, fake: FakeOpenAI) -> None:
+    app_id = await _app(client, fake)
+    fake.script(edits())
+    stopped = [
+        {"kind": "blocked", "action": "form", "message": "This app's form tried to send what was typed to https://example.com/add; apps cannot send forms anywhere."},
+        {"kind": "csp-violation", "message": "Blocked https://cdn.example/x.js (script-src-elem)"},
+    ]
+    v2 = await _follow_up(client, app_id, {"errors": stopped})
+    assert v2["runtime_errors"] == stopped
+    sent = _messages(fake)[1]["content"]
+    assert "1. Stopped by the sandbox: This app's form tried to send what was typed to https://example.com/add" in sent
+    assert "   Instead: Handle the form in the page: a submit handler that calls event.preventDefault()" in sent
+    assert "   Instead: Inline what the page needs, or use one of the offered libraries" in sent
+
+
 @pytest.mark.parametrize(
     ("errors", "words"),
     [
+        ([{"message": "x", "kind": "blocked", "action": "teleport"}], "as one of navigation, popup, form"),
+        ([{"message": "x", "kind": "error", "action": "form"}], "goes only with the kind “blocked”"),
+        ([{"message": "x", "kind": "blocked", "action": ["form"]}], "goes only with the kind “blocked”"),
+        ([{"message": "x", "kind": ["error"]}], "use one of error, rejection"),
         ([], "must be a list"),
         ("boom", "must be a list"),
         ([{"line": 3}], "needs a “message”"),

@@ -14,6 +14,7 @@ from app.generation.prompting import SYSTEM_PROMPT_FILE, SYSTEM_PROMPT_WITHOUT_L
 from app.services import Services
 from sandbox.bridge import inject_bridge
 from sandbox.cdn import vendored_url
+from sandbox.headers import APP_SANDBOX
 from sandbox.libraries import LIBRARIES, VENDOR_DIR, VendoredFiles
 from sandbox.server import create_sandbox_app
 from tests.fakes.node_modules import make_node_modules
@@ -72,7 +73,7 @@ async def test_a_listed_file_is_served_for_good(
     assert response.headers["cross-origin-resource-policy"] == "cross-origin"
     # The rest of the sandbox headers, as on every response of this host.
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["content-security-policy"].startswith("sandbox allow-scripts")
+    assert response.headers["content-security-policy"].startswith(f"sandbox {APP_SANDBOX}")
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ async def test_anything_else_is_not_found(sandbox: httpx.AsyncClient, path: str)
     response = await sandbox.get(f"/vendor/{path}")
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
-    assert response.headers["content-security-policy"].startswith("sandbox allow-scripts")
+    assert response.headers["content-security-policy"].startswith(f"sandbox {APP_SANDBOX}")
 
 
 async def test_served_pages_load_the_vendored_copies(sandbox: httpx.AsyncClient, services: Services) -> None:
@@ -149,3 +150,16 @@ def test_the_prompt_names_every_library_at_an_address_we_serve(files: VendoredFi
         assert served is not None, f"{url} is not vendored"
         # The prompt names our exact files, so nothing depends on a fallback.
         assert served == url.replace("https://cdn.jsdelivr.net/npm/", "/vendor/")
+
+
+def test_the_current_prompts_say_what_works_in_the_sandbox_and_the_old_ones_stay() -> None:
+    for name in (SYSTEM_PROMPT_FILE, SYSTEM_PROMPT_WITHOUT_LIBRARIES):
+        text = system_prompt(name).text
+        for works in ("event.preventDefault()", "`confirm`", '<a download="name.csv">', "navigator.clipboard.writeText", "requestFullscreen()", "`localStorage`"):
+            assert works in text, f"{name} does not say that {works} works"
+        for stopped in ("pop-up windows", "navigating to another page", "forms sent to a server", "reading the clipboard"):
+            assert stopped in text, f"{name} does not say that {stopped} is stopped"
+        assert "`alert`-based UI" not in text
+    # Versions record the hash of the prompt they used: the old files stay as they were.
+    hashes = {system_prompt(name).hash for name in ("system-v1.md", "system-v2.md", SYSTEM_PROMPT_FILE, SYSTEM_PROMPT_WITHOUT_LIBRARIES)}
+    assert len(hashes) == 4

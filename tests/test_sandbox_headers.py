@@ -11,12 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.users import UserRecord
-from app.web.importmap import import_map
-from app.web.server import EDITOR_LIBRARIES, create_app
 from app.services import Services
 from app.settings import Settings
-from sandbox.headers import DENIED_FEATURES, Origins, connection_allowlist
+from app.web.importmap import import_map
+from app.web.server import EDITOR_LIBRARIES, create_app
+from sandbox.headers import APP_FRAME_ALLOW, APP_SANDBOX, DENIED_FEATURES, Origins, connection_allowlist
 from sandbox.server import create_sandbox_app
+from sandbox.top_level import SAVES_PATH
 
 MAIN = "http://localhost:8000"
 SANDBOX = "http://127.0.0.1:8001"
@@ -45,7 +46,7 @@ def directives(csp: str) -> dict[str, str]:
 def assert_app_headers(response: httpx.Response) -> None:
     """The headers of an app, and of every response that is not the top-level view or a library file."""
     csp = directives(response.headers["content-security-policy"])
-    assert csp["sandbox"] == "allow-scripts"
+    assert csp["sandbox"] == APP_SANDBOX
     assert csp["default-src"] == "'none'"
     assert csp["script-src"] == f"'unsafe-inline' 'unsafe-eval' blob: {SANDBOX}/vendor/"
     assert csp["style-src"] == f"'unsafe-inline' {SANDBOX}/vendor/"
@@ -72,8 +73,10 @@ def assert_common(response: httpx.Response) -> None:
 
 
 def assert_no_sandbox_escape_flags(csp: str) -> None:
-    for flag in ("allow-same-origin", "allow-popups", "allow-top-navigation", "allow-forms", "allow-downloads", "allow-modals"):
+    for flag in ("allow-same-origin", "allow-popups", "allow-top-navigation", "allow-downloads", "allow-modals"):
         assert flag not in csp
+    # Forms run their handlers; every submission that would go somewhere is refused.
+    assert "form-action 'none'" in csp
 
 
 async def _import(client: httpx.AsyncClient, html: str = PAGE) -> str:
@@ -85,7 +88,7 @@ async def _import(client: httpx.AsyncClient, html: str = PAGE) -> str:
 
 
 def _frame_src(page: str) -> str:
-    found = re.search(r"<iframe src='([^']*)' sandbox='allow-scripts' referrerpolicy='no-referrer'", page)
+    found = re.search(rf"<iframe src='([^']*)' sandbox='{APP_SANDBOX}' allow='{APP_FRAME_ALLOW}' referrerpolicy='no-referrer'", page)
     assert found, page
     return html.unescape(found.group(1))
 
@@ -101,25 +104,31 @@ async def test_a_finished_app_in_an_iframe(client: httpx.AsyncClient, sandbox: h
         assert response.headers["cache-control"] == "private, max-age=3600"
 
 
-async def test_an_app_opened_top_level_gets_a_scriptless_view_that_frames_it(client: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> None:
+async def test_an_app_opened_top_level_gets_a_view_that_frames_it_and_runs_only_our_script(client: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> None:
     path = await _import(client)
     token, _, key = path.removeprefix("/v/").partition("?")
     response = await sandbox.get(path, headers=TOP_LEVEL)
     assert response.status_code == 200
-    assert "<h1>Tip</h1>" not in response.text and "<script" not in response.text
+    assert "<h1>Tip</h1>" not in response.text
+    assert re.findall(r"<script[^>]*>", response.text) == [f"<script type=module src='{SAVES_PATH}'>"]
     # The frame opens the app with the same key, at an address of its own.
     assert _frame_src(response.text) == f"{token}?{key}&framed=1"
     assert "<title>Tip · Toolsmith</title>" in response.text
     csp = directives(response.headers["content-security-policy"])
     assert csp == {
         "default-src": "'none'",
+        "script-src": f"{SANDBOX}/toolsmith/",
         "style-src": "'unsafe-inline'",
         "frame-src": f"{SANDBOX}/v/",
         "base-uri": "'none'",
         "form-action": "'none'",
         "frame-ancestors": "'none'",
     }
-    assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*")'
+    assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*" "{SANDBOX}/toolsmith/*")'
+    for name, says in (("saves.js", "listenForSaves"), ("stopped.js", "describeBlocked")):
+        script = await sandbox.get(f"/toolsmith/{name}")
+        assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript") and says in script.text
+    assert (await sandbox.get("/toolsmith/editor.js")).status_code == 404
     assert response.headers["cross-origin-opener-policy"] == "same-origin"
     assert response.headers["vary"] == "Sec-Fetch-Dest"
     assert_common(response)
@@ -127,6 +136,10 @@ async def test_an_app_opened_top_level_gets_a_scriptless_view_that_frames_it(cli
     assert _frame_src(framed.text) == f"{token}?{key}"
     app = await sandbox.get(f"/v/{_frame_src(response.text)}", headers=IFRAME)
     assert app.status_code == 200 and "<h1>Tip</h1>" in app.text
+    # The view's frame tells the view (the files it makes), not the editor.
+    assert f'("{SANDBOX}",1,' in app.text
+    editors = await sandbox.get(path, headers=IFRAME)
+    assert f'("{MAIN}",1,' in editors.text
 
 
 async def test_without_a_key_no_view_either(client: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> None:
@@ -143,9 +156,9 @@ async def test_a_share_link_opened_top_level(client: httpx.AsyncClient, sandbox:
     frame_url = (await client.get(f"/api/shares/{share['token']}")).json()["shared"]["frame_url"]
     path = frame_url.removeprefix(SANDBOX)
     response = await sandbox.get(path, headers=TOP_LEVEL)
-    assert response.status_code == 200 and "<script" not in response.text
+    assert response.status_code == 200 and "<h1>Tip</h1>" not in response.text and f"src='{SAVES_PATH}'" in response.text
     assert response.headers["cache-control"] == "no-store"
-    assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*")'
+    assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*" "{SANDBOX}/toolsmith/*")'
     inner = _frame_src(response.text)
     assert f"share={share['token']}" in inner and inner.endswith("&framed=1")
     app = await sandbox.get(f"/v/{inner}", headers=IFRAME)
@@ -210,7 +223,7 @@ async def test_vendored_library_paths_may_be_loaded_by_opaque_origins(sandbox: h
     assert response.headers["access-control-allow-origin"] == "*"
     assert "vary" not in response.headers
     csp = directives(response.headers["content-security-policy"])
-    assert csp["sandbox"] == "allow-scripts" and csp["default-src"] == "'none'"
+    assert csp["sandbox"] == APP_SANDBOX and csp["default-src"] == "'none'"
     assert_common(response)
 
 

@@ -11,9 +11,10 @@ import pytest
 
 from app.accounts.users import UserRecord
 from app.hosts import host_allowed, hosts_of
-from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
+from app.web.server import create_app
+from sandbox.headers import APP_SANDBOX
 from sandbox.libraries import VendoredFiles
 from sandbox.server import create_sandbox_app
 from tests.conftest import CSRF_META, browser_for
@@ -159,7 +160,7 @@ async def test_the_sandbox_answers_only_to_its_own_name(services: Services, tmp_
         for address in (signed, library):
             assert (await sandbox.get(address)).status_code == 200
             refused = await sandbox.get(address, headers={"Host": "rebound.example:8001"})
-            assert refused.status_code == 400 and "sandbox allow-scripts" in refused.headers["content-security-policy"]
+            assert refused.status_code == 400 and f"sandbox {APP_SANDBOX}" in refused.headers["content-security-policy"]
             assert "chart.js" not in refused.text
 
 

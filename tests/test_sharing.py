@@ -13,15 +13,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.accounts.signing import PREVIEW_SECONDS
 from app.accounts.users import UserRecord
-from app.storage.schema import shares
-from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
-from app.accounts.signing import PREVIEW_SECONDS
+from app.storage.schema import shares
 from app.versions.download import app_of_download, offline_page, offline_policy, standalone_page
 from app.versions.vendored import VendoredLookup
+from app.web.server import create_app
 from sandbox.bridge import inject_bridge
+from sandbox.headers import APP_FRAME_ALLOW, APP_SANDBOX
 from sandbox.libraries import VendoredFiles
 from sandbox.server import create_sandbox_app
 from tests.conftest import browser_for, wait_for_version
@@ -64,11 +65,11 @@ async def test_a_share_link_shows_the_app_to_anyone(client: httpx.AsyncClient, a
     assert viewer.status_code == 200
     frame_url = (await anonymous.get(f"/api/shares/{share['token']}")).json()["shared"]["frame_url"]
     assert frame_url.startswith("http://127.0.0.1:8001/v/") and frame_url.endswith(f"?share={share['token']}")
-    assert f'src="{frame_url}"' in viewer.text and 'sandbox="allow-scripts"' in viewer.text
+    assert f'src="{frame_url}"' in viewer.text and f'sandbox="{APP_SANDBOX}" allow="{APP_FRAME_ALLOW}"' in viewer.text
     assert 'data-testid="share-frame"' in viewer.text and "by Test Person" in viewer.text and "Count: 0" not in viewer.text
     framed = await sandbox.get(frame_url)
     assert framed.text in {inject_bridge(page, "http://localhost:8000") for page in ("<!DOCTYPE html>\n" + PAGE, PAGE)}
-    assert "sandbox allow-scripts" in framed.headers["content-security-policy"]
+    assert f"sandbox {APP_SANDBOX}" in framed.headers["content-security-policy"]
     source = await anonymous.get(f"/s/{share['token']}/source")
     assert "&lt;h1&gt;Count: 0&lt;/h1&gt;" in source.text and "<h1>Count: 0</h1>" not in source.text
 
@@ -424,7 +425,7 @@ def test_a_download_runs_the_app_in_a_sandboxed_frame_and_has_no_script_of_its_o
     assert download.startswith("<!DOCTYPE html>\n<!-- Made with Toolsmith.")
     frame = framed_app(download)
     # As the editor frames an app: scripts, and nothing else the sandbox could allow.
-    assert frame["sandbox"] == "allow-scripts" and frame["srcdoc"] == offline_page(page, files)
+    assert frame["sandbox"] == APP_SANDBOX and frame["allow"] == APP_FRAME_ALLOW and frame["srcdoc"] == offline_page(page, files)
     outside = _Elements(download.replace(download[download.index(" srcdoc="):download.index("></iframe>")], "")).found
     assert [tag for tag, _ in outside] == ["html", "head", "meta", "meta", "meta", "title", "style", "body", "iframe"]
     policies = [attrs["content"] for tag, attrs in outside if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy"]

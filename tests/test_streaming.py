@@ -12,6 +12,7 @@ from httpx_sse import connect_sse
 
 from app.settings import Settings
 from sandbox.bridge import inject_bridge
+from sandbox.headers import APP_SANDBOX
 from tests.conftest import LiveServer
 
 
@@ -121,7 +122,7 @@ def test_sandbox_serves_partial_page_while_generating_then_the_final_one(slow_se
         final = httpx.get(preview)
         version = http.get(f"/api/apps/{created['app']['id']}/versions/1").json()["version"]
     assert final.text == inject_bridge(version["html"], slow_server.url)
-    assert "sandbox allow-scripts" in final.headers["content-security-policy"]
+    assert f"sandbox {APP_SANDBOX}" in final.headers["content-security-policy"]
 
 
 def test_a_finished_page_carries_an_etag_and_an_unchanged_one_answers_304(live_server: LiveServer) -> None:
@@ -153,7 +154,7 @@ def test_every_sandbox_response_is_sandboxed(live_server: LiveServer) -> None:
         response = httpx.get(live_server.sandbox_url + path)
         assert response.status_code == 404
         csp = response.headers["content-security-policy"]
-        assert csp.startswith("sandbox allow-scripts") and "allow-same-origin" not in csp
+        assert csp.startswith(f"sandbox {APP_SANDBOX}") and "allow-same-origin" not in csp
         assert "default-src 'none'" in csp and f"frame-ancestors {live_server.url}" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "no-referrer"

@@ -24,7 +24,20 @@ KINDS = {
     "rejection": "Unhandled promise rejection",
     "console-error": "console.error",
     "csp-violation": "Blocked by the sandbox's Content-Security-Policy (the page may not load anything from the network)",
+    "blocked": "Stopped by the sandbox",
 }
+# What the sandbox stopped (the bridge's `action`, docs/bridge.md), and what the page may do instead.
+INSTEAD = {
+    "navigation": "Keep the app on its one page: show other views inside it (hide and show sections) instead of links to other pages or addresses.",
+    "popup": "Do not open windows or tabs: show the content inside the page, for example in a <dialog> or a panel.",
+    "form": "Handle the form in the page: a submit handler that calls event.preventDefault() and uses the values; nothing can be sent to a server.",
+    "download": "Save only files the page makes itself: a Blob or data: URL in <a download>; nothing can be fetched from elsewhere.",
+    "file-too-big": "Keep files the page saves under 20 MB.",
+    "dialog": "Ask with confirm() or prompt() only from a click or key press, or ask with the page's own controls.",
+    "dialog-loop": "Open one dialog at a time, only in answer to what the person does.",
+    "storage": "Keep data in localStorage or in memory; other storage APIs are unavailable.",
+}
+CSP_INSTEAD = "Inline what the page needs, or use one of the offered libraries at its exact address; nothing else can be loaded."
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,7 @@ class PageError:
     column: int | None = None
     stack: str | None = None
     filename: str | None = None
+    action: str | None = None  # what the sandbox stopped, for kind "blocked"
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -66,7 +80,7 @@ def _check_one(entry: object, i: int) -> PageError:
     if not isinstance(message, str) or not message.strip():
         raise BadRequest(f"errors[{i}] needs a “message”: the text of the error.")
     kind = entry.get("kind", "error")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise BadRequest(f"errors[{i}] has the kind {str(kind)[:40]!r}; use one of {', '.join(KINDS)}.")
     numbers = {}
     for name in ("line", "column"):
@@ -80,7 +94,11 @@ def _check_one(entry: object, i: int) -> PageError:
         if value is not None and not isinstance(value, str):
             raise BadRequest(f"errors[{i}].{name} must be a string (or left out).")
         texts[name] = _cut(value, limit) if value and value.strip() else None
-    return PageError(str(kind), _cut(message.strip(), MAX_MESSAGE), numbers["line"], numbers["column"], texts["stack"], texts["filename"])
+    action = entry.get("action")
+    if action is not None and (kind != "blocked" or not isinstance(action, str) or action not in INSTEAD):
+        raise BadRequest(f"errors[{i}].action goes only with the kind “blocked”, as one of {', '.join(INSTEAD)} (or left out).")
+    message = _cut(message.strip(), MAX_MESSAGE)
+    return PageError(str(kind), message, numbers["line"], numbers["column"], texts["stack"], texts["filename"], action if isinstance(action, str) else None)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -98,6 +116,8 @@ def describe_errors(errors: Sequence[PageError], page: str | None) -> str:
         part = [f"{n}. {KINDS[error.kind]}: {error.message}{where}"]
         if error.line is not None and 1 <= error.line <= len(lines) and lines[error.line - 1].strip():
             part.append(f"   Line {error.line} of the page: {lines[error.line - 1].strip()[:300]}")
+        if error.kind == "blocked" or error.kind == "csp-violation":
+            part.append("   Instead: " + (INSTEAD[error.action] if error.action else CSP_INSTEAD))
         if error.stack:
             stack = "\n".join("     " + s.strip() for s in error.stack.strip().splitlines()[:8])
             part.append("   Stack:\n" + stack)

@@ -12,10 +12,12 @@ from app.generation.providers.base import Message
 from sandbox.libraries import VendoredFiles, vendored_files
 
 PROMPTS_DIR = Path(__file__).parent / "prompts"
-SYSTEM_PROMPT_FILE = "system-v2.md"
+# v3 tells the model what works in the sandbox (forms, dialogs, saved files, copy, full screen,
+# storage) and what it stops; v1 and v2 stay, as versions record the hash of the one they used.
+SYSTEM_PROMPT_FILE = "system-v3.md"
 # The prompt that offers no libraries, for when they are not installed (scripts/vendor):
 # a page written for them could not load them.
-SYSTEM_PROMPT_WITHOUT_LIBRARIES = "system-v1.md"
+SYSTEM_PROMPT_WITHOUT_LIBRARIES = "system-v3-no-libraries.md"
 EDITS_PROMPT_FILE = "edits-v1.md"  # the edit-block format, added to the system prompt of follow-ups
 FIX_PROMPT_FILE = "fix-v1.md"  # how runtime errors are put to the model
 

@@ -28,7 +28,7 @@ from urllib.parse import urljoin
 from app.versions.vendored import VendoredLookup
 from sandbox.bridge import bridge_code, inject_bridge
 from sandbox.cdn import rewrite_cdn_links
-from sandbox.headers import page_csp
+from sandbox.headers import APP_FRAME_ALLOW, APP_SANDBOX, page_csp
 from sandbox.libraries import VendoredFiles
 
 Lookup = Callable[[str], bytes | None]
@@ -101,7 +101,7 @@ def standalone_page(html: str, files: VendoredFiles, title: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{label}</title>"
         "<style>html,body{margin:0;height:100%}iframe{display:block;border:0;width:100%;height:100%}</style>"
-        f'</head><body><iframe sandbox="allow-scripts" title="{label}" srcdoc="{escape(offline_page(html, files))}">'
+        f'</head><body><iframe sandbox="{APP_SANDBOX}" allow="{APP_FRAME_ALLOW}" title="{label}" srcdoc="{escape(offline_page(html, files))}">'
         "</iframe></body></html>\n"
     )
 

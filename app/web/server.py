@@ -36,7 +36,7 @@ from app.web.pages import share as share_pages
 from app.web.pages.account import FailedSignIns
 from app.web.responses import handle_http_error, handle_toolsmith_error, handle_unexpected
 from app.web.streams import OpenStreams
-from sandbox.headers import PAGES_PATH, connection_allowlist, permissions_policy
+from sandbox.headers import APP_FRAME_ALLOW, APP_SANDBOX, PAGES_PATH, connection_allowlist, permissions_policy
 
 STATIC_DIR = ROOT / "static"
 EDITOR_LIBRARIES = STATIC_DIR / "vendor" / "node_modules"
@@ -187,6 +187,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     templates.env.globals["import_map"] = modules.text
     templates.env.globals["static_url"] = static_url
     templates.env.globals["csrf_token"] = csrf_token
+    templates.env.globals["app_sandbox"] = APP_SANDBOX
+    templates.env.globals["app_frame_allow"] = APP_FRAME_ALLOW
     templates.env.globals["viewer"] = lambda request: (who.user if (who := signed_in(request)) else None)
     app = Starlette(
         routes=[

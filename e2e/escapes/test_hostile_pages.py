@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import ConsoleMessage, Dialog, Page
 
 from e2e.conftest import ToolsmithServer
 from e2e.escapes.canary import Canary, resolutions_of_canary
@@ -55,10 +55,14 @@ OPEN_FROM_DISK: dict[str, frozenset[str]] = {
     "link-click": frozenset({"tcp"}),
     "iframe-src": frozenset({"tcp"}),
     "frame-srcdoc": frozenset({"tcp"}),
+    # The same, for a form submission or a download link (allow-forms; a download of another host
+    # is a navigation) once the page has put the runtime bridge out of the way.
+    "form-unbridged": frozenset({"tcp"}),
+    "download-remote": frozenset({"tcp"}),
 }
 
 BENIGN = Path(__file__).resolve().parent / "benign.html"
-BENIGN_CHECKS = {"inline-script", "inline-style", "canvas", "storage", "data-image", "blob-worker", "fetch-data-url", "reload"}
+BENIGN_CHECKS = {"inline-script", "inline-style", "canvas", "storage", "form-handler", "dialog", "data-image", "blob-worker", "fetch-data-url", "reload"}
 
 ATTEMPT_TIMEOUT_S = 15
 # After a page says its attempt is made, time for a late request to land (a blocked
@@ -118,8 +122,14 @@ class Run:
         self.prefix = f"hostile:{label}:"
         self.said: list[str] = []
         self.downloads: list[str] = []
+        self.dialogs: list[str] = []  # browser-drawn dialogs: the sandbox allows none
         page.on("console", self._heard)
         page.on("download", lambda d: self.downloads.append(d.url))
+        page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
 
     def _heard(self, message: ConsoleMessage) -> None:
         if message.text.startswith(self.prefix):
@@ -174,6 +184,7 @@ def test_hostile_page_reaches_nothing(name: str, chromium: Chromium, server: Too
         assert heard == [], f"the canary heard page {run.label}: {heard}\n{report}"
         assert not [s for s in run.said if s.startswith("leak:")], report
         assert run.downloads == [], f"page {run.label} downloaded {run.downloads}"
+        assert run.dialogs == [], f"page {run.label} opened browser dialogs: {run.dialogs}"
         port = canary.port(run.label)
         if not still_open:
             assert not [h for h in resolutions_of_canary(chromium.netlog) if h.endswith(f":{port}")], report

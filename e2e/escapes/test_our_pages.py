@@ -10,6 +10,8 @@ from playwright.sync_api import Page
 from e2e.conftest import ToolsmithServer
 from e2e.escapes.canary import Canary, resolutions_of_canary
 from e2e.escapes.conftest import Chromium, Owner, PageServer, import_page
+from sandbox.headers import APP_SANDBOX
+from sandbox.top_level import SAVES_PATH
 
 APP = "<!DOCTYPE html><title>Counter</title><button id=b>0</button><script>b.onclick = () => b.textContent++</script>"
 
@@ -26,13 +28,15 @@ def page(chromium: Chromium) -> Iterator[Page]:
     opened.close()
 
 
-def test_raw_address_opens_a_scriptless_view_around_the_sandboxed_app(page: Page, app: dict) -> None:
+def test_raw_address_opens_a_view_with_only_our_script_around_the_sandboxed_app(page: Page, app: dict) -> None:
     raw = app["version"]["preview_url"]
     page.goto(raw)
     assert page.url == raw and page.title() == "Counter · Toolsmith"
-    assert page.locator("script").count() == 0
+    # One script, ours: the save offer, from the sandbox host's /toolsmith/.
+    scripts = page.locator("script")
+    assert scripts.count() == 1 and scripts.get_attribute("src") == SAVES_PATH
     frame = page.locator("iframe")
-    assert frame.get_attribute("sandbox") == "allow-scripts"
+    assert frame.get_attribute("sandbox") == APP_SANDBOX
     inner = page.frame_locator("iframe")
     inner.locator("#b").click()
     inner.locator("#b").click()

@@ -7,6 +7,7 @@ being added here makes the fuzz suite's response check fail, so the description 
 from __future__ import annotations
 
 from app.errors import ToolsmithError
+from app.generation import ERROR_KINDS, INSTEAD
 from app.storage import KINDS, PATHS, STATUSES
 from app.web.api.described import BOOLEAN, INTEGER, STRING, TIME, Schema, array, nullable, obj, ref
 
@@ -44,8 +45,9 @@ SELECTION = obj(
 
 RUNTIME_ERROR = obj(
     {
-        "kind": {"type": "string", "enum": ["error", "rejection", "console-error", "csp-violation"]},
+        "kind": {"type": "string", "enum": list(ERROR_KINDS)},
         "message": STRING,
+        "action": nullable({"type": "string", "enum": list(INSTEAD), "description": "what the sandbox stopped, for the kind `blocked`"}),
         "line": nullable(INTEGER),
         "column": nullable(INTEGER),
         "stack": nullable(STRING),
