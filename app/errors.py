@@ -6,6 +6,7 @@
     │   ├── InvalidPrompt     (400) empty or too long
     │   ├── InvalidHTML       (400) an imported page that is empty or too large
     │   ├── UnknownModel      (400) no such provider or model
+    │   ├── InvalidAppData    (400) saved data of an app that is not an object of strings
     │   └── BadHost           (400) a Host header the service does not answer to
     ├── MissingKey            (400) the provider needs a key that is not set
     ├── Unauthorized          (401) not signed in, or an API token that is wrong, expired or revoked
@@ -13,6 +14,7 @@
     │   └── CSRFFailed        (403) a state-changing request that did not come from our own page
     ├── NotFound              (404) no such app, version or share, or not yours
     ├── Conflict              (409) the app is still generating
+    ├── QuotaExceeded         (413) an app's saved data is larger than the quota
     ├── TooManyAttempts       (429) too many failed sign-ins for one user name
     └── ProviderError         (502) the model's service failed
         ├── ProviderUnavailable (502) it could not be reached
@@ -32,6 +34,7 @@ __all__ = [
     "CSRFFailed",
     "Conflict",
     "Forbidden",
+    "InvalidAppData",
     "InvalidHTML",
     "InvalidJSON",
     "InvalidPrompt",
@@ -41,6 +44,7 @@ __all__ = [
     "ProviderRateLimited",
     "ProviderRejected",
     "ProviderUnavailable",
+    "QuotaExceeded",
     "TooManyAttempts",
     "ToolsmithError",
     "Unauthorized",
@@ -93,6 +97,12 @@ class UnknownModel(BadRequest):
     code = "unknown_model"
 
 
+class InvalidAppData(BadRequest):
+    """What an app asked to keep is not an object whose keys and values are strings."""
+
+    code = "invalid_app_data"
+
+
 class BadHost(BadRequest):
     """The Host header names a host this service does not answer to (DNS rebinding, a stray proxy)."""
 
@@ -131,6 +141,13 @@ class NotFound(ToolsmithError):
 
     status = 404
     code = "not_found"
+
+
+class QuotaExceeded(ToolsmithError):
+    """An app's saved data would be larger than the quota of one app for one person."""
+
+    status = 413
+    code = "quota_exceeded"
 
 
 class Conflict(ToolsmithError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.accounts import Accounts, Shared, Shares, Signer
+from app.appdata import AppData
 from app.generation import Generator, LiveRuns, ModelRegistry
 from app.settings import Settings
 from app.storage import Store
@@ -23,6 +24,7 @@ class Services:
     accounts: Accounts
     shares: Shares
     signer: Signer
+    appdata: AppData
     # The vendored libraries installed here: served by the sandbox host, inlined by downloads.
     vendored: VendoredFiles = field(default_factory=vendored_files)
 
@@ -36,7 +38,7 @@ class Services:
         live = LiveRuns()
         accounts = Accounts(store.engine)
         signer = Signer(settings.secret_key or await accounts.instance_secret())
-        return cls(settings, store, registry, live, Generator(settings, store, registry, live), Versioning(settings, store), accounts, Shares(store, accounts), signer)
+        return cls(settings, store, registry, live, Generator(settings, store, registry, live), Versioning(settings, store), accounts, Shares(store, accounts), signer, AppData(store.engine))
 
     async def close(self) -> None:
         await self.generator.shutdown()

@@ -1,6 +1,6 @@
 """The database: its tables, their migrations, and the SQL of apps and versions."""
 
-from app.storage.schema import api_tokens, apps, instance_secrets, sessions, shares, signin_links, users, versions
+from app.storage.schema import api_tokens, app_data, apps, instance_secrets, sessions, shares, signin_links, users, versions
 from app.storage.store import KINDS, PATHS, STATUSES, AppRecord, Store, VersionRecord, iso, new_id, utc
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Store",
     "VersionRecord",
     "api_tokens",
+    "app_data",
     "apps",
     "instance_secrets",
     "iso",
