@@ -255,23 +255,89 @@
       else if (data.type === "pick-mode") picking(data.on === true);
     }), true);
 
-    // An opaque origin has no storage and no cookies: their getters throw a SecurityError.
-    // Stand in with memory, for this page load only, so apps that save settings still run.
-    var memoryStorage = function () {
+    // Something the sandbox refuses the app, told to the person as a problem of the version.
+    var refused = function (key, message) {
+      report("console-error", "x" + key, function () {
+        return { message: clip(message, 2000) };
+      });
+    };
+
+    // Saved data. The page around the frame (the editor, a share link's viewer) hands in what the
+    // app kept as the frame's name, which the new document reads before any of its scripts run:
+    // "toolsmith-data:" + JSON {page, quota, local, session}. It is taken only by the page at the
+    // address it was meant for (another page this frame is sent to gets nothing) and the name is
+    // emptied at once. Each change goes back as a "storage" message with everything kept, and the
+    // page around keeps it (docs/bridge.md "Saved data"). No such name (the raw address, a
+    // download): memory only, for this page load.
+    var PREFIX = "toolsmith-data:";
+    var given = null;
+    try {
+      var name = window.name;
+      if (typeof name === "string" && name.indexOf(PREFIX) === 0) {
+        window.name = "";
+        var parsed = JSON.parse(name.slice(PREFIX.length));
+        if (parsed && typeof parsed === "object" && parsed.page === location.pathname) given = parsed;
+      }
+    } catch (e) {
+      // A name that is not ours, or not JSON: start empty.
+    }
+    var quota = given && typeof given.quota === "number" && given.quota >= 0 ? given.quota : 5000000;
+    var areas = {};
+    var pending = {};
+
+    var send = function (area) {
+      pending[area] = 0;
+      post("storage", { area: area, items: Array.from(areas[area].items) });
+    };
+
+    var changed = function (area) {
+      // Many writes in one task (a loop of setItem) become one message.
+      if (given && !pending[area]) pending[area] = setTimeout(function () { send(area); }, 0);
+    };
+
+    var memoryStorage = function (area, initial) {
       var items = new Map();
+      var chars = 0;
+      if (initial && typeof initial === "object") {
+        Object.keys(initial).forEach(function (key) {
+          if (typeof initial[key] !== "string") return;
+          items.set(key, initial[key]);
+          chars += key.length + initial[key].length;
+        });
+      }
+      var put = function (key, value) {
+        var now = chars - (items.has(key) ? key.length + items.get(key).length : 0) + key.length + value.length;
+        if (now > quota) {
+          refused("quota-" + area, "This app tried to keep more than " + quota + " characters in " + area + "Storage, " +
+            "the most one app may keep for each person; it was refused with QuotaExceededError. Keep less, or clear old data.");
+          throw new DOMException("The quota of " + quota + " characters for this app's " + area + "Storage has been exceeded.", "QuotaExceededError");
+        }
+        items.set(key, value);
+        chars = now;
+        changed(area);
+      };
+      var remove = function (key) {
+        if (!items.has(key)) return;
+        chars -= key.length + items.get(key).length;
+        items.delete(key);
+        changed(area);
+      };
       var api = {
         getItem: function (key) {
           key = String(key);
           return items.has(key) ? items.get(key) : null;
         },
         setItem: function (key, value) {
-          items.set(String(key), String(value));
+          put(String(key), String(value));
         },
         removeItem: function (key) {
-          items.delete(String(key));
+          remove(String(key));
         },
         clear: function () {
+          if (!items.size) return;
           items.clear();
+          chars = 0;
+          changed(area);
         },
         key: function (index) {
           var keys = Array.from(items.keys());
@@ -282,6 +348,7 @@
       var own = function (key) {
         return typeof key === "string" && !Object.prototype.hasOwnProperty.call(api, key);
       };
+      areas[area] = { items: items };
       return new Proxy(api, {
         get: function (target, key) {
           if (key === "length") return items.size;
@@ -290,14 +357,14 @@
         },
         set: function (target, key, value) {
           if (typeof key !== "string") return false;
-          items.set(key, String(value));
+          put(key, String(value));
           return true;
         },
         has: function (target, key) {
           return items.has(key) || key in target;
         },
         deleteProperty: function (target, key) {
-          items.delete(key);
+          remove(key);
           return true;
         },
         ownKeys: function () {
@@ -310,14 +377,66 @@
       });
     };
 
-    ["localStorage", "sessionStorage"].forEach(function (name) {
+    [["localStorage", "local"], ["sessionStorage", "session"]].forEach(function (pair) {
       try {
-        void window[name];
+        void window[pair[0]];
         return;
       } catch (e) {
-        Object.defineProperty(window, name, { value: memoryStorage(), configurable: true, enumerable: true });
+        var storage = memoryStorage(pair[1], given && given[pair[1]]);
+        Object.defineProperty(window, pair[0], { value: storage, configurable: true, enumerable: true });
       }
     });
+
+    if (given) {
+      // What is not yet sent goes now; and a reload of this frame by the app itself
+      // (location.reload()) finds its data in the name again.
+      addEventListener("pagehide", guard(function () {
+        Object.keys(pending).forEach(function (area) {
+          if (pending[area]) {
+            clearTimeout(pending[area]);
+            send(area);
+          }
+        });
+        var kept = { page: location.pathname, quota: quota };
+        Object.keys(areas).forEach(function (area) {
+          kept[area] = Object.fromEntries(areas[area].items);
+        });
+        window.name = PREFIX + JSON.stringify(kept);
+      }));
+    }
+
+    // IndexedDB and Cache Storage belong to an origin, and this one is opaque: opening a database
+    // throws a SecurityError the app can catch. Said to the person too.
+    try {
+      if (typeof IDBFactory === "function") {
+        ["open", "deleteDatabase"].forEach(function (method) {
+          var original = IDBFactory.prototype[method];
+          IDBFactory.prototype[method] = function () {
+            try {
+              return original.apply(this, arguments);
+            } catch (e) {
+              refused("idb", "This app tried to use IndexedDB, which apps cannot use here; it was refused with a SecurityError. " +
+                "Keep the app's data in localStorage, which Toolsmith saves.");
+              throw e;
+            }
+          };
+        });
+      }
+    } catch (e) {
+      // Nothing to wrap.
+    }
+
+    // Service workers need an origin: the getter throws here. Feature checks
+    // ('serviceWorker' in navigator) should answer no instead.
+    try {
+      void navigator.serviceWorker;
+    } catch (e) {
+      try {
+        delete Navigator.prototype.serviceWorker;
+      } catch (e2) {
+        // Left as it is.
+      }
+    }
 
     try {
       void document.cookie;

@@ -10,6 +10,8 @@ import { keepRelativeTimesFresh } from "./format.js";
 import { NOT_LIVE, goLive } from "./live.js";
 import { Picker, describePick } from "./picker.js";
 import { Preview, Throttle, expiresSoon } from "./preview.js";
+import { setupDataPanel } from "./app-data.js";
+import { SavedData, serverStore } from "./saved-data.js";
 import { ScopeChip, elementSelection, scopeLabel, selectedLines } from "./selection.js";
 import { RuntimeErrors } from "./runtime-errors.js";
 import { setupShareDialog } from "./share.js";
@@ -71,7 +73,16 @@ const streamUrl = (n) => `/api/apps/${appId}/versions/${n}/stream`;
 const announce = (text) => (el.announcer.textContent = text);
 
 const code = new CodeView(el.code, el.codeScroll);
-const preview = new Preview($("frame-stack"));
+// What the app keeps for its owner, handed to every load of the preview (docs/bridge.md "Saved data").
+const saved = new SavedData({
+  quota: data.saved_data.quota,
+  local: data.saved_data.local,
+  store: serverStore(`/api/apps/${appId}/data`),
+  sessionKey: `toolsmith-session:app:${appId}`,
+  onError: (error) => announce(`The app's data could not be saved: ${error.message}`),
+});
+addEventListener("pagehide", () => saved.leaving());
+const preview = new Preview($("frame-stack"), { nameFor: (url) => saved.nameFor(url) });
 const throttle = new Throttle(preview);
 const scope = new ScopeChip($("followup-scope"), () => renderBase());
 const diff = new DiffView({ appId, from: $("diff-from"), to: $("diff-to"), summary: $("diff-summary"), output: $("diff-output") });
@@ -262,6 +273,7 @@ const bridge = connectBridge(() => preview.frames(), {
   "csp-violation": report,
   picked: (message, frame) => picker.picked(message, frame),
   "pick-cancel": (_, frame) => picker.ended(frame),
+  storage: (message) => saved.heard(message),
 });
 const picker = new Picker($("pick-element"), {
   bridge,
@@ -624,6 +636,7 @@ setupCodeActions(code, {
 });
 
 setupShareDialog({ appId, versions: () => state.versions, authorName: data.author_name, opener: $("share-open") });
+setupDataPanel({ saved, opener: $("data-button"), onCleared: () => preview.reload() }).setUpdated(data.saved_data.updated_at);
 
 const lastUsed = [...state.versions].reverse().find((v) => v.model && byModel(v));
 const option = lastUsed && [...el.model.options].find((o) => o.value === lastUsed.model && !o.disabled);

@@ -69,7 +69,7 @@ def bridge_from(page: str) -> str:
 
 def test_the_bridge_is_small_and_safe_to_inline() -> None:
     code = bridge_code()
-    assert len(bridge_tag(HOST)) < 10_000
+    assert len(bridge_tag(HOST)) < 16_000  # one line before the page, in every served app
     assert code.isascii()
     for text in ("</script", "<!--", "\n"):
         assert text not in code.lower()

@@ -65,6 +65,8 @@ async def editor(request: Request) -> Response:
             "current": current,
             "auto_fix_attempts": services.settings.auto_fix_attempts,
             "author_name": user.display_name,
+            # Handed to the preview before its first script runs: apps read their data at load.
+            "saved_data": (await services.appdata.get(app.id, user.id)).to_json(services.settings.app_data_quota),
         },
     )
 
