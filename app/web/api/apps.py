@@ -19,6 +19,7 @@ from app.storage import VersionRecord
 from app.versions import export_app, import_export, is_export
 from app.web.auth import require_user
 from app.web.requests import MAX_IMPORT_BYTES, download_name, json_body, owned_app, page_download, services_of, version_json
+from app.web.responses import AsciiJSONResponse
 
 
 def _stream_url(app_id: str, number: int) -> str:
@@ -137,7 +138,7 @@ async def export(request: Request) -> Response:
     data = export_app(app, await services.store.list_versions(app.id))
     if request.query_params.get("data") in ("1", "true", "yes"):
         data["data"] = {"local": (await services.appdata.get(app.id, require_user(request).id)).items}
-    return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{download_name(app.title, ".toolsmith.json")}"'})
+    return AsciiJSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{download_name(app.title, ".toolsmith.json")}"'})
 
 
 async def stream_version(request: Request) -> EventSourceResponse:

@@ -7,12 +7,12 @@ reads and writes the owner's data, a viewer's share page the viewer's (docs/secu
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from app.appdata import MAX_KEYS, check_items
 from app.web.auth import require_user
 from app.web.requests import MAX_BODY_BYTES, json_body, owned_app, services_of
+from app.web.responses import AsciiJSONResponse
 
 
 def body_limit(quota: int) -> int:
@@ -30,28 +30,28 @@ async def _slot(request: Request) -> tuple[str, str]:
     return shared.app.id, user.id
 
 
-async def get_data(request: Request) -> JSONResponse:
+async def get_data(request: Request) -> AsciiJSONResponse:
     services = services_of(request)
     app_id, user_id = await _slot(request)
     saved = await services.appdata.get(app_id, user_id)
-    return JSONResponse(saved.to_json(services.settings.app_data_quota), headers={"Cache-Control": "no-store"})
+    return AsciiJSONResponse(saved.to_json(services.settings.app_data_quota), headers={"Cache-Control": "no-store"})
 
 
-async def put_data(request: Request) -> JSONResponse:
+async def put_data(request: Request) -> AsciiJSONResponse:
     """`{"local": {key: value}}` replaces what was kept; checked whole before anything is written."""
     services = services_of(request)
     app_id, user_id = await _slot(request)
     body = await json_body(request, body_limit(services.settings.app_data_quota))
     items = check_items(body.get("local"), services.settings.app_data_quota)
     saved = await services.appdata.put(app_id, user_id, items)
-    return JSONResponse(saved.to_json(services.settings.app_data_quota))
+    return AsciiJSONResponse(saved.to_json(services.settings.app_data_quota))
 
 
-async def clear_data(request: Request) -> JSONResponse:
+async def clear_data(request: Request) -> AsciiJSONResponse:
     services = services_of(request)
     app_id, user_id = await _slot(request)
     await services.appdata.clear(app_id, user_id)
-    return JSONResponse((await services.appdata.get(app_id, user_id)).to_json(services.settings.app_data_quota))
+    return AsciiJSONResponse((await services.appdata.get(app_id, user_id)).to_json(services.settings.app_data_quota))
 
 
 routes = [
