@@ -249,7 +249,7 @@ def test_share_viewers_each_keep_their_own(page: Page, browser: Browser, server:
         bob.goto(link)
         expect(bob_frame.locator("#list li")).to_have_count(0)
         _add(bob_frame, "bob's task")
-        _wait_saved(bob, server, f"/api/shared/{token}/data", "todos", "bob's task")
+        _wait_saved(bob, server, f"/api/shares/{token}/data", "todos", "bob's task")
         bob.context.close()
         # In another browser, signed in as bob again: the server had it.
         bob, bob_frame = viewer()

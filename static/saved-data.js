@@ -85,7 +85,7 @@ export class SavedData {
 }
 
 // localStorage kept by the server, for the signed-in person: `url` is /api/apps/ID/data or
-// /api/shared/TOKEN/data.
+// /api/shares/TOKEN/data.
 export function serverStore(url) {
   const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
   return {

@@ -10,7 +10,7 @@ const signedIn = data.local !== null;
 const saved = new SavedData({
   quota: data.quota,
   local: signedIn ? data.local : browserItems(browserKey),
-  store: signedIn ? serverStore(`/api/shared/${encodeURIComponent(data.token)}/data`) : browserStore(browserKey),
+  store: signedIn ? serverStore(`/api/shares/${encodeURIComponent(data.token)}/data`) : browserStore(browserKey),
   sessionKey: `toolsmith-session:share:${data.token}`,
   onError: (error) => console.warn(`The app's data could not be saved: ${error.message}`),
 });

@@ -120,7 +120,7 @@ async def test_nobody_else_reaches_the_owners_data(client: httpx.AsyncClient, bo
 async def test_each_signed_in_viewer_of_a_share_link_keeps_their_own(client: httpx.AsyncClient, bob: httpx.AsyncClient, settings: Settings, services: Services, app_id: str) -> None:
     await client.put(f"/api/apps/{app_id}/data", json={"local": {"who": "owner"}})
     token = await _share(client, app_id)
-    url = f"/api/shared/{token}/data"
+    url = f"/api/shares/{token}/data"
 
     assert (await bob.get(url)).json()["local"] == {}
     assert (await bob.put(url, json={"local": {"who": "bob"}})).status_code == 200
@@ -148,7 +148,7 @@ async def test_the_pages_hand_each_person_their_own_data(settings: Settings, ser
         assert "owner-7731" in (await owner.get(f"/apps/{app_id}")).text
     bob = await services.accounts.create_user("bob")
     async with browser_for(settings, services, bob) as viewer:
-        await viewer.put(f"/api/shared/{token}/data", json={"local": {"who": "bob-5512"}})
+        await viewer.put(f"/api/shares/{token}/data", json={"local": {"who": "bob-5512"}})
         page = (await viewer.get(f"/s/{token}")).text
         assert "bob-5512" in page and "owner-7731" not in page
     async with browser_for(settings, services) as anonymous:
@@ -176,3 +176,14 @@ async def test_an_export_with_bad_data_imports_nothing(client: httpx.AsyncClient
     assert response.status_code in (400, 413), response.text
     assert response.json()["error"]["code"] in ("invalid_app_data", "quota_exceeded")
     assert len((await client.get("/api/apps")).json()["apps"]) == before
+
+
+async def test_another_site_cannot_write_a_persons_data(settings: Settings, services: Services, client: httpx.AsyncClient, user, app_id: str) -> None:  # type: ignore[no-untyped-def]
+    """A page elsewhere (or an app, origin "null") posting with the person's cookie is refused."""
+    url = f"/api/apps/{app_id}/data"
+    async with browser_for(settings, services, user) as browser:
+        for headers in ({"Sec-Fetch-Site": "cross-site", "Origin": "null"}, {"X-CSRF-Token": ""}):
+            response = await browser.put(url, json={"local": {"x": "forged"}}, headers=headers)
+            assert response.status_code == 403 and response.json()["error"]["code"] == "csrf_failed"
+        assert (await browser.put(url, json={"local": {"x": "mine"}})).status_code == 200
+    assert (await client.get(url)).json()["local"] == {"x": "mine"}

@@ -58,7 +58,7 @@ routes = [
     Route("/api/apps/{app_id}/data", get_data, methods=["GET"]),
     Route("/api/apps/{app_id}/data", put_data, methods=["PUT"]),
     Route("/api/apps/{app_id}/data", clear_data, methods=["DELETE"]),
-    Route("/api/shared/{token}/data", get_data, methods=["GET"]),
-    Route("/api/shared/{token}/data", put_data, methods=["PUT"]),
-    Route("/api/shared/{token}/data", clear_data, methods=["DELETE"]),
+    Route("/api/shares/{token}/data", get_data, methods=["GET"]),
+    Route("/api/shares/{token}/data", put_data, methods=["PUT"]),
+    Route("/api/shares/{token}/data", clear_data, methods=["DELETE"]),
 ]
