@@ -438,6 +438,32 @@
       }
     }
 
+    // A worker's script must share the page's origin, which is opaque here, so a worker started
+    // from one of our vendored files (pdf.js's) is started from a blob: that loads the file.
+    try {
+      var NativeWorker = window.Worker;
+      var vendored = location.origin + "/vendor/";
+      if (typeof NativeWorker === "function" && typeof Reflect === "object") {
+        var StandIn = function Worker(url, options) {
+          var href = "";
+          try {
+            href = new URL(String(url), location.href).href;
+          } catch (e) {
+            // Not a URL: the browser says so below.
+          }
+          if (href.indexOf(vendored) === 0) {
+            var code = options && options.type === "module" ? "import " + JSON.stringify(href) + ";" : "importScripts(" + JSON.stringify(href) + ");";
+            url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+          }
+          return Reflect.construct(NativeWorker, [url, options], new.target || NativeWorker);
+        };
+        StandIn.prototype = NativeWorker.prototype;
+        Object.defineProperty(window, "Worker", { value: StandIn, configurable: true, writable: true });
+      }
+    } catch (e) {
+      // Workers as the browser has them.
+    }
+
     try {
       void document.cookie;
     } catch (e) {
