@@ -415,6 +415,7 @@
             try {
               return original.apply(this, arguments);
             } catch (e) {
+              if (!e || e.name !== "SecurityError") throw e;
               refused("idb", "This app tried to use IndexedDB, which apps cannot use here; it was refused with a SecurityError. " +
                 "Keep the app's data in localStorage, which Toolsmith saves.");
               throw e;
