@@ -16,6 +16,7 @@
     ├── Conflict              (409) the app is still generating
     ├── QuotaExceeded         (413) an app's saved data is larger than the quota
     ├── TooManyAttempts       (429) too many failed sign-ins for one user name
+    ├── QueueUnavailable      (503) the queue of generations (Redis) could not be reached
     └── ProviderError         (502) the model's service failed
         ├── ProviderUnavailable (502) it could not be reached
         ├── ProviderRateLimited (429) it asked us to slow down
@@ -44,6 +45,7 @@ __all__ = [
     "ProviderRateLimited",
     "ProviderRejected",
     "ProviderUnavailable",
+    "QueueUnavailable",
     "QuotaExceeded",
     "TooManyAttempts",
     "ToolsmithError",
@@ -162,6 +164,13 @@ class TooManyAttempts(ToolsmithError):
 
     status = 429
     code = "too_many_attempts"
+
+
+class QueueUnavailable(ToolsmithError):
+    """The queue that hands generations to workers could not be reached."""
+
+    status = 503
+    code = "queue_unavailable"
 
 
 class ProviderError(ToolsmithError):

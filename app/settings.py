@@ -59,6 +59,16 @@ ENVIRONMENT: dict[str, str] = {
     "TOOLSMITH_DEMO_DELAY": "Seconds between the offline demo model's chunks. Default: 0.03",
     "TOOLSMITH_PROVIDER_RETRIES": "Retries of a provider call that failed before streaming began. Default: 2",
     "TOOLSMITH_PROVIDER_TIMEOUT": "Seconds to wait on a silent provider before giving up. Default: 120",
+    "TOOLSMITH_REDIS_URL": "Redis URL (redis://host:6379/0) shared by every Toolsmith process: live events go through Redis "
+    "Streams and generations through a job queue, so any number of processes serve the same people (docs/deployment.md). "
+    "Needs a PostgreSQL TOOLSMITH_DATABASE_URL. Default: none, one process keeps both in memory.",
+    "TOOLSMITH_REDIS_PREFIX": "Prefix of every Redis key and of the queue's name, so several Toolsmith instances can share "
+    "one Redis. Default: toolsmith:",
+    "TOOLSMITH_WORKER_LEASE": "Seconds a worker holds a generation without renewing its lease; a worker that stops "
+    "renewing (killed, cut off) has its generations marked failed, prompt kept, this long after. Default: 10",
+    "TOOLSMITH_WORKER_JOBS": "Generations one process runs at once from the queue; more wait for a free worker. 0: this "
+    "process only serves, and leaves generations to the others. Default: 100",
+    "TOOLSMITH_QUEUE_TIMEOUT": "Seconds a queued generation may wait for a free worker before it is marked failed. Default: 600",
     "ANTHROPIC_API_KEY": "Key for anthropic:* models.",
     "ANTHROPIC_BASE_URL": "Another address for the Anthropic API (a proxy or gateway).",
     "OPENAI_API_KEY": "Key for openai:* models.",
@@ -95,6 +105,11 @@ class Settings:
     demo_delay: float = 0.03
     provider_retries: int = 2
     provider_timeout: float = 120.0
+    redis_url: str | None = field(default=None, repr=False)  # None: live events and generations stay in this process
+    redis_prefix: str = "toolsmith:"
+    worker_lease: float = 10.0
+    worker_jobs: int = 100
+    queue_timeout: float = 600.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -175,6 +190,11 @@ class Settings:
             demo_delay=number("TOOLSMITH_DEMO_DELAY", 0.03, float),
             provider_retries=int(number("TOOLSMITH_PROVIDER_RETRIES", 2)),
             provider_timeout=number("TOOLSMITH_PROVIDER_TIMEOUT", 120.0, float),
+            redis_url=text("TOOLSMITH_REDIS_URL"),
+            redis_prefix=text("TOOLSMITH_REDIS_PREFIX") or "toolsmith:",
+            worker_lease=max(1.0, number("TOOLSMITH_WORKER_LEASE", 10.0, float)),
+            worker_jobs=max(0, int(number("TOOLSMITH_WORKER_JOBS", 100))),
+            queue_timeout=max(1.0, number("TOOLSMITH_QUEUE_TIMEOUT", 600.0, float)),
         )
 
 

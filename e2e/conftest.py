@@ -168,6 +168,17 @@ class ToolsmithServer:
             stop_process(self._process)
             self._process = None
 
+    def kill(self) -> None:
+        """SIGKILL the server and its children, as a crash or the OOM killer would: nothing gets to clean up."""
+        if self._process is not None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
+            self._process = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def restart(self) -> None:
         """Stop and start again on the same ports and database."""
         self.stop()

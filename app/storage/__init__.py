@@ -1,6 +1,7 @@
-"""The database: its tables, their migrations, and the SQL of apps and versions."""
+"""The database: its tables, their migrations, the SQL of apps and versions, and the leases of queued generations."""
 
-from app.storage.schema import api_tokens, app_data, apps, instance_secrets, sessions, shares, signin_links, users, versions
+from app.storage.leases import Leases
+from app.storage.schema import api_tokens, app_data, apps, generation_leases, instance_secrets, sessions, shares, signin_links, users, versions
 from app.storage.store import KINDS, PATHS, STATUSES, AppRecord, Store, VersionRecord, iso, new_id, utc
 
 __all__ = [
@@ -8,11 +9,13 @@ __all__ = [
     "PATHS",
     "STATUSES",
     "AppRecord",
+    "Leases",
     "Store",
     "VersionRecord",
     "api_tokens",
     "app_data",
     "apps",
+    "generation_leases",
     "instance_secrets",
     "iso",
     "new_id",

@@ -116,7 +116,17 @@ instance_secrets = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# What an app keeps in localStorage, one row per app and person (migration 4, app.appdata).
+# A generation handed to the queue (migration 4): which worker runs it, and until when without renewing.
+# A row whose time has passed while its version is still generating is a generation nobody is writing.
+generation_leases = sa.Table(
+    "generation_leases",
+    metadata,
+    sa.Column("version_id", sa.String(32), sa.ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("worker", sa.String(100), nullable=True),  # None: still waiting in the queue
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+# What an app keeps in localStorage, one row per app and person (migration 5, app.appdata).
 # Kept for the app, not the version, so a new version finds the person's data where they left it.
 app_data = sa.Table(
     "app_data",
