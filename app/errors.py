@@ -8,6 +8,7 @@
     │   ├── InvalidTitle      (400) an app name that is empty, too long or not text
     │   ├── UnknownModel      (400) no such provider or model
     │   ├── BeyondTheDemo     (400) a change the offline demo cannot make (no version is made)
+    │   ├── InvalidAppData    (400) saved data of an app that is not an object of strings
     │   └── BadHost           (400) a Host header the service does not answer to
     ├── MissingKey            (400) the provider needs a key that is not set
     ├── Unauthorized          (401) not signed in, or an API token that is wrong, expired or revoked
@@ -15,6 +16,7 @@
     │   └── CSRFFailed        (403) a state-changing request that did not come from our own page
     ├── NotFound              (404) no such app, version or share, or not yours
     ├── Conflict              (409) the app is still generating
+    ├── QuotaExceeded         (413) an app's saved data is larger than the quota
     ├── TooManyAttempts       (429) too many failed sign-ins for one user name
     ├── TooManyStreams        (429) one person has as many streams open as allowed
     ├── QueueUnavailable      (503) the queue of generations (Redis) could not be reached
@@ -37,6 +39,7 @@ __all__ = [
     "CSRFFailed",
     "Conflict",
     "Forbidden",
+    "InvalidAppData",
     "InvalidHTML",
     "InvalidJSON",
     "InvalidPrompt",
@@ -48,6 +51,7 @@ __all__ = [
     "ProviderRejected",
     "ProviderUnavailable",
     "QueueUnavailable",
+    "QuotaExceeded",
     "TooManyAttempts",
     "TooManyStreams",
     "ToolsmithError",
@@ -111,6 +115,10 @@ class BeyondTheDemo(BadRequest):
     """The offline demo cannot make this change (or any fix); a real model can."""
 
     code = "beyond_the_demo"
+class InvalidAppData(BadRequest):
+    """What an app asked to keep is not an object whose keys and values are strings."""
+
+    code = "invalid_app_data"
 
 
 class BadHost(BadRequest):
@@ -151,6 +159,13 @@ class NotFound(ToolsmithError):
 
     status = 404
     code = "not_found"
+
+
+class QuotaExceeded(ToolsmithError):
+    """An app's saved data would be larger than the quota of one app for one person."""
+
+    status = 413
+    code = "quota_exceeded"
 
 
 class Conflict(ToolsmithError):

@@ -9,6 +9,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 
 from app.accounts import Accounts, Shared, Shares, Signer
+from app.appdata import AppData
 from app.generation import GenerationQueue, Generator, LiveRuns, ModelRegistry, QueueWork, RedisLiveRuns
 from app.settings import Settings
 from app.storage import Leases, Store
@@ -27,6 +28,7 @@ class Services:
     accounts: Accounts
     shares: Shares
     signer: Signer
+    appdata: AppData
     # The vendored libraries installed here: served by the sandbox host, inlined by downloads.
     vendored: VendoredFiles = field(default_factory=vendored_files)
     # With Redis: this process's share of the queue of generations (app.generation.workers).
@@ -68,7 +70,7 @@ class Services:
             generator = Generator(settings, store, registry, live, queue=queue, leases=leases)
             work = QueueWork(settings, generator, queue, leases, redis_live)
             await work.start()
-        return cls(settings, store, registry, live, generator, Versioning(settings, store), accounts, Shares(store, accounts), signer, work=work)
+        return cls(settings, store, registry, live, generator, Versioning(settings, store), accounts, Shares(store, accounts), signer, AppData(store.engine), work=work)
 
     async def close(self) -> None:
         if self.work is not None:

@@ -47,6 +47,8 @@ ENVIRONMENT: dict[str, str] = {
     "TOOLSMITH_CONFIG": "TOML file declaring OpenAI-compatible endpoints. Default: ./toolsmith.toml when present.",
     "TOOLSMITH_MAX_PROMPT_CHARS": "Longest prompt accepted, in characters. Default: 20000",
     "TOOLSMITH_MAX_HTML_BYTES": "Largest page accepted by import, in bytes. Default: 2000000",
+    "TOOLSMITH_APP_DATA_QUOTA": "Most an app may keep in localStorage for one person, in characters (UTF-16 code units) "
+    "of keys and values; sessionStorage has as much again. Beyond it setItem throws QuotaExceededError. Default: 1000000",
     "TOOLSMITH_MAX_OUTPUT_TOKENS": "Token limit of one model answer. Default: 16000",
     "TOOLSMITH_MAX_CONTINUATIONS": "Times Toolsmith asks a model to continue an answer cut off by the token limit "
     "before it keeps the version as incomplete. Default: 2",
@@ -101,6 +103,7 @@ class Settings:
     endpoints: tuple[Endpoint, ...] = ()
     max_prompt_chars: int = 20_000
     max_html_bytes: int = 2_000_000
+    app_data_quota: int = 1_000_000
     max_output_tokens: int = 16_000
     max_continuations: int = 2
     edits: bool = True
@@ -188,6 +191,7 @@ class Settings:
             endpoints=endpoints,
             max_prompt_chars=int(number("TOOLSMITH_MAX_PROMPT_CHARS", 20_000)),
             max_html_bytes=int(number("TOOLSMITH_MAX_HTML_BYTES", 2_000_000)),
+            app_data_quota=max(0, int(number("TOOLSMITH_APP_DATA_QUOTA", 1_000_000))),
             max_output_tokens=int(number("TOOLSMITH_MAX_OUTPUT_TOKENS", 16_000)),
             max_continuations=max(0, int(number("TOOLSMITH_MAX_CONTINUATIONS", 2))),
             edits=switch("TOOLSMITH_EDITS", True),

@@ -121,6 +121,21 @@ def test_problems_of_the_running_app_are_listed_in_the_editor(page: Page, server
     assert _events(page, "toolsmith:bridge") == [{"pick": True}]
 
 
+def test_a_refused_web_font_is_not_a_problem(page: Page, server: ToolsmithServer) -> None:
+    """Google Fonts cannot load in the sandbox; the browser's own fonts stand in, so the editor lists
+    only what is really wrong with the app."""
+    frame = _open(page, server, """<!DOCTYPE html><html><head><title>Fonts</title>
+<link rel="preconnect" href="https://fonts.googleapis.com">
+<link href="https://fonts.googleapis.com/css2?family=Inter:wght@400;700&display=swap" rel="stylesheet">
+<style>@import url("https://fonts.googleapis.com/css2?family=Roboto");</style>
+</head><body><h1 style="font-family: Inter, sans-serif">Fonts</h1>
+<script>missingFunction();</script></body></html>""")
+    expect(frame.locator("h1")).to_have_text("Fonts")
+    expect(_problems(page)).to_have_count(1)
+    expect(_problems(page)).to_contain_text("missingFunction")
+    assert not [e for e in _last_errors(page, 1) or [] if e["kind"] == "csp-violation"]
+
+
 def test_problems_belong_to_their_version_and_a_new_load_starts_afresh(
     page: Page, toolsmith_server, fake_openai: str, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:

@@ -140,6 +140,108 @@ CASES = {
 }
 
 
+# The libraries LLM-written tools load beside those, each as such tools write it.
+CASES |= {
+    "DOMPurify": (
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/dompurify/3.0.6/purify.min.js"></script>',
+        """<script>report("clean: " + DOMPurify.sanitize('<b onclick="steal()">ok</b><script>steal()<' + '/script>'));</script>""",
+        "clean: <b>ok</b>",
+    ),
+    "markdown-it (an older release's address)": (
+        '<script src="https://cdn.jsdelivr.net/npm/markdown-it@13.0.1/dist/markdown-it.min.js"></script>',
+        """<script>report(markdownit().render("# Hi *there*").trim());</script>""",
+        "<h1>Hi <em>there</em></h1>",
+    ),
+    "js-yaml": (
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/js-yaml/4.1.0/js-yaml.min.js"></script>',
+        """<script>report(JSON.stringify(jsyaml.load("a: [1, 2]\\nb: true")));</script>""",
+        '{"a":[1,2],"b":true}',
+    ),
+    "JSZip": (
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/jszip/3.10.1/jszip.min.js"></script>',
+        """<script>(async () => {
+          const zip = new JSZip(); zip.file("notes.txt", "hello zip");
+          const bytes = await zip.generateAsync({ type: "uint8array" });
+          const back = await JSZip.loadAsync(bytes);
+          report("unzipped: " + await back.file("notes.txt").async("string"));
+        })();</script>""",
+        "unzipped: hello zip",
+    ),
+    "Turndown": (
+        '<script src="https://unpkg.com/turndown/dist/turndown.js"></script>',
+        """<script>report(new TurndownService({ headingStyle: "atx" }).turndown("<h2>Title</h2><p>a <strong>b</strong></p>"));</script>""",
+        "## Title\n\na **b**",
+    ),
+    "highlight.js with a style": (
+        '<link rel="stylesheet" href="https://cdnjs.cloudflare.com/ajax/libs/highlight.js/11.9.0/styles/github.min.css">'
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/highlight.js/11.9.0/highlight.min.js"></script>',
+        """<pre><code id="c" class="language-javascript">const x = 1;</code></pre><script>
+        hljs.highlightElement(document.getElementById("c"));
+        const keyword = document.querySelector("#c .hljs-keyword");
+        report(keyword ? "keyword " + keyword.textContent + " in " + getComputedStyle(keyword).color : "not highlighted");
+        </script>""",
+        "keyword const in rgb(215, 58, 73)",
+    ),
+    "Cropper.js": (
+        '<link href="https://cdnjs.cloudflare.com/ajax/libs/cropperjs/1.6.1/cropper.min.css" rel="stylesheet">'
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/cropperjs/1.6.1/cropper.min.js"></script>',
+        """<div style="width:300px;height:200px"><img id="img" style="max-width:100%"></div><script>
+        const c = document.createElement("canvas"); c.width = 200; c.height = 100;
+        c.getContext("2d").fillRect(0, 0, 200, 100);
+        const img = document.getElementById("img");
+        img.src = c.toDataURL();
+        new Cropper(img, { ready() { report("cropped " + this.cropper.getCroppedCanvas({ width: 40, height: 20 }).width); } });
+        </script>""",
+        "cropped 40",
+    ),
+    "sql.js with its wasm": (
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/sql.js/1.8.0/sql-wasm.js"></script>',
+        """<script>
+        initSqlJs({ locateFile: (file) => `https://cdnjs.cloudflare.com/ajax/libs/sql.js/1.8.0/${file}` }).then((SQL) => {
+          const db = new SQL.Database();
+          db.run("create table t (n); insert into t values (6), (7);");
+          report("sql: " + db.exec("select n * 7 from t where n = 6")[0].values[0][0]);
+        }, (e) => report("error: " + e));
+        </script>""",
+        "sql: 42",
+    ),
+    "PapaParse": (
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/PapaParse/5.4.1/papaparse.min.js"></script>',
+        """<script>report(JSON.stringify(Papa.parse("name,qty\\napples,3", { header: true }).data));</script>""",
+        '[{"name":"apples","qty":"3"}]',
+    ),
+    "PDF.js with its worker": (
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/pdf.js/3.11.174/pdf.min.js"></script>',
+        """<script>
+        pdfjsLib.GlobalWorkerOptions.workerSrc = "https://cdnjs.cloudflare.com/ajax/libs/pdf.js/3.11.174/pdf.worker.min.js";
+        const pdf = "%PDF-1.1\\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\\n" +
+          "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\\ntrailer<</Root 1 0 R>>\\n%%EOF";
+        const task = pdfjsLib.getDocument({ data: new TextEncoder().encode(pdf) });
+        task.promise.then(async (doc) => {
+          const page = await doc.getPage(1);
+          // A real Worker, not the fake one pdf.js falls back to on the page's own thread.
+          report("pages " + doc.numPages + ", width " + page.view[2] + ", worker " + (task._worker._webWorker instanceof Worker));
+        }, (e) => report("error: " + e));
+        </script>""",
+        "pages 1, width 200, worker true",
+    ),
+    "qrcode and jsQR": (
+        '<script src="https://cdn.jsdelivr.net/npm/qrcode@1.5.1/build/qrcode.min.js"></script>'
+        '<script src="https://cdn.jsdelivr.net/npm/jsqr@1.4.0/dist/jsQR.min.js"></script>',
+        """<canvas id="qr"></canvas><script>
+        const canvas = document.getElementById("qr");
+        QRCode.toCanvas(canvas, "made in toolsmith", { scale: 4 }, (error) => {
+          if (error) return report("error: " + error);
+          const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+          const code = jsQR(pixels.data, pixels.width, pixels.height);
+          report("read back: " + (code ? code.data : "nothing"));
+        });
+        </script>""",
+        "read back: made in toolsmith",
+    ),
+}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolsmithServer]:
     files = vendored_files()

@@ -529,23 +529,86 @@
       return ask("prompt", message, null, value);
     };
 
-    // An opaque origin has no storage and no cookies: their getters throw a SecurityError.
-    // Stand in with memory, for this page load only, so apps that save settings still run.
-    var memoryStorage = function () {
+    // Storage the app cannot have, told to the person as something the sandbox stopped.
+    var refused = function (what) {
+      blocked("storage", what);
+    };
+
+    // Saved data. The page around the frame (the editor, a share link's viewer) hands in what the
+    // app kept as the frame's name, which the new document reads before any of its scripts run:
+    // "toolsmith-data:" + JSON {page, quota, local, session}. It is taken only by the page at the
+    // address it was meant for (another page this frame is sent to gets nothing) and the name is
+    // emptied at once. Each change goes back as a "storage" message with everything kept, and the
+    // page around keeps it (docs/bridge.md "Saved data"). No such name (the raw address, a
+    // download): memory only, for this page load.
+    var PREFIX = "toolsmith-data:";
+    var given = null;
+    try {
+      var name = window.name;
+      if (typeof name === "string" && name.indexOf(PREFIX) === 0) {
+        window.name = "";
+        var parsed = JSON.parse(name.slice(PREFIX.length));
+        if (parsed && typeof parsed === "object" && parsed.page === location.pathname) given = parsed;
+      }
+    } catch (e) {
+      // A name that is not ours, or not JSON: start empty.
+    }
+    var quota = given && typeof given.quota === "number" && given.quota >= 0 ? given.quota : 5000000;
+    var areas = {};
+    var pending = {};
+
+    var send = function (area) {
+      pending[area] = 0;
+      post("storage", { area: area, items: Array.from(areas[area].items) });
+    };
+
+    var changed = function (area) {
+      // Many writes in one task (a loop of setItem) become one message.
+      if (given && !pending[area]) pending[area] = setTimeout(function () { send(area); }, 0);
+    };
+
+    var memoryStorage = function (area, initial) {
       var items = new Map();
+      var chars = 0;
+      if (initial && typeof initial === "object") {
+        Object.keys(initial).forEach(function (key) {
+          if (typeof initial[key] !== "string") return;
+          items.set(key, initial[key]);
+          chars += key.length + initial[key].length;
+        });
+      }
+      var put = function (key, value) {
+        var now = chars - (items.has(key) ? key.length + items.get(key).length : 0) + key.length + value.length;
+        if (now > quota) {
+          refused(area + "Storage beyond its quota of " + quota + " characters, refused with QuotaExceededError");
+          throw new DOMException("The quota of " + quota + " characters for this app's " + area + "Storage has been exceeded.", "QuotaExceededError");
+        }
+        items.set(key, value);
+        chars = now;
+        changed(area);
+      };
+      var remove = function (key) {
+        if (!items.has(key)) return;
+        chars -= key.length + items.get(key).length;
+        items.delete(key);
+        changed(area);
+      };
       var api = {
         getItem: function (key) {
           key = String(key);
           return items.has(key) ? items.get(key) : null;
         },
         setItem: function (key, value) {
-          items.set(String(key), String(value));
+          put(String(key), String(value));
         },
         removeItem: function (key) {
-          items.delete(String(key));
+          remove(String(key));
         },
         clear: function () {
+          if (!items.size) return;
           items.clear();
+          chars = 0;
+          changed(area);
         },
         key: function (index) {
           var keys = Array.from(items.keys());
@@ -556,6 +619,7 @@
       var own = function (key) {
         return typeof key === "string" && !Object.prototype.hasOwnProperty.call(api, key);
       };
+      areas[area] = { items: items };
       return new Proxy(api, {
         get: function (target, key) {
           if (key === "length") return items.size;
@@ -564,14 +628,14 @@
         },
         set: function (target, key, value) {
           if (typeof key !== "string") return false;
-          items.set(key, String(value));
+          put(key, String(value));
           return true;
         },
         has: function (target, key) {
           return items.has(key) || key in target;
         },
         deleteProperty: function (target, key) {
-          items.delete(key);
+          remove(key);
           return true;
         },
         ownKeys: function () {
@@ -584,14 +648,92 @@
       });
     };
 
-    ["localStorage", "sessionStorage"].forEach(function (name) {
+    [["localStorage", "local"], ["sessionStorage", "session"]].forEach(function (pair) {
       try {
-        void window[name];
+        void window[pair[0]];
         return;
       } catch (e) {
-        Object.defineProperty(window, name, { value: memoryStorage(), configurable: true, enumerable: true });
+        var storage = memoryStorage(pair[1], given && given[pair[1]]);
+        Object.defineProperty(window, pair[0], { value: storage, configurable: true, enumerable: true });
       }
     });
+
+    if (given) {
+      // What is not yet sent goes now; and a reload of this frame by the app itself
+      // (location.reload()) finds its data in the name again.
+      addEventListener("pagehide", guard(function () {
+        Object.keys(pending).forEach(function (area) {
+          if (pending[area]) {
+            clearTimeout(pending[area]);
+            send(area);
+          }
+        });
+        var kept = { page: location.pathname, quota: quota };
+        Object.keys(areas).forEach(function (area) {
+          kept[area] = Object.fromEntries(areas[area].items);
+        });
+        window.name = PREFIX + JSON.stringify(kept);
+      }));
+    }
+
+    // IndexedDB and Cache Storage belong to an origin, and this one is opaque: opening a database
+    // throws a SecurityError the app can catch. Said to the person too.
+    try {
+      if (typeof IDBFactory === "function") {
+        ["open", "deleteDatabase"].forEach(function (method) {
+          var original = IDBFactory.prototype[method];
+          IDBFactory.prototype[method] = function () {
+            try {
+              return original.apply(this, arguments);
+            } catch (e) {
+              if (!e || e.name !== "SecurityError") throw e;
+              refused("IndexedDB, refused with a SecurityError; localStorage is kept instead");
+              throw e;
+            }
+          };
+        });
+      }
+    } catch (e) {
+      // Nothing to wrap.
+    }
+
+    // Service workers need an origin: the getter throws here. Feature checks
+    // ('serviceWorker' in navigator) should answer no instead.
+    try {
+      void navigator.serviceWorker;
+    } catch (e) {
+      try {
+        delete Navigator.prototype.serviceWorker;
+      } catch (e2) {
+        // Left as it is.
+      }
+    }
+
+    // A worker's script must share the page's origin, which is opaque here, so a worker started
+    // from one of our vendored files (pdf.js's) is started from a blob: that loads the file.
+    try {
+      var NativeWorker = window.Worker;
+      var vendored = location.origin + "/vendor/";
+      if (typeof NativeWorker === "function" && typeof Reflect === "object") {
+        var StandIn = function Worker(url, options) {
+          var href = "";
+          try {
+            href = new URL(String(url), location.href).href;
+          } catch (e) {
+            // Not a URL: the browser says so below.
+          }
+          if (href.indexOf(vendored) === 0) {
+            var code = options && options.type === "module" ? "import " + JSON.stringify(href) + ";" : "importScripts(" + JSON.stringify(href) + ");";
+            url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+          }
+          return Reflect.construct(NativeWorker, [url, options], new.target || NativeWorker);
+        };
+        StandIn.prototype = NativeWorker.prototype;
+        Object.defineProperty(window, "Worker", { value: StandIn, configurable: true, writable: true });
+      }
+    } catch (e) {
+      // Workers as the browser has them.
+    }
 
     try {
       void document.cookie;

@@ -2,8 +2,9 @@
 
 It tells the editor what the running app does wrong (errors, unhandled rejections,
 `console.error`, CSP violations), its content height, answers pings, reports the element
-a person picks, and gives apps an in-memory `localStorage`, `sessionStorage` and
-`document.cookie` where the opaque origin refuses them. docs/bridge.md has the protocol;
+a person picks, and gives apps a `localStorage`, `sessionStorage` and `document.cookie`
+where the opaque origin refuses them: the storage filled from the frame's name and each
+change sent back, so the page around keeps it ("Saved data" in docs/bridge.md). docs/bridge.md has the protocol;
 `static/bridge-host.js` is the editor's side, which trusts nothing the frame says.
 
 Messages, frame → editor, posted to the editor's exact origin:
@@ -12,6 +13,7 @@ Messages, frame → editor, posted to the editor's exact origin:
     ready {} · error {message, filename, line, column, stack} · rejection {message, stack}
     console-error {message} · csp-violation {directive, blockedURI, line, column, sourceFile, sample}
     height {height} · pong {nonce} · picked {selector, tag, text, html} · pick-cancel {}
+    storage {area, items}
 
 editor → frame: {"source": "toolsmith-host", "v": 1, "type": "ping", "nonce"} and
 {"source": "toolsmith-host", "v": 1, "type": "pick-mode", "on": bool}.

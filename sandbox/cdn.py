@@ -1,7 +1,7 @@
 """Links to public CDNs in a served page, pointed at our vendored copy when we have one.
 
-Models write the URLs they have seen most: jsDelivr, unpkg, cdnjs, esm.sh,
-skypack, d3js.org, the Tailwind Play CDN. At serve time (so imported and hand-edited
+Models write the URLs they have seen most: jsDelivr (and its esm.run), unpkg, cdnjs,
+esm.sh, skypack, d3js.org, the Tailwind Play CDN. At serve time (so imported and hand-edited
 pages benefit too, and the stored page stays as written) every such URL that
 names a library of sandbox/libraries.py, at a major version our copy stands in
 for, and a file we serve, becomes the root-relative address of our copy. Any
@@ -24,8 +24,8 @@ from urllib.parse import unquote
 
 from sandbox.libraries import TAILWIND, Library, VendoredFiles, by_cdnjs_name, by_name
 
-_HOSTS = r"(?:cdn|fastly|gcore|testingcf)\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|esm\.sh|cdn\.skypack\.dev|cdn\.tailwindcss\.com|d3js\.org"
-_URL = re.compile(rf"(?:https?:)?//(?P<host>{_HOSTS})(?P<path>[/?#][^\s\"'`<>()\\]*)?", re.IGNORECASE)
+_HOSTS = r"(?:cdn|fastly|gcore|testingcf)\.jsdelivr\.net|esm\.run|unpkg\.com|cdnjs\.cloudflare\.com|esm\.sh|cdn\.skypack\.dev|cdn\.tailwindcss\.com|d3js\.org"
+_URL = re.compile(rf"(?:https?:)?//(?P<host>{_HOSTS})(?P<path>[/?#][^\s\"'`<>()\\$]*)?", re.IGNORECASE)
 _TAG = re.compile(r"<(?P<name>script|link)\b(?P<attrs>[^>]*)>", re.IGNORECASE)
 _URL_ATTR = re.compile(r"""(?P<lead>\s(?:src|href)\s*=\s*)(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`]+))""", re.IGNORECASE)
 _INTEGRITY = re.compile(r"""\sintegrity\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)""", re.IGNORECASE)
@@ -61,7 +61,13 @@ def vendored_url(url: str, files: VendoredFiles) -> str | None:
         # d3js.org/d3.v7.min.js: the builds D3's own examples load.
         d3 = re.fullmatch(r"d3(?:\.v(\d+))?(\.min)?\.js", path)
         return _npm(f"d3@{d3[1] or ''}/dist/d3{d3[2] or ''}.js", files, esm=False) if d3 else None
+    if host == "esm.run":
+        # jsDelivr's short address for a package's ES module: esm.run/x@1 is cdn.jsdelivr.net/npm/x@1/+esm.
+        return _npm(path, files, esm=True)
     if host.endswith("jsdelivr.net"):
+        # highlight.js's own CDN builds, served from its GitHub repository.
+        if highlight := re.fullmatch(r"gh/highlightjs/cdn-release@([^/]*)/build/(.+)", path):
+            path = f"npm/@highlightjs/cdn-assets@{highlight[1]}/{highlight[2]}"
         if not path.startswith("npm/"):
             return None
         path = path[len("npm/") :]

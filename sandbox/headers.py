@@ -123,8 +123,10 @@ def page_csp(frame_ancestors: str, vendor: str) -> str:
             "img-src " + sources("data:", "blob:", vendor),
             "media-src data: blob:",
             "font-src " + sources("data:", vendor),
-            # Local schemes only (fetch(canvas.toDataURL())): nothing leaves the browser.
-            "connect-src data: blob:",
+            # Local schemes (fetch(canvas.toDataURL())) and our vendored files (sql.js fetches its
+            # .wasm): nothing leaves the browser but for requests to the sandbox host's public files,
+            # which scripts could load from there anyway.
+            "connect-src " + sources("data:", "blob:", vendor),
             # Workers made from the page's own blobs inherit this policy (Tone.js keeps time in one).
             "worker-src blob:",
             "frame-src 'none'",

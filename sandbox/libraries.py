@@ -38,6 +38,9 @@ class Library:
     cdnjs: str | None = None  # its name on cdnjs
     cdnjs_dir: str = ""  # where cdnjs's files sit inside the npm package
     majors: tuple[int, ...] | None = None  # requested major versions our copy stands in for; None: any
+    # Named by the system prompt. A prompt file never changes once versions record its hash, so a
+    # library added since is served to pages that link it, and offered by the next prompt version.
+    offered: bool = True
 
     @property
     def base(self) -> str:
@@ -161,6 +164,111 @@ LIBRARIES: tuple[Library, ...] = (
         majors=(3,),
     ),
     Library(
+        "DOMPurify", "dompurify", "3.5.0",
+        files=("dist/purify.min.js", "dist/purify.js", "dist/purify.es.mjs"),
+        entry="dist/purify.min.js",
+        esm="dist/purify.es.mjs",
+        cdnjs="dompurify",
+        cdnjs_dir="dist/",
+        majors=(2, 3),
+    ),
+    Library(
+        "markdown-it", "markdown-it", "15.0.3",
+        files=("dist/browser/markdown-it.umd.min.js", "dist/browser/markdown-it.esm.min.mjs"),
+        entry="dist/browser/markdown-it.umd.min.js",
+        esm="dist/browser/markdown-it.esm.min.mjs",
+        # Releases before 15 shipped their browser build as dist/markdown-it(.min).js; same API (window.markdownit).
+        aliases={"dist/markdown-it.min.js": "dist/browser/markdown-it.umd.min.js", "dist/markdown-it.js": "dist/browser/markdown-it.umd.min.js"},
+        cdnjs="markdown-it",
+        cdnjs_dir="dist/",
+        majors=(12, 13, 14, 15),
+    ),
+    Library(
+        "js-yaml", "js-yaml", "4.3.2",
+        files=("dist/js-yaml.min.js", "dist/js-yaml.js", "dist/js-yaml.mjs"),
+        entry="dist/js-yaml.min.js",
+        esm="dist/js-yaml.mjs",
+        cdnjs="js-yaml",
+        cdnjs_dir="dist/",
+        majors=(4,),
+    ),
+    Library(
+        "JSZip", "jszip", "3.10.2",
+        files=("dist/jszip.min.js", "dist/jszip.js"),
+        entry="dist/jszip.min.js",
+        cdnjs="jszip",
+        cdnjs_dir="dist/",
+        majors=(3,),
+    ),
+    Library(
+        "Turndown", "turndown", "7.2.5",
+        files=("dist/turndown.js", "lib/turndown.browser.umd.js", "lib/turndown.browser.es.js"),
+        entry="dist/turndown.js",
+        esm="lib/turndown.browser.es.js",
+        cdnjs="turndown",
+        cdnjs_dir="dist/",
+        majors=(7,),
+    ),
+    Library(
+        "highlight.js", "@highlightjs/cdn-assets", "11.12.0",
+        # The browser builds; the npm package "highlight.js" holds only Node's.
+        files=("highlight.min.js", "highlight.js", "languages/*.js", "styles/*.css", "styles/base16/*.css", "es/*.js", "es/languages/*.js"),
+        entry="highlight.min.js",
+        esm="es/highlight.min.js",
+        other_names=("highlight.js",),
+        cdnjs="highlight.js",
+        majors=(10, 11),
+    ),
+    Library(
+        "Cropper.js", "cropperjs", "1.6.2",
+        # 1.x, the version models write (new Cropper(img, options)); 2 is a different, web-component API.
+        files=("dist/cropper.min.js", "dist/cropper.js", "dist/cropper.esm.js", "dist/cropper.min.css", "dist/cropper.css"),
+        entry="dist/cropper.min.js",
+        esm="dist/cropper.esm.js",
+        cdnjs="cropperjs",
+        cdnjs_dir="dist/",
+        majors=(1,),
+    ),
+    Library(
+        "sql.js (SQLite)", "sql.js", "1.17.0",
+        # The page loads sql-wasm.js, which fetches sql-wasm.wasm from where locateFile says.
+        files=("dist/sql-wasm.js", "dist/sql-wasm.wasm", "dist/sql-wasm-browser.js", "dist/sql-wasm-browser.wasm"),
+        entry="dist/sql-wasm.js",
+        cdnjs="sql.js",
+        cdnjs_dir="dist/",
+        majors=(1,),
+    ),
+    Library(
+        "PapaParse", "papaparse", "5.7.1",
+        files=("papaparse.min.js", "papaparse.js"),
+        entry="papaparse.min.js",
+        cdnjs="PapaParse",
+        majors=(5,),
+    ),
+    Library(
+        "PDF.js", "pdfjs-dist", "3.11.174",
+        # 3.11 is the last release with a classic build (global pdfjsLib), the one models write.
+        # Its worker is loaded by the library from a blob: worker that imports our file.
+        files=("build/pdf.min.js", "build/pdf.js", "build/pdf.worker.min.js", "build/pdf.worker.js", "legacy/build/pdf.min.js", "legacy/build/pdf.js", "legacy/build/pdf.worker.min.js", "legacy/build/pdf.worker.js"),
+        entry="build/pdf.min.js",
+        cdnjs="pdf.js",
+        cdnjs_dir="build/",
+        majors=(2, 3),
+    ),
+    Library(
+        "node-qrcode", "qrcode", "1.4.4",
+        # 1.4 is the last release with a browser build (global QRCode: toCanvas, toDataURL); 1.5 has the same API.
+        files=("build/qrcode.min.js", "build/qrcode.js"),
+        entry="build/qrcode.min.js",
+        majors=(1,),
+    ),
+    Library(
+        "jsQR", "jsqr", "1.4.0",
+        files=("dist/jsQR.js",),
+        entry="dist/jsQR.js",
+        majors=(1,),
+    ),
+    Library(
         "Tailwind CSS (in-browser build)", "@tailwindcss/browser", "4.3.4",
         files=("dist/index.global.js",),
         entry="dist/index.global.js",
@@ -178,6 +286,7 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
     ".woff": "font/woff",
     ".ttf": "font/ttf",
+    ".wasm": "application/wasm",  # sql.js; fetched, so the sandbox CSP's connect-src allows {vendor}
 }
 
 

@@ -12,6 +12,19 @@ export const PROTOCOL = 1;
 
 const text = (max) => (value) => typeof value === "string" && value.length <= max;
 const count = (value) => Number.isInteger(value) && value >= 0 && value <= 10_000_000;
+// A saved-data snapshot: [key, value] pairs of strings. The quota itself is the server's to enforce.
+const MAX_ITEMS = 10_000;
+const MAX_CHARS = 20_000_000;
+const area = (value) => value === "local" || value === "session";
+const items = (value) => {
+  if (!Array.isArray(value) || value.length > MAX_ITEMS) return false;
+  let chars = 0;
+  for (const pair of value) {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") return false;
+    chars += pair[0].length + pair[1].length;
+  }
+  return chars <= MAX_CHARS;
+};
 const size = (value) => typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 1_000_000;
 
 import { STOPPED_ACTIONS } from "./stopped.js";
@@ -32,7 +45,21 @@ export const MESSAGES = {
   pong: { nonce: text(100) },
   picked: { selector: text(1000), tag: text(100), text: text(300), html: text(2000) },
   "pick-cancel": {},
+  storage: { area, items },
 };
+
+// The frame name that hands a page its saved data before its first script runs (docs/bridge.md
+// "Saved data"): only the page at `url` takes it. `local` and `session` are plain objects.
+export function dataName(url, { quota, local = {}, session = {} }) {
+  return "toolsmith-data:" + JSON.stringify({ page: new URL(url, window.location.href).pathname, quota, local, session });
+}
+
+// A storage message's pairs as a plain object with no prototype (a key may be "__proto__").
+export function itemsOf(message) {
+  const kept = Object.create(null);
+  for (const [key, value] of message.items) kept[key] = value;
+  return kept;
+}
 
 // The message with only its known fields, or null when `data` is not exactly a bridge message.
 export function validateMessage(data) {

@@ -12,6 +12,8 @@ import { keepRelativeTimesFresh } from "./format.js";
 import { NOT_LIVE, goLive } from "./live.js";
 import { Picker, describePick } from "./picker.js";
 import { Preview, Throttle, expiresSoon } from "./preview.js";
+import { setupDataPanel } from "./app-data.js";
+import { SavedData, serverStore } from "./saved-data.js";
 import { ScopeChip, elementSelection, scopeLabel } from "./selection.js";
 import { RuntimeErrors } from "./runtime-errors.js";
 import { listenForSaves } from "./saves.js";
@@ -83,7 +85,16 @@ const code = new CodeView(el.code, {
   onSave: saveHandEdit,
 });
 const editor = new CodeEditor(code);
-const preview = new Preview($("frame-stack"));
+// What the app keeps for its owner, handed to every load of the preview (docs/bridge.md "Saved data").
+const saved = new SavedData({
+  quota: data.saved_data.quota,
+  local: data.saved_data.local,
+  store: serverStore(`/api/apps/${appId}/data`),
+  sessionKey: `toolsmith-session:app:${appId}`,
+  onError: (error) => announce(`The app's data could not be saved: ${error.message}`),
+});
+addEventListener("pagehide", () => saved.leaving());
+const preview = new Preview($("frame-stack"), { nameFor: (url) => saved.nameFor(url) });
 const throttle = new Throttle(preview);
 const scope = new ScopeChip($("followup-scope"), () => renderBase());
 const diff = new DiffView({ appId, from: $("diff-from"), to: $("diff-to"), summary: $("diff-summary"), output: $("diff-output") });
@@ -273,6 +284,7 @@ const bridge = connectBridge(() => preview.frames(), {
   blocked: report,
   picked: (message, frame) => picker.picked(message, frame),
   "pick-cancel": (_, frame) => picker.ended(frame),
+  storage: (message) => saved.heard(message),
 });
 // A file the app made is offered under the preview; only the person's click saves it.
 listenForSaves(() => preview.frames(), $("save-offer"));
@@ -730,6 +742,8 @@ setupAppTitle({
   onRenamed: showTitle,
 });
 watchForChanges({ appId, known: () => state.versions, quiet: () => live.number !== null || state.sending, onChange: heardFromElsewhere });
+
+setupDataPanel({ saved, opener: $("data-button"), onCleared: () => preview.reload() }).setUpdated(data.saved_data.updated_at);
 
 // The composer is one key away: "/" anywhere outside a text field, or the skip link at the top.
 function focusComposer() {

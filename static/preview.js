@@ -11,16 +11,20 @@ export function expiresSoon(url, now = Date.now()) {
 }
 
 export class Preview {
-  constructor(stack) {
+  // `nameFor(url)`: the frame name a load of `url` gets (the app's saved data, saved-data.js).
+  constructor(stack, { nameFor = null } = {}) {
     [this.front, this.back] = stack.querySelectorAll("iframe");
+    this.nameFor = nameFor;
     this.url = null;
     this.pending = null;
     this.since = 0;
     this.loads = 0;
     this.onSwap = null;
-    for (const frame of [this.front, this.back]) {
-      frame.addEventListener("load", () => this.loaded(frame));
-    }
+    for (const frame of [this.front, this.back]) this.listen(frame);
+  }
+
+  listen(frame) {
+    frame.addEventListener("load", () => this.loaded(frame));
   }
 
   // A load that never finishes (sandbox down) stops blocking reloads after a while.
@@ -36,7 +40,18 @@ export class Preview {
     if (fresh) target.searchParams.set("_r", String(++this.loads));
     this.pending = target.href;
     this.since = Date.now();
-    this.back.src = target.href;
+    if (!this.nameFor) {
+      this.back.src = target.href;
+      return;
+    }
+    // A frame's name reaches its document only when the frame is made with it: Chromium does not
+    // pass on a later change. So each load gets a new iframe, named before it is put in place.
+    const next = this.back.cloneNode(false);
+    next.name = this.nameFor(target.href);
+    next.src = target.href;
+    this.listen(next);
+    this.back.replaceWith(next);
+    this.back = next;
   }
 
   reload() {

@@ -40,6 +40,11 @@ export function describeViolation({ directive, blockedURI }) {
   return `This app tried to ${verb} ${what}, which the sandbox does not allow (${directive}).`;
 }
 
+// A web font the sandbox refuses only changes how text looks (the browser's own fonts stand in):
+// not a problem of the app, nor one to send a model to fix.
+const COSMETIC = /^https?:\/\/fonts\.(googleapis|gstatic)\.com(\/|$)/i;
+export const isCosmetic = (message) => message.type === "csp-violation" && COSMETIC.test(message.blockedURI || "");
+
 // The preview's address carries a signature that opens the page for an hour: what other features
 // may send on (to a model, say) names the page without it.
 const SIGNED = /(\/v\/[\w-]+)\?[^\s:)"'<>]*/g;
@@ -113,7 +118,7 @@ export class RuntimeErrors {
 
   // At most MAX_ENTRIES per version, repeats counted: a page cannot flood the editor.
   add(n, message) {
-    if (n == null || !Object.hasOwn(KINDS, message.type)) return;
+    if (n == null || !Object.hasOwn(KINDS, message.type) || isCosmetic(message)) return;
     let log = this.logs.get(n);
     if (!log) this.logs.set(n, (log = { entries: [], more: 0 }));
     const key = JSON.stringify([message.type, message.message, message.line, message.column, message.directive, message.blockedURI, message.action, message.target]);

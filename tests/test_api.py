@@ -97,7 +97,41 @@ async def test_import_creates_a_complete_version_1(client: httpx.AsyncClient) ->
     assert body["app"]["title"] == "My counter"
     version = (await client.get(f"/api/apps/{body['app']['id']}/versions/1")).json()["version"]
     assert (version["status"], version["model"]) == ("complete", "import")
-    assert version["html"] == "<!DOCTYPE html>\n" + page
+    assert version["html"] == page  # as written: no doctype added, so it renders as it does opened directly
+
+
+INNER_DOCUMENT = """<!DOCTYPE html>
+<html><head><title>Preview pane</title></head><body>
+<textarea id="src"></textarea><iframe id="out"></iframe>
+<script>
+const template = `<!DOCTYPE html>
+<html><head><title>Inner</title></head><body><h1>inner</h1></body></html>`;
+document.getElementById("src").value = template;
+</script>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<style>body { color: red }</style>\n<h1>Styled first</h1>\n<script>document.title = 'x'</script>",
+        INNER_DOCUMENT,
+        "\ufeff<!doctype html><p>with a byte-order mark</p>",
+        "<p>a fragment</p>",
+    ],
+)
+async def test_an_imported_file_is_kept_exactly_as_written(client: httpx.AsyncClient, page: str) -> None:
+    response = await client.post("/api/import", json={"html": page})
+    assert response.status_code == 201, response.text
+    version = (await client.get(f"/api/apps/{response.json()['app']['id']}/versions/1")).json()["version"]
+    assert version["html"] == page
+
+
+async def test_an_imported_model_answer_keeps_its_page(client: httpx.AsyncClient) -> None:
+    answer = "Here is your tool:\n\n```html\n<!DOCTYPE html>\n<html><body><p>tool</p></body></html>\n```\n\nEnjoy."
+    response = await client.post("/api/import", json={"html": answer})
+    version = (await client.get(f"/api/apps/{response.json()['app']['id']}/versions/1")).json()["version"]
+    assert version["html"] == "<!DOCTYPE html>\n<html><body><p>tool</p></body></html>"
 
 
 @pytest.mark.parametrize(("body", "words"), [({"html": ""}, "empty"), ({"html": "x" * 2_000_001}, "the limit is 2,000,000"), ({"html": "<p>", "title": 3}, "title")])

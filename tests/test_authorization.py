@@ -196,6 +196,13 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("main", "POST", "/api/apps/{app_id}/shares", {"json": {}}, own_app(201)),
     ("main", "DELETE", "/api/apps/{app_id}/shares/{share_id}", None, own_app(200)),
     ("main", "POST", "/api/import", {"json": {"html": "<p>mine</p>"}}, signed_in(201)),
+    # an app's saved data: the owner's own; on a share link, each signed-in viewer's own
+    ("main", "GET", "/api/apps/{app_id}/data", None, own_app(200)),
+    ("main", "PUT", "/api/apps/{app_id}/data", {"json": {"local": {"k": "v"}}}, own_app(200)),
+    ("main", "DELETE", "/api/apps/{app_id}/data", None, own_app(200)),
+    ("main", "GET", "/api/shares/{token}/data", None, {A: 401, O: 200, X: 404, H: 401, V: 401, T: 200, XT: 404}),
+    ("main", "PUT", "/api/shares/{token}/data", {"json": {"local": {"k": "v"}}}, {A: 401, O: 200, X: 404, H: 401, V: 401, T: 200, XT: 404}),
+    ("main", "DELETE", "/api/shares/{token}/data", None, {A: 401, O: 200, X: 404, H: 401, V: 401, T: 200, XT: 404}),
     ("main", "GET", "/api/shares/{token}", None, share_link(200)),
     ("main", "POST", "/api/shares/{token}/remix", {"json": {}}, {A: 401, O: 201, X: 404, H: 401, V: 401, T: 201, XT: 404}),
     ("main", "GET", "/api/me", None, signed_in(200)),

@@ -69,8 +69,8 @@ def bridge_from(page: str) -> str:
 
 def test_the_bridge_is_small_and_safe_to_inline() -> None:
     code = bridge_code()
-    # Inlined into every page: it stands in for dialogs, saves and storage, and stays under 20 KB.
-    assert len(bridge_tag(HOST)) < 20_000
+    # Inlined into every page: it stands in for dialogs, saves and storage, and stays under 28 KB.
+    assert len(bridge_tag(HOST)) < 28_000
     assert code.isascii()
     for text in ("</script", "<!--", "\n"):
         assert text not in code.lower()

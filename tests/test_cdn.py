@@ -120,6 +120,45 @@ CASES = [
      '<script>const s = document.createElement("script"); s.src = "/vendor/chart.js@4.6.1/dist/chart.umd.min.js";</script>'),
     ("<style>@import url(https://cdn.jsdelivr.net/npm/katex@0.16.9/dist/katex.min.css);</style>",
      "<style>@import url(/vendor/katex@0.16.47/dist/katex.min.css);</style>"),
+    # esm.run is jsDelivr's short address for a package's ES module.
+    ('<script type="module">import DOMPurify from "https://esm.run/dompurify@3";</script>',
+     '<script type="module">import DOMPurify from "/vendor/dompurify@3.5.0/dist/purify.es.mjs";</script>'),
+    ("<script type=module>import * as THREE from 'https://esm.run/three';</script>",
+     "<script type=module>import * as THREE from '/vendor/three@0.160.1/build/three.module.js';</script>"),
+    # The libraries LLM-written tools load, as they write them.
+    ('<script src="https://cdnjs.cloudflare.com/ajax/libs/dompurify/3.0.6/purify.min.js"></script>',
+     '<script src="/vendor/dompurify@3.5.0/dist/purify.min.js"></script>'),
+    ('<script src="https://cdn.jsdelivr.net/npm/markdown-it@13.0.1/dist/markdown-it.min.js"></script>',
+     '<script src="/vendor/markdown-it@15.0.3/dist/browser/markdown-it.umd.min.js"></script>'),
+    ('<script src="https://cdnjs.cloudflare.com/ajax/libs/js-yaml/4.1.0/js-yaml.min.js"></script>',
+     '<script src="/vendor/js-yaml@4.3.2/dist/js-yaml.min.js"></script>'),
+    ('<script src="https://cdnjs.cloudflare.com/ajax/libs/jszip/3.10.1/jszip.min.js"></script>',
+     '<script src="/vendor/jszip@3.10.2/dist/jszip.min.js"></script>'),
+    ('<script src="https://unpkg.com/turndown/dist/turndown.js"></script>',
+     '<script src="/vendor/turndown@7.2.5/dist/turndown.js"></script>'),
+    ('<script src="https://cdnjs.cloudflare.com/ajax/libs/highlight.js/11.9.0/highlight.min.js"></script>',
+     '<script src="/vendor/@highlightjs/cdn-assets@11.12.0/highlight.min.js"></script>'),
+    ('<link rel="stylesheet" href="https://cdnjs.cloudflare.com/ajax/libs/highlight.js/11.9.0/styles/github.min.css">',
+     '<link rel="stylesheet" href="/vendor/@highlightjs/cdn-assets@11.12.0/styles/github.min.css">'),
+    ('<script src="https://cdn.jsdelivr.net/gh/highlightjs/cdn-release@11.9.0/build/languages/python.min.js"></script>',
+     '<script src="/vendor/@highlightjs/cdn-assets@11.12.0/languages/python.min.js"></script>'),
+    ('<link href="https://cdnjs.cloudflare.com/ajax/libs/cropperjs/1.6.1/cropper.min.css" rel="stylesheet">',
+     '<link href="/vendor/cropperjs@1.6.2/dist/cropper.min.css" rel="stylesheet">'),
+    ('<script src="https://cdnjs.cloudflare.com/ajax/libs/PapaParse/5.4.1/papaparse.min.js"></script>',
+     '<script src="/vendor/papaparse@5.7.1/papaparse.min.js"></script>'),
+    ('<script src="https://cdnjs.cloudflare.com/ajax/libs/pdf.js/3.11.174/pdf.min.js"></script>',
+     '<script src="/vendor/pdfjs-dist@3.11.174/build/pdf.min.js"></script>'),
+    ("<script>pdfjsLib.GlobalWorkerOptions.workerSrc = 'https://cdnjs.cloudflare.com/ajax/libs/pdf.js/3.11.174/pdf.worker.min.js';</script>",
+     "<script>pdfjsLib.GlobalWorkerOptions.workerSrc = '/vendor/pdfjs-dist@3.11.174/build/pdf.worker.min.js';</script>"),
+    ('<script src="https://cdn.jsdelivr.net/npm/qrcode@1.5.1/build/qrcode.min.js"></script>',
+     '<script src="/vendor/qrcode@1.4.4/build/qrcode.min.js"></script>'),
+    ('<script src="https://cdn.jsdelivr.net/npm/jsqr@1.4.0/dist/jsQR.min.js"></script>',
+     '<script src="/vendor/jsqr@1.4.0/dist/jsQR.js"></script>'),
+    # sql.js names the folder its .wasm is fetched from, often in a template literal.
+    ('<script src="https://cdnjs.cloudflare.com/ajax/libs/sql.js/1.8.0/sql-wasm.js"></script>',
+     '<script src="/vendor/sql.js@1.17.0/dist/sql-wasm.js"></script>'),
+    ("<script>initSqlJs({ locateFile: (f) => `https://cdnjs.cloudflare.com/ajax/libs/sql.js/1.8.0/${f}` });</script>",
+     "<script>initSqlJs({ locateFile: (f) => `/vendor/sql.js@1.17.0/dist/${f}` });</script>"),
 ]
 
 UNTOUCHED = [
@@ -132,6 +171,8 @@ UNTOUCHED = [
     # A major version newer than ours.
     '<script src="https://cdn.jsdelivr.net/npm/chart.js@5.0.0/dist/chart.umd.min.js"></script>',
     '<script src="https://cdn.jsdelivr.net/npm/p5@2.0.0/lib/p5.min.js"></script>',
+    # Cropper.js 2 is another API altogether.
+    '<script src="https://cdn.jsdelivr.net/npm/cropperjs@2/dist/cropper.min.js"></script>',
     # Not npm packages, and no package at all.
     '<script src="https://cdn.jsdelivr.net/gh/user/repo@main/chart.js"></script>',
     '<link rel="preconnect" href="https://cdn.jsdelivr.net">',

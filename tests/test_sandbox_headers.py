@@ -53,7 +53,7 @@ def assert_app_headers(response: httpx.Response) -> None:
     assert csp["img-src"] == f"data: blob: {SANDBOX}/vendor/"
     assert csp["font-src"] == f"data: {SANDBOX}/vendor/"
     assert csp["media-src"] == "data: blob:"
-    assert csp["connect-src"] == "data: blob:"
+    assert csp["connect-src"] == f"data: blob: {SANDBOX}/vendor/"  # sql.js fetches its .wasm
     assert csp["worker-src"] == "blob:"
     assert csp["frame-src"] == csp["object-src"] == csp["base-uri"] == csp["form-action"] == "'none'"
     assert csp["frame-ancestors"] == f"{MAIN} {SANDBOX}"

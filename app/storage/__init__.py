@@ -3,7 +3,7 @@
 from app.storage.backup import backup, restore
 from app.storage.leases import Leases
 from app.storage.numbers import MAX_INTEGER, as_number, is_digits
-from app.storage.schema import api_tokens, apps, generation_leases, instance_secrets, sessions, shares, signin_links, users, versions
+from app.storage.schema import api_tokens, app_data, apps, generation_leases, instance_secrets, sessions, shares, signin_links, users, versions
 from app.storage.store import KINDS, PATHS, STATUSES, AppRecord, Store, VersionRecord, iso, new_id, utc
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Store",
     "VersionRecord",
     "api_tokens",
+    "app_data",
     "apps",
     "as_number",
     "backup",

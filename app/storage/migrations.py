@@ -155,12 +155,30 @@ def _titles_by_hand(connection: Connection) -> None:
     connection.execute(sa.text(f"ALTER TABLE apps ADD {sa.schema.CreateColumn(column).compile(dialect=connection.dialect)}"))
 
 
+def _app_data(connection: Connection) -> None:
+    """What apps keep in localStorage, per app and person (app.appdata). Spelled out, as in _accounts."""
+    md = sa.MetaData()
+    sa.Table("apps", md, sa.Column("id", sa.String(32), primary_key=True))
+    sa.Table("users", md, sa.Column("id", sa.String(32), primary_key=True))
+    table = sa.Table(
+        "app_data",
+        md,
+        sa.Column("app_id", sa.String(32), sa.ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+        sa.Column("items", sa.Text, nullable=False),
+        sa.Column("chars", sa.Integer, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    table.create(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "apps and versions", _initial),
     Migration(2, "users, sessions, API tokens, share links and app owners", _accounts),
     Migration(3, "how each version was made", _version_provenance),
     Migration(4, "leases of queued generations", _generation_leases),
     Migration(5, "titles set by hand", _titles_by_hand),
+    Migration(6, "what apps keep in localStorage", _app_data),
 )
 
 

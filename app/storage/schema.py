@@ -127,6 +127,18 @@ generation_leases = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
+# What an app keeps in localStorage, one row per app and person (migration 5, app.appdata).
+# Kept for the app, not the version, so a new version finds the person's data where they left it.
+app_data = sa.Table(
+    "app_data",
+    metadata,
+    sa.Column("app_id", sa.String(32), sa.ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+    sa.Column("items", sa.Text, nullable=False),  # a JSON object of strings, ASCII-escaped: any JS string round-trips
+    sa.Column("chars", sa.Integer, nullable=False),  # UTF-16 code units of keys and values, what the quota counts
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 schema_migrations = sa.Table(
     "schema_migrations",
     metadata,

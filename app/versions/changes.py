@@ -84,8 +84,11 @@ class Versioning:
             raise InvalidHTML(f"The page is {size:,} bytes; the limit is {self.settings.max_html_bytes:,}. Import a smaller page.")
         if title is not None and not isinstance(title, str):
             raise BadRequest("“title” must be a string.")
-        page = extract_page(html).html
-        if page is None:  # a fragment with no fence or doctype
-            page = "<!DOCTYPE html>\n" + html.strip()
+        # A file is kept exactly as written: what a browser opening it reads. The extractor of model
+        # answers would take a page that starts with <style>, or holds a document in a JavaScript
+        # string, for an answer and keep only part of it. Text around a page (a model's answer
+        # pasted whole) gives the page in it.
+        is_file = html.lstrip("\ufeff \t\r\n").startswith("<")
+        page = html if is_file else extract_page(html).html or "<!DOCTYPE html>\n" + html.strip()
         name = (title or "").strip() or title_of_page(page) or "Imported page"
         return await self.store.create_app(title=name, prompt=f"Imported “{name}”", model="import", system_prompt_hash=None, html=page, status="complete", kind="import", owner_id=owner_id)

@@ -36,7 +36,9 @@ def version_json(services: Services, version: VersionRecord, *, with_html: bool 
     return {**version.to_json(with_html=with_html), "preview_url": services.preview_url(version.sandbox_token)}
 
 
-async def json_body(request: Request, limit: int = MAX_BODY_BYTES, *, empty_ok: bool = False) -> dict[str, Any]:
+async def json_body(request: Request, limit: int = MAX_BODY_BYTES, *, empty_ok: bool = False, any_text: bool = False) -> dict[str, Any]:
+    """The body as a JSON object. `any_text`: the route keeps its strings as escaped JSON, so NUL
+    characters and unpaired surrogates (which an app's localStorage may hold) are kept, not refused."""
     raw = await request.body()
     if empty_ok and not raw.strip():
         return {}
@@ -50,7 +52,7 @@ async def json_body(request: Request, limit: int = MAX_BODY_BYTES, *, empty_ok: 
         raise InvalidJSON("The request body is nested too deeply: send a flat JSON object such as {\"prompt\": \"…\"}.") from None
     if not isinstance(data, dict):
         raise InvalidJSON("The request body must be a JSON object such as {\"prompt\": \"…\"}.")
-    if (problem := unstorable_text(data)) is not None:
+    if not any_text and (problem := unstorable_text(data)) is not None:
         raise InvalidJSON(f"The request body has text that cannot be kept: {problem}. Remove it and send it again.")
     return data
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from urllib.parse import quote
 
@@ -14,6 +15,14 @@ from starlette.templating import Jinja2Templates
 from app.errors import ToolsmithError, Unauthorized
 
 log = logging.getLogger("toolsmith")
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped: an app's saved data may hold lone surrogates,
+    which a JavaScript string allows and UTF-8 cannot encode."""
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 def wants_json(request: Request) -> bool:

@@ -25,6 +25,7 @@ from app.services import Services
 from app.settings import ROOT, Settings
 from app.web.api import account as account_api
 from app.web.api import apps as apps_api
+from app.web.api import data as data_api
 from app.web.api import openapi as openapi_api
 from app.web.api import sharing as sharing_api
 from app.web.auth import SessionOrToken, refuse_credentials, signed_in
@@ -196,6 +197,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             *account_pages.routes,
             *share_pages.routes,
             *apps_api.routes,
+            *data_api.routes,
             *sharing_api.routes,
             *account_api.routes,
             *openapi_api.routes,

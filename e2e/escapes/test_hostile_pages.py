@@ -81,6 +81,21 @@ def planted(chromium: Chromium, server: ToolsmithServer, owner: Owner, secret: s
     page = context.new_page()
     page.goto(server.url + "/")
     page.evaluate("s => { localStorage.setItem('toolsmith_secret', s); sessionStorage.setItem('toolsmith_secret', s); }", secret)
+    # Another app's saved data, in every place it is kept: the owner's on the server (editor and
+    # share link), an anonymous viewer's in our origin's storage, the tab's sessionStorage.
+    other = _import_and_share(server, owner, "<!DOCTYPE html><title>Planter</title><p>planter</p>", "planter")
+    app_id, token = other["app"]["id"], other["share_url"].rsplit("/", 1)[1]
+    saved = httpx.put(f"{server.url}/api/apps/{app_id}/data", json={"local": {"toolsmith_secret": secret}}, headers=owner.headers, timeout=30)
+    assert saved.status_code == 200, saved.text
+    page.evaluate(
+        """([s, app, token]) => {
+          localStorage.setItem("toolsmith-data:share:" + token, JSON.stringify({ toolsmith_secret: s }));
+          sessionStorage.setItem("toolsmith-session:app:" + app, JSON.stringify({ toolsmith_secret: s }));
+          sessionStorage.setItem("toolsmith-session:share:" + token, JSON.stringify({ toolsmith_secret: s }));
+        }""",
+        [secret, app_id, token],
+    )
+    page.goto(other["share_url"])  # the planter runs once where its data is handed in
     page.close()
     return secret
 

@@ -11,7 +11,8 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.errors import BadRequest, InvalidJSON, NotFound
+from app.appdata import check_items
+from app.errors import BadRequest, InvalidAppData, InvalidJSON, NotFound
 from app.services import Services
 from app.storage import VersionRecord, as_number
 from app.versions import check_title, export_app, import_export, is_export
@@ -19,6 +20,7 @@ from app.web.api.described import BOOLEAN, HTML, SSE, STRING, ApiRoute, Operatio
 from app.web.api.schemas import RUNTIME_ERROR, SELECTION
 from app.web.auth import require_user
 from app.web.requests import MAX_IMPORT_BYTES, download_name, json_body, owned_app, page_download, services_of, version_json
+from app.web.responses import AsciiJSONResponse
 from app.web.streams import OpenStreams
 
 
@@ -155,11 +157,16 @@ async def download_version(request: Request) -> Response:
 
 
 async def export(request: Request) -> Response:
-    """The app with its whole history as one JSON file; POST /api/import restores it."""
+    """The app with its whole history as one JSON file; POST /api/import restores it.
+
+    With `?data=1` it carries what the app keeps in localStorage for the owner, too.
+    """
     services = services_of(request)
     app = await owned_app(request)
     data = export_app(app, await services.store.list_versions(app.id))
-    return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{download_name(app.title, ".toolsmith.json")}"'})
+    if request.query_params.get("data") in ("1", "true", "yes"):
+        data["data"] = {"local": (await services.appdata.get(app.id, require_user(request).id)).items}
+    return AsciiJSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{download_name(app.title, ".toolsmith.json")}"'})
 
 
 async def stream_version(request: Request) -> EventSourceResponse:
@@ -237,7 +244,14 @@ async def import_page(request: Request) -> JSONResponse:
     if "export" in body:
         if not is_export(body["export"]):
             raise InvalidJSON("“export” must be the JSON of a Toolsmith export (GET /api/apps/ID/export).")
+        saved = body["export"].get("data")
+        if saved is not None and not isinstance(saved, dict):
+            raise InvalidAppData("An export's “data” must be an object such as {\"local\": {\"key\": \"value\"}}.")
+        # Checked before anything is written: a bad export leaves no half-imported app.
+        items = check_items(saved.get("local"), services.settings.app_data_quota) if saved is not None else {}
         app = await import_export(services.store, body["export"], owner_id=user.id, max_html_bytes=services.settings.max_html_bytes)
+        if items:
+            await services.appdata.put(app.id, user.id, items)
         versions = await services.store.list_versions(app.id)
         return JSONResponse({"app": app.to_json(), "version": version_json(services, versions[-1]), "editor_url": f"/apps/{app.id}"}, status_code=201)
     app, version = await services.versioning.import_page(body.get("html"), body.get("title"), owner_id=user.id)
@@ -333,7 +347,15 @@ routes = [
         ),
     ),
     ApiRoute("/api/apps/{app_id}/versions/{number}/download", download_version, doc=Operation("The version's page as one standalone .html file", answers={200: STRING}, media_type=HTML)),
-    ApiRoute("/api/apps/{app_id}/export", export, doc=Operation("The app with its whole history, as one JSON file", answers={200: ref("Export")})),
+    ApiRoute(
+        "/api/apps/{app_id}/export",
+        export,
+        doc=Operation(
+            "The app with its whole history, as one JSON file",
+            answers={200: ref("Export")},
+            query=[Query("data", {"type": "string", "enum": ["1", "true", "yes"]}, "carry what the app keeps in localStorage for you, too")],
+        ),
+    ),
     ApiRoute(
         "/api/import",
         import_page,

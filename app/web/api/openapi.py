@@ -57,7 +57,7 @@ def operation_json(route: Route, method: str, operation: Operation) -> dict[str,
     ]
     parameters += [{"name": q.name, "in": "query", "required": q.required, "schema": q.schema, "description": q.description} for q in operation.query]
     described: dict[str, Any] = {
-        "operationId": f"{method.lower()}_{route.name}",
+        "operationId": _operation_id(method, route),
         "summary": operation.summary,
         "tags": [operation.tag],
         "responses": responses,
@@ -117,3 +117,12 @@ routes = [
         doc=Operation("This description of the API (OpenAPI 3.1)", answers={200: {"type": "object"}}, public=True, tag="meta"),
     ),
 ]
+
+
+def _operation_id(method: str, route: ApiRoute) -> str:
+    """The endpoint's name; one endpoint that serves several paths (saved data of an app, of a
+    share link) is told apart by its path's first word after /api/."""
+    name = f"{method.lower()}_{route.name}"
+    if route.path.startswith("/api/shares/") and "shared" not in route.name:
+        name += "_of_share"
+    return name

@@ -73,6 +73,8 @@ async def editor(request: Request) -> Response:
             "author_name": user.display_name,
             # Until people pick a display name it is their user name ("owner"): the share dialog asks once.
             "author_name_chosen": user.display_name.casefold() != user.username.casefold(),
+            # Handed to the preview before its first script runs: apps read their data at load.
+            "saved_data": (await services.appdata.get(app.id, user.id)).to_json(services.settings.app_data_quota),
         },
     )
 

@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from app.versions import remix
-from app.web.auth import require_user
+from app.web.auth import require_user, signed_in
 from app.web.requests import download_name, page_download, services_of, templates_of
 
 
@@ -16,6 +16,10 @@ async def viewer(request: Request) -> Response:
     services = services_of(request)
     token = request.path_params["token"]
     shared = await services.shares.open(token)
+    # Each viewer's own copy of the app's data: a signed-in viewer's kept by us, anyone else's
+    # in their own browser (static/share-view.js). Never the owner's, never another viewer's.
+    who = signed_in(request)
+    kept = (await services.appdata.get(shared.app.id, who.user.id)).items if who else None
     return templates_of(request).TemplateResponse(
         request,
         "share.html",
@@ -25,6 +29,7 @@ async def viewer(request: Request) -> Response:
             "author": shared.author,
             "token": token,
             "frame_url": services.share_frame_url(shared),
+            "share_data": {"token": token, "quota": services.settings.app_data_quota, "local": kept},
         },
     )
 
