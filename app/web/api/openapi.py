@@ -119,7 +119,7 @@ routes = [
 ]
 
 
-def _operation_id(method: str, route: ApiRoute) -> str:
+def _operation_id(method: str, route: Route) -> str:
     """The endpoint's name; one endpoint that serves several paths (saved data of an app, of a
     share link) is told apart by its path's first word after /api/."""
     name = f"{method.lower()}_{route.name}"
