@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.accounts import Accounts, Shared, Shares, Signer
+from app.checks import Checks
 from app.generation import Generator, LiveRuns, ModelRegistry
 from app.settings import Settings
 from app.storage import Store
@@ -23,6 +24,7 @@ class Services:
     accounts: Accounts
     shares: Shares
     signer: Signer
+    checks: Checks
     # The vendored libraries installed here: served by the sandbox host, inlined by downloads.
     vendored: VendoredFiles = field(default_factory=vendored_files)
 
@@ -36,10 +38,17 @@ class Services:
         live = LiveRuns()
         accounts = Accounts(store.engine)
         signer = Signer(settings.secret_key or await accounts.instance_secret())
-        return cls(settings, store, registry, live, Generator(settings, store, registry, live), Versioning(settings, store), accounts, Shares(store, accounts), signer)
+        vendored = vendored_files()
+        # Every version that gets a page, however it gets it, is checked in a browser (app.checks).
+        checks = Checks(settings, store, vendored)
+        store.page_listeners.append(checks.page_written)
+        await checks.start()
+        generator = Generator(settings, store, registry, live)
+        return cls(settings, store, registry, live, generator, Versioning(settings, store), accounts, Shares(store, accounts), signer, checks, vendored)
 
     async def close(self) -> None:
         await self.generator.shutdown()
+        await self.checks.close()
         await self.store.close()
 
     def preview_url(self, sandbox_token: str) -> str:

@@ -57,6 +57,12 @@ ENVIRONMENT: dict[str, str] = {
     "TOOLSMITH_DEMO_DELAY": "Seconds between the offline demo model's chunks. Default: 0.03",
     "TOOLSMITH_PROVIDER_RETRIES": "Retries of a provider call that failed before streaming began. Default: 2",
     "TOOLSMITH_PROVIDER_TIMEOUT": "Seconds to wait on a silent provider before giving up. Default: 120",
+    "TOOLSMITH_CHECKS": "Whether every version that gets a page is checked in headless Chromium (errors, a blank page, a hang, "
+    "a smoke interaction, a thumbnail): on or off. Default: on for toolsmith serve",
+    "TOOLSMITH_CHECK_WORKERS": "Checks that run at once, each in a Chromium of its own; the others wait in a queue. Default: 1",
+    "TOOLSMITH_CHECK_TIMEOUT": "Seconds one check may take, both widths together, before it ends as a hang. Default: 60",
+    "TOOLSMITH_CHROMIUM": "The Chromium (or Chrome) executable checks run in. Default: chromium, chromium-browser or "
+    "google-chrome on the PATH; with none, versions are marked not checked.",
     "ANTHROPIC_API_KEY": "Key for anthropic:* models.",
     "ANTHROPIC_BASE_URL": "Another address for the Anthropic API (a proxy or gateway).",
     "OPENAI_API_KEY": "Key for openai:* models.",
@@ -92,6 +98,11 @@ class Settings:
     demo_delay: float = 0.03
     provider_retries: int = 2
     provider_timeout: float = 120.0
+    # Settings built in code (tests, scripts) leave checks off; toolsmith serve reads TOOLSMITH_CHECKS, on unless set off.
+    checks: bool = False
+    check_workers: int = 1
+    check_timeout: float = 60.0
+    chromium: str | None = None  # None: looked for on the PATH
 
     @property
     def resolved_database_url(self) -> str:
@@ -171,6 +182,10 @@ class Settings:
             demo_delay=number("TOOLSMITH_DEMO_DELAY", 0.03, float),
             provider_retries=int(number("TOOLSMITH_PROVIDER_RETRIES", 2)),
             provider_timeout=number("TOOLSMITH_PROVIDER_TIMEOUT", 120.0, float),
+            checks=switch("TOOLSMITH_CHECKS", True),
+            check_workers=max(1, int(number("TOOLSMITH_CHECK_WORKERS", 1))),
+            check_timeout=max(5.0, number("TOOLSMITH_CHECK_TIMEOUT", 60.0, float)),
+            chromium=text("TOOLSMITH_CHROMIUM"),
         )
 
 

@@ -16,10 +16,9 @@ from app.generation import partial_page
 from app.hosts import HostCheck, hosts_of
 from app.services import Services
 from app.storage import VersionRecord
-from sandbox.bridge import inject_bridge
-from sandbox.cdn import rewrite_cdn_links
 from sandbox.headers import PAGES_PATH, Origins, app_headers, origin_of, top_level_headers, vendor_headers
 from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
+from sandbox.serving import served_page
 from sandbox.top_level import TOP_LEVEL, is_top_level, top_level_view
 
 
@@ -76,8 +75,7 @@ def _page(services: Services, vendored: VendoredFiles, version: VersionRecord) -
 
 
 def _served(services: Services, vendored: VendoredFiles, html: str) -> str:
-    # The bridge goes in last, so the CDN rewriting never reads it and it stays the first script.
-    return inject_bridge(rewrite_cdn_links(html, vendored), services.settings.resolved_public_url)
+    return served_page(html, vendored, services.settings.resolved_public_url)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:

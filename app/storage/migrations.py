@@ -135,10 +135,34 @@ def _version_provenance(connection: Connection) -> None:
     connection.execute(old.update().where(made_here, old.c.html.is_not(None)).values(path="page"))
 
 
+def _checks(connection: Connection) -> None:
+    """The browser check of each version: its status, problems and thumbnail.
+
+    Spelled out here, not taken from app.storage.schema, so that this step always creates the same thing.
+    """
+    md = sa.MetaData()
+    sa.Table("versions", md, sa.Column("id", sa.String(32), primary_key=True))  # a stand-in for the foreign key; not created
+    table = sa.Table(
+        "checks",
+        md,
+        sa.Column("version_id", sa.String(32), sa.ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("problems", sa.JSON, nullable=True),
+        sa.Column("reason", sa.Text, nullable=True),
+        sa.Column("screenshot", sa.LargeBinary, nullable=True),
+        sa.Column("duration_ms", sa.Integer, nullable=True),
+        sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Index("ix_checks_status", "status"),
+    )
+    md.create_all(connection, tables=[table])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "apps and versions", _initial),
     Migration(2, "users, sessions, API tokens, share links and app owners", _accounts),
     Migration(3, "how each version was made", _version_provenance),
+    Migration(4, "browser checks of versions", _checks),
 )
 
 

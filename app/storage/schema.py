@@ -63,6 +63,21 @@ versions = sa.Table(
     sa.UniqueConstraint("app_id", "number", name="uq_versions_app_number"),
 )
 
+checks = sa.Table(
+    "checks",
+    metadata,
+    # One per version that got a page while checks were on (app.checks).
+    sa.Column("version_id", sa.String(32), sa.ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | passed | problems | not_checked
+    sa.Column("problems", sa.JSON, nullable=True),  # [{kind, message, step?, line?, column?}]
+    sa.Column("reason", sa.Text, nullable=True),  # why not_checked
+    sa.Column("screenshot", sa.LargeBinary, nullable=True),  # a small PNG at laptop width
+    sa.Column("duration_ms", sa.Integer, nullable=True),
+    sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_checks_status", "status"),
+)
+
 sessions = sa.Table(
     "sessions",
     metadata,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,6 +138,14 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # Told the id of every version that gets a page, once it is committed, however it got
+        # it (a model, edits, a fix, an import, a remix, a hand edit, a restore): app.checks listens.
+        self.page_listeners: list[Callable[[str], Awaitable[None]]] = []
+
+    async def _pages_written(self, version_ids: list[str]) -> None:
+        for listener in self.page_listeners:
+            for version_id in version_ids:
+                await listener(version_id)
 
     @classmethod
     def from_url(cls, database_url: str) -> Store:
@@ -171,6 +180,8 @@ class Store:
         async with self.engine.begin() as conn:
             await conn.execute(apps.insert().values(**asdict(app)))
             version = await self._insert_version(conn, app.id, 1, None, prompt, model, system_prompt_hash, html, status, now, {"kind": kind})
+        if html:
+            await self._pages_written([version.id])
         return app, version
 
     async def restore_app(self, app: AppRecord, history: list[dict[str, Any]]) -> AppRecord:
@@ -178,10 +189,15 @@ class Store:
 
         `history` holds each version's fields as VersionRecord names them; ids and sandbox tokens are new.
         """
+        paged = []
         async with self.engine.begin() as conn:
             await conn.execute(apps.insert().values(**asdict(app)))
             for fields in history:
-                await conn.execute(versions.insert().values(**fields, id=new_id(), app_id=app.id, sandbox_token=secrets.token_urlsafe(24)))
+                version_id = new_id()
+                await conn.execute(versions.insert().values(**fields, id=version_id, app_id=app.id, sandbox_token=secrets.token_urlsafe(24)))
+                if fields.get("html"):
+                    paged.append(version_id)
+        await self._pages_written(paged)
         return app
 
     async def create_version(
@@ -210,6 +226,8 @@ class Store:
                     latest = await conn.scalar(sa.select(sa.func.max(versions.c.number)).where(versions.c.app_id == app_id))
                     version = await self._insert_version(conn, app_id, (latest or 0) + 1, parent_number, prompt, model, system_prompt_hash, html, status, now, made)
                     await conn.execute(apps.update().where(apps.c.id == app_id).values(updated_at=now))
+                if html:
+                    await self._pages_written([version.id])
                 return version
             except IntegrityError:
                 continue  # another request took that number first
@@ -258,6 +276,8 @@ class Store:
             await conn.execute(versions.update().where(versions.c.id == version_id).values(**fields, finished_at=now))
             row = (await conn.execute(sa.select(versions).where(versions.c.id == version_id))).one()
             await conn.execute(apps.update().where(apps.c.id == row.app_id).values(updated_at=now))
+        if fields.get("html"):
+            await self._pages_written([version_id])
         return _version(row)
 
     async def rename_app(self, app_id: str, title: str) -> None:

@@ -30,8 +30,14 @@ def templates_of(request: Request) -> Jinja2Templates:
     return templates
 
 
-def version_json(services: Services, version: VersionRecord, *, with_html: bool = False) -> dict[str, Any]:
-    return {**version.to_json(with_html=with_html), "preview_url": services.preview_url(version.sandbox_token)}
+async def version_json(services: Services, version: VersionRecord, *, with_html: bool = False) -> dict[str, Any]:
+    return (await versions_json(services, [version], with_html=with_html))[0]
+
+
+async def versions_json(services: Services, versions: list[VersionRecord], *, with_html: bool = False) -> list[dict[str, Any]]:
+    """Versions as the API shows them: with their preview address and their check (app.checks)."""
+    checks = await services.checks.of(versions)
+    return [{**v.to_json(with_html=with_html), "preview_url": services.preview_url(v.sandbox_token), "check": checks[v.id]} for v in versions]
 
 
 async def json_body(request: Request, limit: int = MAX_BODY_BYTES, *, empty_ok: bool = False) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from app.services import Services
 from app.storage import VersionRecord
 from app.versions import export_app, import_export, is_export
 from app.web.auth import require_user
-from app.web.requests import MAX_IMPORT_BYTES, download_name, json_body, owned_app, page_download, services_of, version_json
+from app.web.requests import MAX_IMPORT_BYTES, download_name, json_body, owned_app, page_download, services_of, version_json, versions_json
 
 
 def _stream_url(app_id: str, number: int) -> str:
@@ -49,7 +49,7 @@ async def create_app(request: Request) -> JSONResponse:
     body = await json_body(request)
     app, version = await services.generator.create_app(body.get("prompt"), body.get("model"), owner_id=user.id)
     return JSONResponse(
-        {"app": app.to_json(), "version": version_json(services, version), "stream_url": _stream_url(app.id, 1), "editor_url": f"/apps/{app.id}"},
+        {"app": app.to_json(), "version": await version_json(services, version), "stream_url": _stream_url(app.id, 1), "editor_url": f"/apps/{app.id}"},
         status_code=202,
     )
 
@@ -58,7 +58,7 @@ async def get_app(request: Request) -> JSONResponse:
     services = services_of(request)
     app = await owned_app(request)
     versions = await services.store.list_versions(app.id)
-    return JSONResponse({"app": app.to_json(), "versions": [version_json(services, v) for v in versions]})
+    return JSONResponse({"app": app.to_json(), "versions": await versions_json(services, versions)})
 
 
 async def create_version(request: Request) -> JSONResponse:
@@ -74,7 +74,7 @@ async def create_version(request: Request) -> JSONResponse:
         automatic=body.get("automatic"),
         selection=body.get("selection"),
     )
-    return JSONResponse({"version": version_json(services, version), "stream_url": _stream_url(app_id, version.number)}, status_code=202)
+    return JSONResponse({"version": await version_json(services, version), "stream_url": _stream_url(app_id, version.number)}, status_code=202)
 
 
 async def continue_version(request: Request) -> JSONResponse:
@@ -82,7 +82,7 @@ async def continue_version(request: Request) -> JSONResponse:
     app_id = (await owned_app(request)).id
     body = await json_body(request, empty_ok=True)
     version = await services.generator.continue_version(app_id, _number(request), body.get("model"))
-    return JSONResponse({"version": version_json(services, version), "stream_url": _stream_url(app_id, version.number)}, status_code=202)
+    return JSONResponse({"version": await version_json(services, version), "stream_url": _stream_url(app_id, version.number)}, status_code=202)
 
 
 async def hand_edit(request: Request) -> JSONResponse:
@@ -90,13 +90,13 @@ async def hand_edit(request: Request) -> JSONResponse:
     app_id = (await owned_app(request)).id
     body = await json_body(request)
     version = await services.versioning.hand_edit(app_id, _number(request), body.get("html"), body.get("note"))
-    return JSONResponse({"version": version_json(services, version, with_html=True)}, status_code=201)
+    return JSONResponse({"version": await version_json(services, version, with_html=True)}, status_code=201)
 
 
 async def restore_version(request: Request) -> JSONResponse:
     services = services_of(request)
     version = await services.versioning.restore((await owned_app(request)).id, _number(request))
-    return JSONResponse({"version": version_json(services, version, with_html=True)}, status_code=201)
+    return JSONResponse({"version": await version_json(services, version, with_html=True)}, status_code=201)
 
 
 async def diff_versions(request: Request) -> JSONResponse:
@@ -114,7 +114,7 @@ async def diff_versions(request: Request) -> JSONResponse:
 async def get_version(request: Request) -> JSONResponse:
     services = services_of(request)
     version = await services.store.get_version((await owned_app(request)).id, _number(request))
-    return JSONResponse({"version": version_json(services, version, with_html=True)})
+    return JSONResponse({"version": await version_json(services, version, with_html=True)})
 
 
 async def download_version(request: Request) -> Response:
@@ -162,7 +162,7 @@ async def _version_events(services: Services, version: VersionRecord, after: int
             await asyncio.sleep(1.0)
             version = await services.store.get_version_by_id(version.id)
     final = await services.store.get_version_by_id(version.id)
-    payload: dict[str, Any] = {"version": version_json(services, final, with_html=True)}
+    payload: dict[str, Any] = {"version": await version_json(services, final, with_html=True)}
     name = "done"
     if final.status == "failed":
         name = "error"
@@ -180,9 +180,9 @@ async def import_page(request: Request) -> JSONResponse:
             raise InvalidJSON("“export” must be the JSON of a Toolsmith export (GET /api/apps/ID/export).")
         app = await import_export(services.store, body["export"], owner_id=user.id, max_html_bytes=services.settings.max_html_bytes)
         versions = await services.store.list_versions(app.id)
-        return JSONResponse({"app": app.to_json(), "version": version_json(services, versions[-1]), "editor_url": f"/apps/{app.id}"}, status_code=201)
+        return JSONResponse({"app": app.to_json(), "version": await version_json(services, versions[-1]), "editor_url": f"/apps/{app.id}"}, status_code=201)
     app, version = await services.versioning.import_page(body.get("html"), body.get("title"), owner_id=user.id)
-    return JSONResponse({"app": app.to_json(), "version": version_json(services, version), "editor_url": f"/apps/{app.id}"}, status_code=201)
+    return JSONResponse({"app": app.to_json(), "version": await version_json(services, version), "editor_url": f"/apps/{app.id}"}, status_code=201)
 
 
 routes = [

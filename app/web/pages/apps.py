@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.web.auth import require_user
-from app.web.requests import owned_app, services_of, templates_of, version_json
+from app.web.requests import owned_app, services_of, templates_of, versions_json
 
 RECENT = 12
 LISTED = 200
@@ -58,7 +58,7 @@ async def editor(request: Request) -> Response:
         {
             "title": f"{app.title} · Toolsmith",
             "app": app.to_json(),
-            "versions": [version_json(services, v) for v in versions],
+            "versions": await versions_json(services, versions),
             "models": [m.to_json() for m in services.registry.list()],
             "default_model": services.settings.resolved_default_model,
             "sandbox_origin": services.settings.resolved_sandbox_url,
