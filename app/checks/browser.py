@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from playwright.async_api import Browser, Frame, Page, Playwright, Route, async_playwright
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from app.checks.probes import BAD_WORDS, CONTROLS, DESCRIBE, FRAME_PATH, HOST_PATH, IS_BLANK, THUMBNAIL_SCALE, host_page
 from app.checks.problems import Outcome, Problem
@@ -89,7 +90,11 @@ class Job:
 
 
 class PageHung(Exception):
-    """The page's main thread stopped answering."""
+    """The page's main thread stopped answering (after `step`, when a step of the interaction caused it)."""
+
+    def __init__(self, step: str | None = None) -> None:
+        super().__init__(step)
+        self.step = step
 
 
 class _Slot:
@@ -198,7 +203,8 @@ class Chromium:
         url = route.request.url
         main, sandbox = self.origins.main, self.origins.sandbox_url
         if url.startswith(main + HOST_PATH):
-            await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=host_page(sandbox + FRAME_PATH))
+            size = route.request.frame.page.viewport_size or {"width": LAPTOP[0], "height": LAPTOP[1]}
+            await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=host_page(sandbox + FRAME_PATH, size["width"], size["height"]))
         elif url.startswith(sandbox + FRAME_PATH):
             body = served_page(html, self.vendored, main)
             await route.fulfill(status=200, headers={**app_headers(self.origins), "Content-Type": "text/html; charset=utf-8"}, body=body)
@@ -211,16 +217,28 @@ class Chromium:
     async def _visit(self, page: Page, job: Job, outcome: Outcome, *, smoke: bool, screenshot: bool) -> bool:
         """Load the page once and look at it; False when it never came up (the rest is moot)."""
         await page.goto("about:blank")
+        started = time.monotonic()
         try:
-            await page.goto(self.origins.main + HOST_PATH, wait_until="load", timeout=self.timing.load * 1000)
-        except PlaywrightError:
-            frame = _app_frame(page)
-            if frame is None or not await self._answers(frame):
-                outcome.add(Problem("hang", f"The page stopped answering while it loaded (its script never returns control to the browser within {self.timing.answer:.0f} s)."))
-            else:
-                outcome.add(Problem("load", f"The page did not finish loading within {self.timing.load:.0f} s."))
-            self._collect(await _reports(page), outcome, None)
+            await page.goto(self.origins.main + HOST_PATH, wait_until="commit", timeout=self.timing.load * 1000)
+        except PlaywrightError as exc:
+            outcome.add(Problem("load", f"The page could not be opened: {_first_line(exc)}"))
             return False
+        # Waiting for the load event a little at a time, asking the page between: a page whose
+        # script never returns is a hang, found in seconds, not a slow load.
+        while True:
+            try:
+                await page.wait_for_load_state("load", timeout=self.timing.answer * 1000)
+                break
+            except PlaywrightError:
+                frame = _app_frame(page)
+                if frame is not None and not await self._answers(frame):
+                    outcome.add(Problem("hang", f"The page stopped answering while it loaded: its script kept the browser busy for more than {self.timing.answer:.0f} s."))
+                elif time.monotonic() - started < self.timing.load:
+                    continue
+                else:
+                    outcome.add(Problem("load", f"The page did not finish loading within {self.timing.load:.0f} s."))
+                self._collect(await _reports(page), outcome, None)
+                return False
         frame = _app_frame(page)
         if frame is None:
             outcome.add(Problem("load", "The page did not load in its frame."))
@@ -241,14 +259,15 @@ class Chromium:
             elif smoke:
                 await self._smoke(page, frame, outcome, seen)
         except PageHung as hung:
-            outcome.add(Problem("hang", f"The page stopped answering{hung} (its main thread was busy for more than {self.timing.answer:.0f} s)."))
+            after = f" after {hung.step}" if hung.step else ""
+            outcome.add(Problem("hang", f"The page stopped answering{after}: its main thread was busy for more than {self.timing.answer:.0f} s.", hung.step))
         return True
 
     async def _eval(self, frame: Frame, script: str, arg: Any = None) -> Any:
         try:
             return await asyncio.wait_for(frame.evaluate(script, arg), self.timing.answer)
         except TimeoutError:
-            raise PageHung("") from None
+            raise PageHung() from None
 
     async def _answers(self, frame: Frame) -> bool:
         try:
@@ -259,7 +278,7 @@ class Chromium:
 
     async def _ensure_answers(self, frame: Frame, step: str | None = None) -> None:
         if not await self._answers(frame):
-            raise PageHung(f" after {step}" if step else "")
+            raise PageHung(step)
 
     async def _thumbnail(self, page: Page) -> bytes:
         await page.evaluate("document.body.classList.add('shot')")
@@ -305,7 +324,7 @@ class Chromium:
             try:
                 what = await asyncio.wait_for(handle.evaluate(DESCRIBE), self.timing.answer)
             except TimeoutError:
-                raise PageHung("") from None
+                raise PageHung() from None
             except PlaywrightError:
                 continue
             if what:
@@ -338,8 +357,8 @@ class Chromium:
                 await handle.click(timeout=timeout)
             else:
                 await asyncio.wait_for(handle.evaluate("f => f.requestSubmit ? f.requestSubmit() : f.submit()"), self.timing.answer)
-        except TimeoutError:
-            return True  # the click went out and the page never came back: _after names the hang
+        except (TimeoutError, PlaywrightTimeout):
+            return True  # the page may never have come back from it: _after tells a hang from a control that would not take it
         except PlaywrightError:
             return False
         return True

@@ -11,16 +11,17 @@ HOST_PATH = "/toolsmith-check"
 THUMBNAIL_SCALE = 0.25
 
 
-def host_page(frame_url: str) -> str:
+def host_page(frame_url: str, width: int, height: int) -> str:
     """The editor's frame and nothing else: the app in `<iframe sandbox="allow-scripts">`, and a
     listener keeping what the bridge reports (docs/bridge.md), from that frame only."""
     return (
         "<!DOCTYPE html><html><head><meta charset=utf-8><style>html,body{margin:0;overflow:hidden}"
-        "iframe{border:0;display:block;width:100vw;height:100vh}"
+        f"iframe{{border:0;display:block;width:{width}px;height:{height}px}}"
         f"body.shot iframe{{transform:scale({THUMBNAIL_SCALE});transform-origin:0 0}}</style><script>"
         "window.__reports=[];addEventListener('message',e=>{const f=document.querySelector('iframe');"
         "if(f&&e.source===f.contentWindow&&e.data&&e.data.source==='toolsmith-bridge'&&e.data.type!=='height')__reports.push(e.data)});"
-        f"</script></head><body><iframe sandbox=allow-scripts src={json.dumps(frame_url)}></iframe></body></html>"
+        # The size is the frame's own from the start: its scripts may read innerWidth before any layout.
+        f"</script></head><body><iframe sandbox=allow-scripts width={width} height={height} src={json.dumps(frame_url)}></iframe></body></html>"
     )
 
 

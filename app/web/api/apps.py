@@ -126,6 +126,17 @@ async def download_version(request: Request) -> Response:
     return await page_download(services_of(request), version.html, app.title, download_name(app.title, f"-v{version.number}.html"))
 
 
+async def version_screenshot(request: Request) -> Response:
+    """The thumbnail the version's check took (a small PNG at laptop width)."""
+    services = services_of(request)
+    version = await services.store.get_version((await owned_app(request)).id, _number(request))
+    shot = await services.checks.records.screenshot(version.id)
+    if shot is None:
+        raise NotFound(f"Version {version.number} has no screenshot: its check has not run, or found no page to draw.")
+    # A version's page never changes, so neither does its picture, once taken.
+    return Response(shot, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+
+
 async def export(request: Request) -> Response:
     """The app with its whole history as one JSON file; POST /api/import restores it."""
     services = services_of(request)
@@ -198,6 +209,7 @@ routes = [
     Route("/api/apps/{app_id}/versions/{number}/restore", restore_version, methods=["POST"]),
     Route("/api/apps/{app_id}/diff", diff_versions),
     Route("/api/apps/{app_id}/versions/{number}/download", download_version),
+    Route("/api/apps/{app_id}/versions/{number}/screenshot", version_screenshot),
     Route("/api/apps/{app_id}/export", export),
     Route("/api/import", import_page, methods=["POST"]),
 ]
