@@ -277,7 +277,8 @@ def toolsmith_server(tmp_path: Path) -> Iterator[Callable[..., ToolsmithServer]]
     servers: list[ToolsmithServer] = []
 
     def start(**extra_env: str) -> ToolsmithServer:
-        server = ToolsmithServer(tmp_path / f"server{len(servers)}", server_env(**{"TOOLSMITH_DEMO_DELAY": "0.005", **extra_env}))
+        # Checks off unless a test turns them on: each would run a second Chromium beside the test's own.
+        server = ToolsmithServer(tmp_path / f"server{len(servers)}", server_env(**{"TOOLSMITH_DEMO_DELAY": "0.005", "TOOLSMITH_CHECKS": "off", **extra_env}))
         servers.append(server)
         server.start()
         return server

@@ -1,5 +1,6 @@
 // Renders the version list (a tree: branches indented) and the conversation from the editor's state.
 // Both are rebuilt whole on each change (a handful of versions); focus is kept.
+import { checkChip } from "./checks.js";
 import { byModel, h, isImport, modelBadge, statusChip, timeAgo } from "./dom.js";
 import { duration, relativeTime, tokens } from "./format.js";
 
@@ -103,6 +104,7 @@ export function renderVersionList(list, state, actions) {
             modelBadge(v),
             timeAgo(v.created_at, relativeTime(v.created_at)),
             meta ? h("span", { class: "version-meta", "data-testid": "version-meta" }, meta) : null,
+            checkChip(v),
           ),
         );
       }),

@@ -22,6 +22,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
+from app.checks import Outcome
 from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
@@ -36,6 +37,7 @@ MAIN = "http://localhost:8000"
 SANDBOX = "http://127.0.0.1:8001"
 UNKNOWN_SHARE = "nobody-gave-me-a-link-0000000000000000000"
 LIBRARY_FILE = "chart.js@4.6.1/dist/chart.umd.min.js"
+PICTURE = b"\x89PNG\r\n\x1a\n a thumbnail of version 1"
 
 ANON, OWNER, OTHER, HOLDER, REVOKED, TOKEN, OTHER_TOKEN = "anonymous", "owner", "other user", "share holder", "revoked holder", "API token", "other's API token"
 CALLERS = (ANON, OWNER, OTHER, HOLDER, REVOKED, TOKEN, OTHER_TOKEN)
@@ -71,6 +73,7 @@ async def _build(db: Path) -> World:
         revoked = await services.shares.create(app.id, version_number=1, show_author=False, expires_at=None)
         await services.shares.revoke(app.id, revoked.id)
         spare, _ = await accounts.create_token(ada.id, "spare")
+        await services.checks.records.record(version.id, Outcome(screenshot=PICTURE))
         return World(
             db=db,
             app_id=app.id,
@@ -173,6 +176,7 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("main", "GET", "/s/{token}", None, share_link(200)),
     ("main", "GET", "/s/{token}/source", None, share_link(200)),
     ("main", "GET", "/s/{token}/download", None, share_link(200)),
+    ("main", "GET", "/s/{token}/screenshot", None, share_link(200)),
     ("main", "POST", "/s/{token}/remix", {"data": {}}, {A: 401, O: 303, X: 404, H: 401, V: 401, T: 303, XT: 404}),
     # the JSON API
     ("main", "GET", "/api/models", None, signed_in(200)),
@@ -183,6 +187,7 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("main", "GET", "/api/apps/{app_id}/versions/{number}", None, own_app(200)),
     ("main", "GET", "/api/apps/{app_id}/versions/{number}/stream", None, own_app(200)),
     ("main", "GET", "/api/apps/{app_id}/versions/{number}/download", None, own_app(200)),
+    ("main", "GET", "/api/apps/{app_id}/versions/{number}/screenshot", None, own_app(200)),
     ("main", "POST", "/api/apps/{app_id}/versions/{number}/continue", {"json": {}}, own_app(202)),
     ("main", "POST", "/api/apps/{app_id}/versions/{number}/hand-edit", {"json": {"html": "<p>by hand</p>"}}, own_app(201)),
     ("main", "POST", "/api/apps/{app_id}/versions/{number}/restore", {"json": {}}, own_app(201)),
@@ -295,6 +300,13 @@ async def test_what_the_owner_sees_and_a_share_holder_does_not(world: World, ser
         assert shared["frame_url"] == f"{SANDBOX}/v/{world.sandbox_token}?share={world.active_share}"
         framed = await holder.sandbox.get(shared["frame_url"])
         assert "PAGE-MARK-c0de" in framed.text and framed.headers["cache-control"] == "no-store"
+        viewer = (await holder.main.get(f"/s/{world.active_share}")).text
+        assert f'<meta property="og:image" content="{MAIN}/s/{world.active_share}/screenshot">' in viewer
+        assert (await holder.main.get(f"/s/{world.active_share}/screenshot")).content == PICTURE
+        listed = (await owner.main.get("/api/apps")).json()["apps"][0]
+        assert listed["thumbnail_url"] == f"/api/apps/{world.app_id}/versions/1/screenshot"
+        assert (await owner.main.get(listed["thumbnail_url"])).content == PICTURE
+        assert 'data-testid="app-thumbnail"' in (await owner.main.get("/apps")).text
         # The link opens the version it shows, and nothing else of the app's.
         assert (await holder.sandbox.get(f"/v/{world.sandbox_token}?share={world.revoked_share}")).status_code == 404
     finally:

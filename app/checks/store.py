@@ -110,6 +110,19 @@ class CheckStore:
             shot: bytes | None = await conn.scalar(sa.select(checks.c.screenshot).where(checks.c.version_id == version_id))
             return shot
 
+    async def thumbnails(self, app_ids: list[str]) -> dict[str, int]:
+        """For each app, the number of its newest version whose check took a screenshot."""
+        if not app_ids:
+            return {}
+        statement = (
+            sa.select(versions.c.app_id, sa.func.max(versions.c.number).label("number"))
+            .join(checks, checks.c.version_id == versions.c.id)
+            .where(versions.c.app_id.in_(app_ids), checks.c.screenshot.is_not(None))
+            .group_by(versions.c.app_id)
+        )
+        async with self.engine.connect() as conn:
+            return {row.app_id: row.number for row in await conn.execute(statement)}
+
     async def pass_rates(self, models: list[str] | None = None) -> dict[str, PassRate]:
         """Each model's checked versions and how many passed, by model id (`demo`, `anthropic:…`);
         versions no model wrote (imports, hand edits) are left out, and with `models`, every other model."""

@@ -1,13 +1,14 @@
 """The database: its tables, their migrations, and the SQL of apps and versions."""
 
 from app.storage.schema import api_tokens, apps, checks, instance_secrets, sessions, shares, signin_links, users, versions
-from app.storage.store import KINDS, PATHS, STATUSES, AppRecord, Store, VersionRecord, iso, new_id, utc
+from app.storage.store import KINDS, PATHS, STATUSES, AppRecord, AppSummary, Store, VersionRecord, iso, new_id, utc
 
 __all__ = [
     "KINDS",
     "PATHS",
     "STATUSES",
     "AppRecord",
+    "AppSummary",
     "Store",
     "VersionRecord",
     "api_tokens",

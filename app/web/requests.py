@@ -12,7 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from app.errors import InvalidJSON, NotFound
 from app.services import Services
-from app.storage import AppRecord, VersionRecord
+from app.storage import AppRecord, AppSummary, VersionRecord
 from app.versions import standalone_page
 from app.web.auth import signed_in
 
@@ -38,6 +38,16 @@ async def versions_json(services: Services, versions: list[VersionRecord], *, wi
     """Versions as the API shows them: with their preview address and their check (app.checks)."""
     checks = await services.checks.of(versions)
     return [{**v.to_json(with_html=with_html), "preview_url": services.preview_url(v.sandbox_token), "check": checks[v.id]} for v in versions]
+
+
+async def apps_json(services: Services, summaries: list[AppSummary]) -> list[dict[str, Any]]:
+    """Apps as the lists show them: with the thumbnail of the newest version that has one."""
+    shots = await services.checks.records.thumbnails([s.app.id for s in summaries])
+    listed = []
+    for summary in summaries:
+        number = shots.get(summary.app.id)
+        listed.append({**summary.to_json(), "thumbnail_url": f"/api/apps/{summary.app.id}/versions/{number}/screenshot" if number else None})
+    return listed
 
 
 async def json_body(request: Request, limit: int = MAX_BODY_BYTES, *, empty_ok: bool = False) -> dict[str, Any]:

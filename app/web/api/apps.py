@@ -17,7 +17,7 @@ from app.services import Services
 from app.storage import VersionRecord
 from app.versions import export_app, import_export, is_export
 from app.web.auth import require_user
-from app.web.requests import MAX_IMPORT_BYTES, download_name, json_body, owned_app, page_download, services_of, version_json, versions_json
+from app.web.requests import MAX_IMPORT_BYTES, apps_json, download_name, json_body, owned_app, page_download, services_of, version_json, versions_json
 
 
 def _stream_url(app_id: str, number: int) -> str:
@@ -39,8 +39,9 @@ async def list_models(request: Request) -> JSONResponse:
 
 async def list_apps(request: Request) -> JSONResponse:
     user = require_user(request)
-    summaries = await services_of(request).store.list_apps(user.id, query=request.query_params.get("q", ""))
-    return JSONResponse({"apps": [s.to_json() for s in summaries]})
+    services = services_of(request)
+    summaries = await services.store.list_apps(user.id, query=request.query_params.get("q", ""))
+    return JSONResponse({"apps": await apps_json(services, summaries)})
 
 
 async def create_app(request: Request) -> JSONResponse:

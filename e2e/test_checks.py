@@ -1,0 +1,48 @@
+"""The browser check as a person meets it: a chip in the version list, the problem strip with Fix,
+thumbnails on the apps list and a share link's preview image."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.check_corpus import CASES
+
+BROKEN = next(c for c in CASES if c.name == "a handler that throws on click")
+
+
+def test_a_checked_version_shows_its_problems_fix_carries_them_and_the_thumbnail_shows(page: Page, toolsmith_server, chromium_path: str) -> None:
+    server = toolsmith_server(TOOLSMITH_CHECKS="on", TOOLSMITH_CHROMIUM=chromium_path)
+    server.sign_in(page)
+    page.locator("#import summary").click()
+    page.get_by_test_id("import-html").fill(BROKEN.html)
+    page.get_by_test_id("import-title").fill("Tasks")
+    page.get_by_test_id("import-submit").click()
+    expect(page).to_have_url(re.compile(r"/apps/\w+"))
+    app_id = page.url.split("/apps/")[1].split("?")[0]
+
+    item = page.locator("[data-testid=version-item][data-version='1']")
+    expect(item.get_by_test_id("check-chip")).to_have_text("1 problem", timeout=90_000)
+    strip = page.get_by_test_id("check-strip")
+    expect(strip.get_by_test_id("check-strip-title")).to_have_text("The check of v1 found 1 problem")
+    problem = strip.get_by_test_id("check-problem")
+    expect(problem).to_contain_text("TypeError")
+    expect(problem).to_contain_text("clicking “Add”")
+
+    strip.get_by_test_id("fix-button").click()
+    expect(page.locator("[data-testid=version-item][data-version='2']")).to_have_attribute("data-kind", "fix", timeout=30_000)
+    fix = page.request.get(f"{server.url}/api/apps/{app_id}/versions/2").json()["version"]
+    assert "TypeError" in fix["runtime_errors"][0]["message"] and "clicking “Add”" in fix["runtime_errors"][0]["message"]
+
+    page.goto(server.url + "/apps")
+    thumbnail = page.get_by_test_id("app-thumbnail").first
+    expect(thumbnail).to_be_visible()
+    assert page.evaluate("img => img.complete && img.naturalWidth", thumbnail.element_handle()) == 320
+
+    link = server.share(page, app_id, 1)
+    page.goto(link)
+    image = page.locator("meta[property='og:image']").get_attribute("content")
+    assert image == f"{link}/screenshot"
+    shot = page.request.get(image)
+    assert shot.status == 200 and shot.headers["content-type"] == "image/png"
