@@ -6,6 +6,7 @@
     │   ├── InvalidPrompt     (400) empty or too long
     │   ├── InvalidHTML       (400) an imported page that is empty or too large
     │   ├── UnknownModel      (400) no such provider or model
+    │   ├── InvalidSuite      (400) an eval suite file with mistakes (the line and what is wrong)
     │   └── BadHost           (400) a Host header the service does not answer to
     ├── MissingKey            (400) the provider needs a key that is not set
     ├── Unauthorized          (401) not signed in, or an API token that is wrong, expired or revoked
@@ -13,6 +14,7 @@
     │   └── CSRFFailed        (403) a state-changing request that did not come from our own page
     ├── NotFound              (404) no such app, version or share, or not yours
     ├── Conflict              (409) the app is still generating
+    ├── ChecksUnavailable     (503) evals need the browser checks, which are off or have no Chromium
     ├── TooManyAttempts       (429) too many failed sign-ins for one user name
     └── ProviderError         (502) the model's service failed
         ├── ProviderUnavailable (502) it could not be reached
@@ -30,11 +32,13 @@ __all__ = [
     "BadHost",
     "BadRequest",
     "CSRFFailed",
+    "ChecksUnavailable",
     "Conflict",
     "Forbidden",
     "InvalidHTML",
     "InvalidJSON",
     "InvalidPrompt",
+    "InvalidSuite",
     "MissingKey",
     "NotFound",
     "ProviderError",
@@ -93,6 +97,12 @@ class UnknownModel(BadRequest):
     code = "unknown_model"
 
 
+class InvalidSuite(BadRequest):
+    """An eval suite that cannot be run: the message names the line and what is wrong."""
+
+    code = "invalid_suite"
+
+
 class BadHost(BadRequest):
     """The Host header names a host this service does not answer to (DNS rebinding, a stray proxy)."""
 
@@ -138,6 +148,13 @@ class Conflict(ToolsmithError):
 
     status = 409
     code = "conflict"
+
+
+class ChecksUnavailable(ToolsmithError):
+    """Evals run their checks in Chromium, and here there is none, or checks are turned off."""
+
+    status = 503
+    code = "checks_unavailable"
 
 
 class TooManyAttempts(ToolsmithError):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from app.accounts import Accounts, Shared, Shares, Signer
 from app.checks import Checks
+from app.evals import Evals
 from app.generation import Generator, LiveRuns, ModelRegistry
 from app.settings import Settings
 from app.storage import Store
@@ -25,6 +26,7 @@ class Services:
     shares: Shares
     signer: Signer
     checks: Checks
+    evals: Evals
     # The vendored libraries installed here: served by the sandbox host, inlined by downloads.
     vendored: VendoredFiles = field(default_factory=vendored_files)
 
@@ -44,9 +46,12 @@ class Services:
         store.page_listeners.append(checks.page_written)
         await checks.start()
         generator = Generator(settings, store, registry, live)
-        return cls(settings, store, registry, live, generator, Versioning(settings, store), accounts, Shares(store, accounts), signer, checks, vendored)
+        evals = Evals(store, registry, generator, checks)
+        await evals.runs.fail_interrupted()
+        return cls(settings, store, registry, live, generator, Versioning(settings, store), accounts, Shares(store, accounts), signer, checks, evals, vendored)
 
     async def close(self) -> None:
+        await self.evals.shutdown()
         await self.generator.shutdown()
         await self.checks.close()
         await self.store.close()

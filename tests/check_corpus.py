@@ -39,11 +39,27 @@ CASES = (
         "passed",
     ),
     Case(
-        "a list whose form is submitted in script",
-        _page("<form id=f><input id=t placeholder='New task' required><button>Add</button></form><ul id=list></ul>",
-              "f.addEventListener('submit', e => { e.preventDefault(); if (!t.value.trim()) return; const li = document.createElement('li');"
-              " li.textContent = t.value; list.append(li); t.value = ''; });"),
+        "a list whose button adds in script",
+        _page("<input id=t placeholder='New task'><button id=add type=button>Add</button><ul id=list></ul>",
+              "add.onclick = () => { if (!t.value.trim()) return; const li = document.createElement('li'); li.textContent = t.value; list.append(li); t.value = ''; };"),
         "passed",
+    ),
+    Case(
+        # The sandbox allows no forms: Chromium refuses the submission before any submit event,
+        # so the handler never runs and the person's task is never added.
+        "a list that waits for its form's submit event",
+        _page("<form id=f><input id=t placeholder='New task'><button>Add</button></form><ul id=list></ul>",
+              "f.addEventListener('submit', e => { e.preventDefault(); const li = document.createElement('li'); li.textContent = t.value; list.append(li); });"),
+        "problems",
+        frozenset({"blocked"}),
+        "clicking “Add”",
+    ),
+    Case(
+        "a result shown in an alert the sandbox ignores",
+        _page("<input id=a type=number><button id=go>Square it</button>", "go.onclick = () => alert(a.value * a.value);"),
+        "problems",
+        frozenset({"blocked"}),
+        "clicking “Square it”",
     ),
     Case(
         "an error the page catches and shows itself",

@@ -89,6 +89,33 @@ class Job:
     smoke: bool = True
 
 
+# What Chromium itself says when the sandbox stops a page (no forms, no modal dialogs): the bridge
+# never hears of these, as no script event fires; the page just does nothing.
+BLOCKED_BY_SANDBOX = ("Blocked form submission", "Ignored call to")
+
+
+class Reports:
+    """What the page reported, in order: the bridge's messages, and the sandbox's refusals from the console."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+        self._bridged = 0
+
+    def reset(self) -> None:
+        """A new load of the page: what the last one said is gone."""
+        self.items, self._bridged = [], 0
+
+    def console(self, text: str) -> None:
+        if text.startswith(BLOCKED_BY_SANDBOX):
+            self.items.append({"type": "sandbox-blocked", "message": text})
+
+    async def sync(self, page: Page) -> list[dict[str, Any]]:
+        bridged: list[dict[str, Any]] = await page.evaluate("window.__reports || []")
+        self.items.extend(bridged[self._bridged :])
+        self._bridged = len(bridged)
+        return self.items
+
+
 class PageHung(Exception):
     """The page's main thread stopped answering (after `step`, when a step of the interaction caused it)."""
 
@@ -116,6 +143,7 @@ class Chromium:
         self._thread.start()
         self._free: asyncio.Queue[_Slot] = asyncio.Queue()
         self._playwright: Playwright | None = None
+        self._logs: dict[int, Reports] = {}  # by id() of the page: each check has its own
         self._submit(self._fill_slots()).result()
 
     async def _fill_slots(self) -> None:
@@ -180,10 +208,13 @@ class Chromium:
     async def _check(self, slot: _Slot, job: Job, outcome: Outcome) -> None:
         browser = await self._browser(slot)
         context = await browser.new_context(viewport={"width": LAPTOP[0], "height": LAPTOP[1]}, service_workers="block")
+        page: Page | None = None
         try:
             await context.route("**/*", lambda route: self._answer(route, job.html))
             page = await context.new_page()
             page.on("dialog", lambda dialog: asyncio.ensure_future(_quietly(dialog.dismiss())))
+            log = self._log(page)
+            page.on("console", lambda message: log.console(message.text) if message.type == "error" else None)
             laptop = await self._visit(page, job, outcome, smoke=job.smoke, screenshot=True)
             if laptop and not job.steps:
                 phone = Outcome()
@@ -193,6 +224,8 @@ class Chromium:
                     if all((p.kind, p.message) != (problem.kind, problem.message) for p in outcome.problems):
                         outcome.add(Problem(problem.kind, problem.message, problem.step or f"at phone width ({PHONE[0]} px)", problem.line, problem.column))
         finally:
+            if page is not None:
+                self._logs.pop(id(page), None)
             try:
                 await asyncio.wait_for(context.close(), 5)
             except (TimeoutError, PlaywrightError):
@@ -217,6 +250,7 @@ class Chromium:
     async def _visit(self, page: Page, job: Job, outcome: Outcome, *, smoke: bool, screenshot: bool) -> bool:
         """Load the page once and look at it; False when it never came up (the rest is moot)."""
         await page.goto("about:blank")
+        self._log(page).reset()
         started = time.monotonic()
         try:
             await page.goto(self.origins.main + HOST_PATH, wait_until="commit", timeout=self.timing.load * 1000)
@@ -237,7 +271,7 @@ class Chromium:
                     continue
                 else:
                     outcome.add(Problem("load", f"The page did not finish loading within {self.timing.load:.0f} s."))
-                self._collect(await _reports(page), outcome, None)
+                self._collect(await self._log(page).sync(page), outcome, None)
                 return False
         frame = _app_frame(page)
         if frame is None:
@@ -247,7 +281,7 @@ class Chromium:
         seen = 0
         try:
             await self._ensure_answers(frame)
-            reports = await _reports(page)
+            reports = await self._log(page).sync(page)
             self._collect(reports, outcome, None)
             seen = len(reports)
             if await self._eval(frame, IS_BLANK):
@@ -262,6 +296,9 @@ class Chromium:
             after = f" after {hung.step}" if hung.step else ""
             outcome.add(Problem("hang", f"The page stopped answering{after}: its main thread was busy for more than {self.timing.answer:.0f} s.", hung.step))
         return True
+
+    def _log(self, page: Page) -> Reports:
+        return self._logs.setdefault(id(page), Reports())
 
     async def _eval(self, frame: Frame, script: str, arg: Any = None) -> Any:
         try:
@@ -299,6 +336,8 @@ class Chromium:
                 outcome.add(Problem("rejection", f"Unhandled promise rejection: {message}", step))
             elif kind == "console-error":
                 outcome.add(Problem("console_error", message, step))
+            elif kind == "sandbox-blocked":
+                outcome.add(Problem("blocked", f"The sandbox refused it: {message}", step))
             elif kind == "csp-violation":
                 what = report.get("blockedURI") or "something"
                 outcome.add(Problem("blocked", f"The sandbox blocked {what} ({report.get('directive')}).", step, line, column))
@@ -307,7 +346,7 @@ class Chromium:
         """What a step caused: new reports, a hang, words of a broken page that were not there before."""
         await asyncio.sleep(self.timing.settle)
         await self._ensure_answers(frame, step)
-        reports = await _reports(page)
+        reports = list(await self._log(page).sync(page))
         self._collect(reports[seen:], outcome, step)
         now: dict[str, int] = await self._eval(frame, BAD_WORDS)
         for word, count in now.items():
@@ -316,7 +355,7 @@ class Chromium:
         return len(reports), now
 
     async def _smoke(self, page: Page, frame: Frame, outcome: Outcome, seen: int) -> None:
-        """Every visible control once, knowing nothing of the tool: type, choose, click, submit."""
+        """Every visible control once, knowing nothing of the tool: type, choose, click (a form is sent by its button)."""
         words: dict[str, int] = await self._eval(frame, BAD_WORDS)
         handles = await asyncio.wait_for(frame.query_selector_all(CONTROLS), self.timing.answer)
         planned = []
@@ -329,7 +368,7 @@ class Chromium:
                 continue
             if what:
                 planned.append((handle, what))
-        order = {"type": 0, "select": 1, "click": 2, "submit": 3}
+        order = {"type": 0, "select": 1, "click": 2}
         planned.sort(key=lambda item: order[item[1]["action"]])
         for handle, what in planned[:40]:
             name = what["name"]
@@ -338,7 +377,6 @@ class Chromium:
                 "type": f"typing “{what.get('value')}” into “{name}”",
                 "select": f"changing “{name}”",
                 "click": f"clicking “{name}”",
-                "submit": f"submitting the form “{name}”",
             }[action]
             if not await self._do(handle, action, what):
                 continue
@@ -353,10 +391,8 @@ class Chromium:
                 await handle.dispatch_event("change")
             elif action == "select":
                 await handle.select_option(index=1 if what.get("options", 1) > 1 else 0, timeout=timeout)
-            elif action == "click":
-                await handle.click(timeout=timeout)
             else:
-                await asyncio.wait_for(handle.evaluate("f => f.requestSubmit ? f.requestSubmit() : f.submit()"), self.timing.answer)
+                await handle.click(timeout=timeout)
         except (TimeoutError, PlaywrightTimeout):
             return True  # the page may never have come back from it: _after tells a hang from a control that would not take it
         except PlaywrightError:
@@ -419,11 +455,6 @@ def _text_matches(kind: str, actual: str, value: str) -> bool:
 def _app_frame(page: Page) -> Frame | None:
     children = page.main_frame.child_frames
     return children[0] if children else None
-
-
-async def _reports(page: Page) -> list[dict[str, Any]]:
-    reports: list[dict[str, Any]] = await page.evaluate("window.__reports || []")
-    return reports
 
 
 async def _quietly(awaitable: Awaitable[Any]) -> None:

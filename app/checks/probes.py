@@ -57,12 +57,11 @@ BAD_WORDS = """() => {
 DESCRIBE = """el => {
   const r = el.getBoundingClientRect(), s = getComputedStyle(el);
   const tag = el.tagName.toLowerCase(), type = (el.getAttribute('type') || '').toLowerCase();
-  if (tag !== 'form' && (r.width < 1 || r.height < 1 || s.visibility === 'hidden' || s.display === 'none' || el.disabled)) return null;
+  if ((r.width < 1 || r.height < 1 || s.visibility === 'hidden' || s.display === 'none' || el.disabled)) return null;
   const words = t => (t || '').replace(/\\s+/g, ' ').trim().slice(0, 60);
   const labelled = el.labels && el.labels[0] ? words(el.labels[0].innerText) : '';
   const name = words(el.getAttribute('aria-label')) || labelled || words(el.innerText) || words(el.value) || words(el.getAttribute('placeholder'))
     || words(el.getAttribute('title')) || words(el.getAttribute('name')) || (el.id ? '#' + el.id : tag);
-  if (tag === 'form') return {action: 'submit', name};
   if (tag === 'select') return el.options.length ? {action: 'select', name, options: el.options.length} : null;
   if (tag === 'textarea') return el.readOnly ? null : {action: 'type', name, value: '42'};
   if (tag === 'input') {
@@ -79,4 +78,4 @@ DESCRIBE = """el => {
   return {action: 'click', name};
 }"""
 
-CONTROLS = "input, textarea, select, button, a, summary, [role=button], [onclick], form"
+CONTROLS = "input, textarea, select, button, a, summary, [role=button], [onclick]"

@@ -46,7 +46,8 @@ class Checks:
         self.records = CheckStore(store.engine)
         self.vendored = vendored
         self.enabled = settings.checks
-        self.executable = find_chromium(settings.chromium) if self.enabled else None
+        # Found even with checks off: evals run their checks in it all the same.
+        self.executable = find_chromium(settings.chromium)
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._workers: list[asyncio.Task[None]] = []
         self._chromium: Chromium | None = None

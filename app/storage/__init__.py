@@ -1,6 +1,6 @@
 """The database: its tables, their migrations, and the SQL of apps and versions."""
 
-from app.storage.schema import api_tokens, apps, checks, instance_secrets, sessions, shares, signin_links, users, versions
+from app.storage.schema import api_tokens, apps, checks, evals, instance_secrets, sessions, shares, signin_links, users, versions
 from app.storage.store import KINDS, PATHS, STATUSES, AppRecord, AppSummary, Store, VersionRecord, iso, new_id, utc
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "api_tokens",
     "apps",
     "checks",
+    "evals",
     "instance_secrets",
     "iso",
     "new_id",

@@ -136,7 +136,8 @@ def _version_provenance(connection: Connection) -> None:
 
 
 def _checks(connection: Connection) -> None:
-    """The browser check of each version: its status, problems and thumbnail.
+    """The browser check of each version (its status, problems and thumbnail), eval runs, and
+    which apps an eval run made.
 
     Spelled out here, not taken from app.storage.schema, so that this step always creates the same thing.
     """
@@ -155,14 +156,34 @@ def _checks(connection: Connection) -> None:
         sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Index("ix_checks_status", "status"),
     )
-    md.create_all(connection, tables=[table])
+    sa.Table("users", md, sa.Column("id", sa.String(32), primary_key=True))  # a stand-in too
+    runs = sa.Table(
+        "evals",
+        md,
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("owner_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column("suite_name", sa.String(200), nullable=False),
+        sa.Column("suite", sa.JSON, nullable=False),
+        sa.Column("models", sa.JSON, nullable=False),
+        sa.Column("repeat", sa.Integer, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("total", sa.Integer, nullable=False),
+        sa.Column("done", sa.Integer, nullable=False),
+        sa.Column("results", sa.JSON, nullable=False),
+        sa.Column("error", sa.Text, nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    md.create_all(connection, tables=[table, runs])
+    connection.execute(sa.text("ALTER TABLE apps ADD COLUMN eval_id VARCHAR(32)"))
+    connection.execute(sa.text("CREATE INDEX ix_apps_eval_id ON apps (eval_id)"))
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "apps and versions", _initial),
     Migration(2, "users, sessions, API tokens, share links and app owners", _accounts),
     Migration(3, "how each version was made", _version_provenance),
-    Migration(4, "browser checks of versions", _checks),
+    Migration(4, "browser checks of versions, and evals", _checks),
 )
 
 

@@ -27,6 +27,8 @@ apps = sa.Table(
     sa.Column("owner_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True),
     sa.Column("remixed_from_app_id", sa.String(32), nullable=True),  # no foreign key: the original may go
     sa.Column("remixed_from_title", sa.String(200), nullable=True),
+    # Set for the apps an eval run made (migration 4): kept out of the person's own lists.
+    sa.Column("eval_id", sa.String(32), nullable=True, index=True),
 )
 
 versions = sa.Table(
@@ -76,6 +78,24 @@ checks = sa.Table(
     sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index("ix_checks_status", "status"),
+)
+
+evals = sa.Table(
+    "evals",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("owner_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("suite_name", sa.String(200), nullable=False),
+    sa.Column("suite", sa.JSON, nullable=False),  # the prompts and their checks, as parsed
+    sa.Column("models", sa.JSON, nullable=False),
+    sa.Column("repeat", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # running | finished | failed
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("done", sa.Integer, nullable=False),
+    sa.Column("results", sa.JSON, nullable=False),  # one entry per run, in the order they finished
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 sessions = sa.Table(

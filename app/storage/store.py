@@ -280,6 +280,11 @@ class Store:
             await self._pages_written([version_id])
         return _version(row)
 
+    async def mark_eval(self, app_id: str, eval_id: str) -> None:
+        """The app was made by an eval run: its report lists it, the person's own lists do not."""
+        async with self.engine.begin() as conn:
+            await conn.execute(apps.update().where(apps.c.id == app_id).values(eval_id=eval_id))
+
     async def rename_app(self, app_id: str, title: str) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(apps.update().where(apps.c.id == app_id).values(title=title[:200]))
@@ -339,7 +344,7 @@ class Store:
             sa.select(apps, latest.c.latest, latest.c.count, versions.c.status)
             .join(latest, latest.c.app_id == apps.c.id)
             .join(versions, sa.and_(versions.c.app_id == apps.c.id, versions.c.number == latest.c.latest))
-            .where(apps.c.owner_id == owner_id)
+            .where(apps.c.owner_id == owner_id, apps.c.eval_id.is_(None))  # eval runs' apps are on their report
             .order_by(apps.c.updated_at.desc(), apps.c.id)
             .limit(limit)
         )

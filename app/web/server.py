@@ -24,11 +24,13 @@ from app.services import Services
 from app.settings import ROOT, Settings
 from app.web.api import account as account_api
 from app.web.api import apps as apps_api
+from app.web.api import evals as evals_api
 from app.web.api import sharing as sharing_api
 from app.web.auth import SessionOrToken, refuse_credentials, signed_in
 from app.web.csrf import CSRFProtect, csrf_token
 from app.web.pages import account as account_pages
 from app.web.pages import apps as apps_pages
+from app.web.pages import evals as evals_pages
 from app.web.pages import share as share_pages
 from app.web.pages.account import FailedSignIns
 from app.web.responses import handle_http_error, handle_toolsmith_error, handle_unexpected
@@ -166,7 +168,9 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             *apps_pages.routes,
             *account_pages.routes,
             *share_pages.routes,
+            *evals_pages.routes,
             *apps_api.routes,
+            *evals_api.routes,
             *sharing_api.routes,
             *account_api.routes,
             Mount("/static", RevalidatedStatic(directory=str(STATIC_DIR)), name="static"),
