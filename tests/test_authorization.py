@@ -57,6 +57,7 @@ class World:
     owner_token: str
     other_token: str
     spare_token_id: str  # another token of Ada's, for the revoke route
+    eval_id: str  # a finished eval run of Ada's
 
 
 async def _build(db: Path) -> World:
@@ -74,6 +75,8 @@ async def _build(db: Path) -> World:
         await services.shares.revoke(app.id, revoked.id)
         spare, _ = await accounts.create_token(ada.id, "spare")
         await services.checks.records.record(version.id, Outcome(screenshot=PICTURE))
+        eval_id = await services.evals.runs.create(ada.id, {"name": "EVAL-MARK-5e1f", "prompts": [{"id": "p", "prompt": PROMPT, "steps": [], "expect": []}]}, ["demo"], 1)
+        await services.evals.runs.finish(eval_id)
         return World(
             db=db,
             app_id=app.id,
@@ -87,6 +90,7 @@ async def _build(db: Path) -> World:
             owner_token=(await accounts.create_token(ada.id, "script"))[1],
             other_token=(await accounts.create_token(bob.id, "script"))[1],
             spare_token_id=spare.id,
+            eval_id=eval_id,
         )
     finally:
         await services.close()
@@ -173,6 +177,8 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("main", "GET", "/signin/{token}", None, everyone(404)),
     ("main", "POST", "/logout", {"data": {}}, everyone(303)),
     ("main", "GET", "/account", None, signed_in(200, 303)),
+    ("main", "GET", "/evals", None, signed_in(200, 303)),
+    ("main", "GET", "/evals/{eval_id}", None, own_app(200)),
     ("main", "GET", "/s/{token}", None, share_link(200)),
     ("main", "GET", "/s/{token}/source", None, share_link(200)),
     ("main", "GET", "/s/{token}/download", None, share_link(200)),
@@ -199,6 +205,11 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("main", "POST", "/api/import", {"json": {"html": "<p>mine</p>"}}, signed_in(201)),
     ("main", "GET", "/api/shares/{token}", None, share_link(200)),
     ("main", "POST", "/api/shares/{token}/remix", {"json": {}}, {A: 401, O: 201, X: 404, H: 401, V: 401, T: 201, XT: 404}),
+    ("main", "GET", "/api/evals", None, signed_in(200)),
+    # A suite with a mistake: who may start an eval, without running one.
+    ("main", "POST", "/api/evals", {"json": {"suite_toml": "[[prompt]\n"}}, signed_in(400)),
+    ("main", "GET", "/api/evals/{eval_id}", None, own_app(200)),
+    ("main", "GET", "/api/evals/{eval_id}/stream", None, own_app(200)),
     ("main", "GET", "/api/me", None, signed_in(200)),
     ("main", "PATCH", "/api/me", {"json": {"display_name": "Someone"}}, signed_in(200)),
     ("main", "POST", "/api/me/password", {"json": {"new": "correct horse battery"}}, {A: 401, O: 200, X: 200, H: 401, V: 401, T: 403, XT: 403}),
@@ -213,7 +224,7 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
 ]
 
 # What only Ada may ever see, and what a working share link shows too.
-PRIVATE_MARKS = ("PROMPT-MARK-91c2",)
+PRIVATE_MARKS = ("PROMPT-MARK-91c2", "EVAL-MARK-5e1f")
 SHARED_MARKS = (TITLE, "PAGE-MARK-c0de")
 SHARE_ROUTES = {"/s/{token}", "/s/{token}/source", "/s/{token}/download", "/api/shares/{token}", "/v/{token}?share={share}"}
 
@@ -231,6 +242,7 @@ def _url(origin: str, path: str, world: World, caller: Caller) -> str:
         share_id=world.active_share_id,
         token=caller.share if path.startswith(("/s/", "/api/shares/")) else "not-a-real-sign-in-link",
         token_id=world.spare_token_id,
+        eval_id=world.eval_id,
     )
     return filled
 

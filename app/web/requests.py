@@ -78,6 +78,16 @@ async def owned_app(request: Request) -> AppRecord:
     return await services_of(request).store.owned_app(app_id, who.user.id)
 
 
+async def owned_eval(request: Request) -> dict[str, Any]:
+    """The eval named in the path, if the person asking started it; NotFound otherwise, whoever asks
+    (nobody signed in too: the answer must not tell whether an eval exists at an address)."""
+    who = signed_in(request)
+    eval_id = request.path_params["eval_id"]
+    if who is None:
+        raise NotFound(f"No eval {eval_id[:40]!r} here for you: sign in, or send an API token as “Authorization: Bearer TOKEN”.")
+    return await services_of(request).evals.runs.get(eval_id, who.user.id)
+
+
 def download_name(title: str, suffix: str) -> str:
     slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in title.lower()).strip("-")
     while "--" in slug:

@@ -16,7 +16,7 @@ from app.errors import InvalidSuite
 from app.evals import Suite, builtin_suites, load_builtin, parse_suite
 from app.services import Services
 from app.web.auth import require_user
-from app.web.requests import json_body, services_of
+from app.web.requests import json_body, owned_eval, services_of
 
 POLL_SECONDS = 0.5
 
@@ -46,15 +46,14 @@ async def start_eval(request: Request) -> JSONResponse:
 
 
 async def get_eval(request: Request) -> JSONResponse:
-    user = require_user(request)
-    return JSONResponse({"eval": await services_of(request).evals.runs.get(request.path_params["eval_id"], user.id)})
+    return JSONResponse({"eval": await owned_eval(request)})
 
 
 async def stream_eval(request: Request) -> EventSourceResponse:
     """Server-Sent Events: `progress` {done, total, result} as each run finishes, then `done` {eval}."""
+    first = await owned_eval(request)
     user = require_user(request)
     services = services_of(request)
-    first = await services.evals.runs.get(request.path_params["eval_id"], user.id)
     return EventSourceResponse(_events(services, first, user.id), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 

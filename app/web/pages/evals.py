@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from app.evals import builtin_suites
 from app.web.auth import require_user
-from app.web.requests import services_of, templates_of
+from app.web.requests import owned_eval, services_of, templates_of
 
 
 async def evals_page(request: Request) -> Response:
@@ -23,9 +23,7 @@ async def evals_page(request: Request) -> Response:
 
 
 async def report_page(request: Request) -> Response:
-    user = require_user(request)
-    services = services_of(request)
-    run = await services.evals.runs.get(request.path_params["eval_id"], user.id)
+    run = await owned_eval(request)
     prompts = {p["id"]: p["prompt"] for p in run["prompts"]}
     return templates_of(request).TemplateResponse(request, "eval.html", {"title": f"Eval of {run['suite_name']}", "run": run, "prompts": prompts})
 
