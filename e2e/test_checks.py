@@ -46,3 +46,45 @@ def test_a_checked_version_shows_its_problems_fix_carries_them_and_the_thumbnail
     assert image == f"{link}/screenshot"
     shot = page.request.get(image)
     assert shot.status == 200 and shot.headers["content-type"] == "image/png"
+
+
+SUITE = """
+name = "two"
+
+[[prompt]]
+id = "words"
+prompt = "A word counter. Text goes in a textarea with id text; the number of words is shown in an element with id words."
+steps = [{ fill = "#text", value = "one two three" }]
+expect = [{ selector = "#words", equals = "3" }, { no_problems = true }]
+
+[[prompt]]
+id = "bmi"
+prompt = "A BMI calculator with inputs weight and height and the BMI in an element with id bmi."
+steps = [{ fill = "#weight", value = "70" }]
+expect = [{ selector = "#bmi", contains = "22.9" }]
+"""
+
+
+def test_an_eval_from_the_page_shows_its_progress_and_report(page: Page, toolsmith_server, chromium_path: str) -> None:
+    server = toolsmith_server(TOOLSMITH_CHROMIUM=chromium_path)  # checks of every version off: the eval runs its own
+    server.sign_in(page)
+    page.goto(server.url + "/evals")
+    page.get_by_test_id("eval-suite").select_option("")
+    page.get_by_test_id("eval-toml").fill(SUITE)
+    page.get_by_test_id("eval-start").click()
+    bar = page.get_by_test_id("eval-progress-bar")
+    expect(bar).to_have_attribute("max", "2")
+    expect(page.get_by_test_id("eval-progress-text")).to_contain_text("Finished: demo: 1/2 passed", timeout=120_000)
+    expect(bar).to_have_js_property("value", 2)
+    page.get_by_test_id("eval-report-link").click()
+    runs = page.get_by_test_id("eval-run")
+    expect(runs).to_have_count(2)
+    expect(page.locator("[data-testid=eval-run][data-prompt=words]")).to_have_attribute("data-passed", "true")
+    expect(page.locator("[data-testid=eval-run][data-prompt=bmi]")).to_have_attribute("data-passed", "false")
+    shot = page.locator("[data-testid=eval-run][data-prompt=words] [data-testid=eval-shot]")
+    expect(shot).to_be_visible()
+    assert page.evaluate("img => img.complete && img.naturalWidth", shot.element_handle()) == 320
+    expect(page.get_by_test_id("eval-summary")).to_contain_text("50%")
+    # The eval's apps stay out of the person's own list.
+    page.goto(server.url + "/apps")
+    expect(page.get_by_test_id("empty-state")).to_be_visible()

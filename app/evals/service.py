@@ -21,6 +21,7 @@ log = logging.getLogger("toolsmith.evals")
 MAX_MODELS = 10
 MAX_REPEAT = 20
 MAX_RUNS = 1_000
+CHECK_WAIT = 1_800.0  # seconds an eval waits for a version's own check before running one itself
 
 Progress = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -103,7 +104,11 @@ class Evals:
         if not version.html:
             return result
         functional = await self.checks.run(Job(version.html, prompt.steps, prompt.expect, smoke=False))
-        generic = await self.checks.wait(version.id)
+        try:
+            # The check every version gets, when checks are on: it may wait its turn behind others.
+            generic = await self.checks.wait(version.id, timeout=CHECK_WAIT)
+        except TimeoutError:
+            generic = None
         if generic is None or generic.status not in ("passed", "problems"):
             # Checks of every version are off here: the eval runs the one it needs itself.
             await self.checks.records.record(version.id, await self.checks.run(Job(version.html)))
