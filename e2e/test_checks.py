@@ -4,8 +4,11 @@ thumbnails on the apps list and a share link's preview image."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
+
+from e2e.test_iterate import _fake_control, _fake_server
 
 from tests.check_corpus import CASES
 
@@ -88,3 +91,21 @@ def test_an_eval_from_the_page_shows_its_progress_and_report(page: Page, toolsmi
     # The eval's apps stay out of the person's own list.
     page.goto(server.url + "/apps")
     expect(page.get_by_test_id("empty-state")).to_be_visible()
+
+
+def test_an_automatic_fix_starts_from_the_checks_problems(page: Page, toolsmith_server, fake_openai: str, tmp_path: Path, chromium_path: str) -> None:
+    """A handler that throws only on a click: the running preview reports nothing until someone
+    clicks, so it is the check that finds it, and an automatic fix carries what it found."""
+    server = _fake_server(toolsmith_server, fake_openai, tmp_path, TOOLSMITH_CHECKS="on", TOOLSMITH_CHROMIUM=chromium_path, TOOLSMITH_AUTO_FIX_ATTEMPTS="1")
+    _fake_control(fake_openai, "/_fake/script", {"steps": [{"kind": "answer", "text": "```html\n" + BROKEN.html + "\n```\n"}]})
+    server.sign_in(page)
+    page.get_by_test_id("prompt-input").fill("a task list")
+    page.get_by_test_id("model-select").select_option("localai:coder-1")
+    page.get_by_test_id("submit-button").click()
+    expect(page).to_have_url(re.compile(r"/apps/\w+"))
+    app_id = page.url.split("/apps/")[1].split("?")[0]
+    expect(page.locator("[data-testid=version-item][data-version='1'] [data-testid=check-chip]")).to_have_text("1 problem", timeout=90_000)
+    second = page.locator("[data-testid=version-item][data-version='2']")
+    expect(second).to_have_attribute("data-kind", "fix", timeout=30_000)
+    fix = page.request.get(f"{server.url}/api/apps/{app_id}/versions/2").json()["version"]
+    assert fix["automatic"] is True and "clicking “Add”" in fix["runtime_errors"][0]["message"]
