@@ -10,11 +10,12 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from app.checks import CheckStore, Checks
-from app.checks.service import MADE_WHILE_OFF, OFF
+from app.checks import CheckStore, Checks, Outcome, Problem
+from app.checks.service import OFF
 from app.services import Services
 from app.settings import Settings
 from app.storage import Store
+from sandbox.libraries import vendored_files
 from tests.check_corpus import CASES
 from tests.conftest import api_client, wait_for_version
 
@@ -128,14 +129,12 @@ async def test_a_restart_queues_the_pending_checks_again(settings: Settings) -> 
 
 async def test_pass_rates_by_model(store: Store, settings: Settings) -> None:
     """What the arena shows beside each model: of its versions checked, how many passed."""
-    checks = Checks(settings, store, Services.__dataclass_fields__["vendored"].default_factory())  # type: ignore[misc]
+    checks = Checks(settings, store, vendored_files())
     app, v1 = await store.create_app(title="t", prompt="p", model="demo", system_prompt_hash=None, html="<p>1", status="complete")
     v2 = await store.create_version(app.id, parent_number=1, prompt="p", model="demo", system_prompt_hash=None, html="<p>2", status="complete")
     v3 = await store.create_version(app.id, parent_number=1, prompt="p", model="openai:gpt-x", system_prompt_hash=None, html="<p>3", status="complete")
     v4 = await store.create_version(app.id, parent_number=1, prompt="p", model="openai:gpt-x", system_prompt_hash=None, html="<p>4", status="complete")
     hand = await store.create_version(app.id, parent_number=1, prompt="p", model="hand", system_prompt_hash=None, html="<p>5", status="complete", kind="hand_edit")
-    from app.checks import Outcome, Problem
-
     await checks.records.record(v1.id, Outcome())
     await checks.records.record(v2.id, Outcome([Problem("error", "boom")]))
     await checks.records.record(v3.id, Outcome())
@@ -148,4 +147,3 @@ async def test_pass_rates_by_model(store: Store, settings: Settings) -> None:
     assert (await checks.of([hand]))[hand.id]["status"] == "passed"
     other = (await store.create_version(app.id, parent_number=1, prompt="p", model="demo", system_prompt_hash=None, html="<p>6", status="complete"))
     assert (await checks.of([other]))[other.id] == {"status": "not_checked", "problems": [], "reason": OFF}
-    assert MADE_WHILE_OFF
