@@ -16,6 +16,7 @@
     ├── Conflict              (409) the app is still generating
     ├── ChecksUnavailable     (503) evals need the browser checks, which are off or have no Chromium
     ├── TooManyAttempts       (429) too many failed sign-ins for one user name
+    ├── QueueUnavailable      (503) the queue of generations (Redis) could not be reached
     └── ProviderError         (502) the model's service failed
         ├── ProviderUnavailable (502) it could not be reached
         ├── ProviderRateLimited (429) it asked us to slow down
@@ -45,6 +46,7 @@ __all__ = [
     "ProviderRateLimited",
     "ProviderRejected",
     "ProviderUnavailable",
+    "QueueUnavailable",
     "TooManyAttempts",
     "ToolsmithError",
     "Unauthorized",
@@ -162,6 +164,13 @@ class TooManyAttempts(ToolsmithError):
 
     status = 429
     code = "too_many_attempts"
+
+
+class QueueUnavailable(ToolsmithError):
+    """The queue that hands generations to workers could not be reached."""
+
+    status = 503
+    code = "queue_unavailable"
 
 
 class ProviderError(ToolsmithError):

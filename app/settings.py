@@ -63,6 +63,16 @@ ENVIRONMENT: dict[str, str] = {
     "TOOLSMITH_CHECK_TIMEOUT": "Seconds one check may take, both widths together, before it ends as a hang. Default: 60",
     "TOOLSMITH_CHROMIUM": "The Chromium (or Chrome) executable checks run in. Default: chromium, chromium-browser or "
     "google-chrome on the PATH; with none, versions are marked not checked.",
+    "TOOLSMITH_REDIS_URL": "Redis URL (redis://host:6379/0) shared by every Toolsmith process: live events go through Redis "
+    "Streams and generations through a job queue, so any number of processes serve the same people (docs/deployment.md). "
+    "Needs a PostgreSQL TOOLSMITH_DATABASE_URL. Default: none, one process keeps both in memory.",
+    "TOOLSMITH_REDIS_PREFIX": "Prefix of every Redis key and of the queue's name, so several Toolsmith instances can share "
+    "one Redis. Default: toolsmith:",
+    "TOOLSMITH_WORKER_LEASE": "Seconds a worker holds a generation without renewing its lease; a worker that stops "
+    "renewing (killed, cut off) has its generations marked failed, prompt kept, this long after. Default: 10",
+    "TOOLSMITH_WORKER_JOBS": "Generations one process runs at once from the queue; more wait for a free worker. 0: this "
+    "process only serves, and leaves generations to the others. Default: 100",
+    "TOOLSMITH_QUEUE_TIMEOUT": "Seconds a queued generation may wait for a free worker before it is marked failed. Default: 600",
     "ANTHROPIC_API_KEY": "Key for anthropic:* models.",
     "ANTHROPIC_BASE_URL": "Another address for the Anthropic API (a proxy or gateway).",
     "OPENAI_API_KEY": "Key for openai:* models.",
@@ -103,6 +113,11 @@ class Settings:
     check_workers: int = 1
     check_timeout: float = 60.0
     chromium: str | None = None  # None: looked for on the PATH
+    redis_url: str | None = field(default=None, repr=False)  # None: live events and generations stay in this process
+    redis_prefix: str = "toolsmith:"
+    worker_lease: float = 10.0
+    worker_jobs: int = 100
+    queue_timeout: float = 600.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -186,6 +201,11 @@ class Settings:
             check_workers=max(1, int(number("TOOLSMITH_CHECK_WORKERS", 1))),
             check_timeout=max(5.0, number("TOOLSMITH_CHECK_TIMEOUT", 60.0, float)),
             chromium=text("TOOLSMITH_CHROMIUM"),
+            redis_url=text("TOOLSMITH_REDIS_URL"),
+            redis_prefix=text("TOOLSMITH_REDIS_PREFIX") or "toolsmith:",
+            worker_lease=max(1.0, number("TOOLSMITH_WORKER_LEASE", 10.0, float)),
+            worker_jobs=max(0, int(number("TOOLSMITH_WORKER_JOBS", 100))),
+            queue_timeout=max(1.0, number("TOOLSMITH_QUEUE_TIMEOUT", 600.0, float)),
         )
 
 

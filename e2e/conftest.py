@@ -45,8 +45,10 @@ _LEAKY_ENV = re.compile(r"^(TOOLSMITH_|ANTHROPIC_|OPENAI_)")
 
 def server_env(**extra: str) -> dict[str, str]:
     """The environment of a Toolsmith process a test starts: this one's, without any setting of
-    ours or of a model provider (a developer's keys or database must not leak in), plus `extra`."""
-    return {key: value for key, value in os.environ.items() if not _LEAKY_ENV.match(key)} | {"PYTHONUNBUFFERED": "1", **extra}
+    ours or of a model provider (a developer's keys or database must not leak in), plus `extra`.
+    Checks of every version are off unless `extra` turns them on: each would run a Chromium of the
+    server's own beside the test's."""
+    return {key: value for key, value in os.environ.items() if not _LEAKY_ENV.match(key)} | {"PYTHONUNBUFFERED": "1", "TOOLSMITH_CHECKS": "off", **extra}
 
 
 def pick_outline(frame: FrameLocator) -> Locator:
@@ -168,6 +170,17 @@ class ToolsmithServer:
             stop_process(self._process)
             self._process = None
 
+    def kill(self) -> None:
+        """SIGKILL the server and its children, as a crash or the OOM killer would: nothing gets to clean up."""
+        if self._process is not None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
+            self._process = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def restart(self) -> None:
         """Stop and start again on the same ports and database."""
         self.stop()
@@ -277,8 +290,7 @@ def toolsmith_server(tmp_path: Path) -> Iterator[Callable[..., ToolsmithServer]]
     servers: list[ToolsmithServer] = []
 
     def start(**extra_env: str) -> ToolsmithServer:
-        # Checks off unless a test turns them on: each would run a second Chromium beside the test's own.
-        server = ToolsmithServer(tmp_path / f"server{len(servers)}", server_env(**{"TOOLSMITH_DEMO_DELAY": "0.005", "TOOLSMITH_CHECKS": "off", **extra_env}))
+        server = ToolsmithServer(tmp_path / f"server{len(servers)}", server_env(**{"TOOLSMITH_DEMO_DELAY": "0.005", **extra_env}))
         servers.append(server)
         server.start()
         return server

@@ -58,13 +58,14 @@ async def _answer(request: Request, services: Services, vendored: VendoredFiles,
     """The app; or, to a top-level load, the script-free view that frames it (sandbox/top_level.py)."""
     if is_top_level(request):
         return top_level_view(request, (await services.store.get_app(version.app_id)).title)
-    return _page(services, vendored, version)
+    return await _page(services, vendored, version)
 
 
-def _page(services: Services, vendored: VendoredFiles, version: VersionRecord) -> Response:
+async def _page(services: Services, vendored: VendoredFiles, version: VersionRecord) -> Response:
     if version.status == "generating":
-        run = services.live.get(version.id)
-        html = partial_page(run.answer, run.base_html) if run else None
+        # The run may be written by another process: `preview` reads it from wherever it is.
+        live = await services.live.preview(version.id)
+        html = partial_page(live.answer, live.base_html) if live else None
         if html is None:
             return _notice("Writing…", "The page is being written…")
         return HTMLResponse(_served(services, vendored, html), headers={"Cache-Control": "no-store"})

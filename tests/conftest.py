@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.accounts.users import UserRecord
+from app.errors import BadRequest
 from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
@@ -183,7 +184,11 @@ class LiveServer:
         async def main() -> None:
             services = await Services.open(self.settings)
             try:
-                tester = await services.accounts.create_user("tester")
+                # Servers that share one database (tests/test_many_workers.py) share their tester.
+                try:
+                    tester = await services.accounts.create_user("tester")
+                except BadRequest:
+                    tester = await services.accounts.get_user_by_name("tester")
                 self.token = (await services.accounts.create_token(tester.id, "tests"))[1]
                 self._servers = [
                     uvicorn.Server(uvicorn.Config(create_app(self.settings, services), host="127.0.0.1", port=self.settings.port, log_level="warning", timeout_graceful_shutdown=1)),

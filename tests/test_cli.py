@@ -36,7 +36,7 @@ def toolsmith(*args: str, env: dict[str, str] | None = None, cwd: Path | None = 
     )
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["import"], ["models"]])
+@pytest.mark.parametrize("command", [[], ["serve"], ["worker"], ["import"], ["models"]])
 def test_help(command: list[str]) -> None:
     result = toolsmith(*command, "--help")
     assert result.returncode == 0
@@ -140,6 +140,21 @@ def test_serve_on_a_busy_port_says_what_to_do(tmp_path: Path) -> None:
     assert process.returncode != 0
     assert "already in use" in output and "--port" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "says"),
+    [
+        (["worker"], {}, "toolsmith worker needs TOOLSMITH_REDIS_URL"),
+        (["serve", "--workers", "2"], {}, "serve --workers needs TOOLSMITH_REDIS_URL"),
+        (["worker"], {"TOOLSMITH_REDIS_URL": "redis://127.0.0.1:6379/0"}, "needs a PostgreSQL TOOLSMITH_DATABASE_URL"),
+        (["serve", "--workers", "0"], {}, "--workers must be 1 or more"),
+    ],
+)
+def test_many_processes_say_what_they_need(tmp_path: Path, args: list[str], env: dict[str, str], says: str) -> None:
+    result = toolsmith(*args, env={"TOOLSMITH_DATA_DIR": str(tmp_path), **env}, cwd=tmp_path)
+    assert result.returncode != 0
+    assert says in result.stderr
 
 
 def test_eval_prints_a_table_per_model_and_writes_json(tmp_path: Path) -> None:

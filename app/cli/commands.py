@@ -1,4 +1,4 @@
-"""The `toolsmith` command: serve, import, eval, models, users, tokens."""
+"""The `toolsmith` command: serve, worker, import, eval, models, users, tokens."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import json
 import signal
+import socket
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import uvicorn
 
 from app.cli import accounts as cli_accounts
+from app.cli import workers as cli_workers
 from app.errors import BadRequest, ToolsmithError
 from app.settings import Settings
 
@@ -27,14 +29,19 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve(settings: Settings) -> None:
-    """Run the main service and the sandbox host together until interrupted."""
+async def serve(settings: Settings, sockets: tuple[socket.socket, socket.socket] | None = None) -> None:
+    """Run the main service and the sandbox host together until interrupted.
+
+    With `sockets` (the main service's, the sandbox host's), this is one of the
+    processes `serve --workers N` started on sockets it bound (app.cli.workers),
+    and that parent has already announced the address and the first sign-in.
+    """
     from app.services import Services
     from app.web import create_app
     from sandbox.server import create_sandbox_app
 
     services = await Services.open(settings)
-    first = await cli_accounts.first_start(services.accounts)
+    first = await cli_accounts.first_start(services.accounts) if sockets is None else None
     servers = [
         _Server(uvicorn.Config(create_app(settings, services), host=settings.host, port=port, log_level="warning", timeout_graceful_shutdown=3, lifespan="on"))
         for port in (settings.port,)
@@ -55,6 +62,8 @@ async def serve(settings: Settings) -> None:
             if any(s.should_exit for s in servers):
                 return
             await asyncio.sleep(0.05)
+        if sockets is not None:
+            return
         models = services.registry.list()
         if first is not None:
             user, token = first
@@ -68,16 +77,16 @@ async def serve(settings: Settings) -> None:
             print("  no API key is set: using the offline demo model (set ANTHROPIC_API_KEY or OPENAI_API_KEY for a real one)", flush=True)
         print("Press Ctrl+C to stop.", flush=True)
 
-    async def run(server: _Server) -> None:
+    async def run(server: _Server, sock: socket.socket | None) -> None:
         try:
-            await server.serve()
+            await server.serve(sockets=[sock] if sock is not None else None)
         except SystemExit:  # uvicorn exits when it cannot bind its port
             pass
         finally:
             stop()  # one server down takes the other with it
 
     try:
-        await asyncio.gather(announce(), *(run(s) for s in servers))
+        await asyncio.gather(announce(), *(run(s, sock) for s, sock in zip(servers, sockets or (None, None), strict=True)))
     finally:
         await services.close()
     if any(not s.started for s in servers):
@@ -166,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=int, help="port of the main service (default 8000)")
     serve_cmd.add_argument("--sandbox-port", type=int, help="port of the sandbox host for generated apps (default 8001)")
     serve_cmd.add_argument("--database-url", help="SQLAlchemy database URL (default: SQLite file in ./data)")
+    serve_cmd.add_argument("--workers", type=int, default=1, metavar="N", help="processes serving the same ports (default 1; more need TOOLSMITH_REDIS_URL and PostgreSQL)")
 
     database = argparse.ArgumentParser(add_help=False)
     database.add_argument("--database-url", help="SQLAlchemy database URL (default: SQLite file in ./data)")
@@ -180,6 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
     import_cmd.add_argument("file", type=Path, metavar="FILE", help="the HTML page or .json export to import")
     import_cmd.add_argument("--title", help="the app's title, for a page (default: the page's <title>)")
     import_cmd.add_argument("--user", help="who gets the app (default: the only user)")
+
+    commands.add_parser(
+        "worker",
+        parents=[database],
+        help="take generations off the queue, serving nothing",
+        description="Run generations from the queue TOOLSMITH_REDIS_URL names, as many at once as TOOLSMITH_WORKER_JOBS, until interrupted.",
+    )
 
     eval_cmd = commands.add_parser(
         "eval",
@@ -209,9 +226,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     settings = dataclasses.replace(settings, **overrides)
     try:
+        if args.command == "serve" and args.workers != 1:
+            return cli_workers.serve_many(settings, args.workers, serve)
         if args.command == "serve":
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(serve(settings))
+        elif args.command == "worker":
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(cli_workers.work(settings))
         elif args.command == "import":
             if not args.file.is_file():
                 print(f"toolsmith import: {args.file} is not a file.", file=sys.stderr)

@@ -24,10 +24,11 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Any
 
-from app.errors import BadRequest, Conflict, InvalidPrompt, NotFound, ProviderError
+from app.errors import BadRequest, Conflict, InvalidPrompt, NotFound, ProviderError, QueueUnavailable, ToolsmithError
 from app.generation.answers import Answer, Refused, read_answer, read_retry
 from app.generation.continuation import Stitcher
 from app.generation.fixes import check_errors, describe_errors, fix_title
@@ -35,9 +36,10 @@ from app.generation.live import LiveRun, LiveRuns
 from app.generation.models import ModelRegistry
 from app.generation.prompting import build_messages, continuation, fix_request, follow_up_system_prompt, recorded_hash, retry_after_edits, system_prompt
 from app.generation.providers.base import Message, Provider, Request, Usage
+from app.generation.queue import GenerationQueue, Payload
 from app.generation.selection import check_selection, describe_selection
 from app.settings import Settings
-from app.storage import AppRecord, Store, VersionRecord
+from app.storage import AppRecord, Leases, Store, VersionRecord
 
 log = logging.getLogger("toolsmith.generation")
 
@@ -71,6 +73,18 @@ class Job:
     rename_app: bool
     prefix: str = ""  # the cut-off answer this run continues
 
+    def payload(self) -> Payload:
+        """The job as the queue carries it; the worker finds the provider again from the version's model."""
+        return {
+            "version_id": self.version.id,
+            "system": self.system,
+            "messages": [[m.role, m.content] for m in self.messages],
+            "base_html": self.base_html,
+            "edits": self.edits,
+            "rename_app": self.rename_app,
+            "prefix": self.prefix,
+        }
+
 
 @dataclass
 class Spent:
@@ -92,11 +106,14 @@ class Spent:
 class Generator:
     """Starts generations and imports, and records their outcome."""
 
-    def __init__(self, settings: Settings, store: Store, registry: ModelRegistry, live: LiveRuns) -> None:
+    def __init__(self, settings: Settings, store: Store, registry: ModelRegistry, live: LiveRuns, queue: GenerationQueue | None = None, leases: Leases | None = None) -> None:
         self.settings = settings
         self.store = store
         self.registry = registry
         self.live = live
+        # With a queue, runs go to whichever worker is free (app.generation.workers); without, they run here.
+        self.queue = queue
+        self.leases = leases
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _check_prompt(self, prompt: object, *, required: bool = True) -> str:
@@ -124,7 +141,7 @@ class Generator:
         provider, model_name = self.registry.resolve(model_id)
         system = system_prompt()
         app, version = await self.store.create_app(title=title_from_prompt(text), prompt=text, model=model_id, system_prompt_hash=system.hash, owner_id=owner_id)
-        self._launch(Job(version, provider, model_name, system.text, build_messages([], None, text), None, False, rename_app=True))
+        await self._launch(Job(version, provider, model_name, system.text, build_messages([], None, text), None, False, rename_app=True))
         return app, version
 
     async def follow_up(
@@ -177,7 +194,7 @@ class Generator:
         base_html = base.html if base else None
         described = describe_selection(scope, base_html) if scope and base_html else None
         messages = build_messages(self._history(base, by_number), base_html, request, edits=edits, scope=described)
-        self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits, rename_app=base is None))
+        await self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits, rename_app=base is None))
         return version
 
     async def continue_version(self, app_id: str, number: int, model: object = None) -> VersionRecord:
@@ -212,7 +229,7 @@ class Generator:
         )
         scope = describe_selection(original.selection, base_html) if original.selection and base_html else None
         messages = build_messages(self._history(base, by_number), base_html, request, edits=edits, scope=scope)
-        self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits, rename_app=base is None, prefix=target.answer))
+        await self._launch(Job(version, provider, model_name, system.text, messages, base_html, edits, rename_app=base is None, prefix=target.answer))
         return version
 
     async def _versions_when_idle(self, app_id: str) -> dict[int, VersionRecord]:
@@ -274,12 +291,39 @@ class Generator:
 
     # ---- running -------------------------------------------------------------------------
 
-    def _launch(self, job: Job) -> None:
+    async def _launch(self, job: Job) -> None:
+        if self.queue is None or self.leases is None:
+            self._start(job)
+            return
+        try:
+            await self.leases.queued(job.version.id, until=datetime.now(UTC) + timedelta(seconds=self.settings.queue_timeout))
+            await self.queue.put(job.version.id, job.payload())
+        except Exception as exc:
+            log.exception("could not queue version %s", job.version.id)
+            message = "Toolsmith could not hand this version to a worker (its queue is unreachable). Try again in a moment; if it keeps happening, check that Redis is running."
+            await self.store.finish_version(job.version.id, status="failed", error=message)
+            raise QueueUnavailable(message) from exc
+
+    def _start(self, job: Job) -> asyncio.Task[None]:
         run = self.live.start(job.version.id, base_html=job.base_html if job.edits else None)
         run.publish("status", {"status": "generating"})
         task = asyncio.create_task(self._run(job, run))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def run_queued(self, payload: Payload) -> None:
+        """Run a version taken off the queue, in this process, until it ends."""
+        version = await self.store.get_version_by_id(str(payload["version_id"]))
+        try:
+            provider, model_name = self.registry.resolve(version.model)
+        except ToolsmithError as exc:  # this worker lacks a key or an endpoint the accepting one had
+            run = self.live.start(version.id)
+            await self._finish(version, run, Spent(), time.monotonic(), {"status": "failed", "error": exc.message})
+            return
+        messages = [Message(role, content) for role, content in payload["messages"]]
+        job = Job(version, provider, model_name, str(payload["system"]), messages, payload["base_html"], bool(payload["edits"]), bool(payload["rename_app"]), str(payload["prefix"]))
+        await self._start(job)
 
     async def _run(self, job: Job, run: LiveRun) -> None:
         started = time.monotonic()

@@ -135,6 +135,19 @@ def _version_provenance(connection: Connection) -> None:
     connection.execute(old.update().where(made_here, old.c.html.is_not(None)).values(path="page"))
 
 
+def _generation_leases(connection: Connection) -> None:
+    """Leases of queued generations: which worker runs each and until when (spelled out, as above)."""
+    md = sa.MetaData()
+    sa.Table("versions", md, sa.Column("id", sa.String(32), primary_key=True))
+    sa.Table(
+        "generation_leases",
+        md,
+        sa.Column("version_id", sa.String(32), sa.ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("worker", sa.String(100), nullable=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    ).create(connection)
+
+
 def _checks(connection: Connection) -> None:
     """The browser check of each version (its status, problems and thumbnail), eval runs, and
     which apps an eval run made.
@@ -183,7 +196,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "apps and versions", _initial),
     Migration(2, "users, sessions, API tokens, share links and app owners", _accounts),
     Migration(3, "how each version was made", _version_provenance),
-    Migration(4, "browser checks of versions, and evals", _checks),
+    Migration(4, "leases of queued generations", _generation_leases),
+    Migration(5, "browser checks of versions, and evals", _checks),
 )
 
 

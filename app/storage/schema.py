@@ -27,7 +27,7 @@ apps = sa.Table(
     sa.Column("owner_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True),
     sa.Column("remixed_from_app_id", sa.String(32), nullable=True),  # no foreign key: the original may go
     sa.Column("remixed_from_title", sa.String(200), nullable=True),
-    # Set for the apps an eval run made (migration 4): kept out of the person's own lists.
+    # Set for the apps an eval run made (migration 5): kept out of the person's own lists.
     sa.Column("eval_id", sa.String(32), nullable=True, index=True),
 )
 
@@ -149,6 +149,16 @@ instance_secrets = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(200), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# A generation handed to the queue (migration 4): which worker runs it, and until when without renewing.
+# A row whose time has passed while its version is still generating is a generation nobody is writing.
+generation_leases = sa.Table(
+    "generation_leases",
+    metadata,
+    sa.Column("version_id", sa.String(32), sa.ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("worker", sa.String(100), nullable=True),  # None: still waiting in the queue
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
 schema_migrations = sa.Table(

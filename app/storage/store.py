@@ -1,4 +1,4 @@
-"""Reading and writing apps and versions; with app.accounts.users and app.accounts.shares, the only modules that run SQL."""
+"""Reading and writing apps and versions; with app.storage.leases, app.accounts.users and app.accounts.shares, the only modules that run SQL."""
 
 from __future__ import annotations
 

@@ -160,10 +160,10 @@ async def stream_version(request: Request) -> EventSourceResponse:
 
 
 async def _version_events(services: Services, version: VersionRecord, after: int) -> AsyncIterator[ServerSentEvent]:
-    run = services.live.get(version.id)
+    events = services.live.follow(version.id, after)
     last_id = after
-    if run is not None:
-        async for event in run.follow(after):
+    if events is not None:
+        async for event in events:
             last_id = event.id
             if event.name == "finished":
                 break
