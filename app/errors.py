@@ -9,6 +9,7 @@
     │   ├── UnknownModel      (400) no such provider or model
     │   ├── BeyondTheDemo     (400) a change the offline demo cannot make (no version is made)
     │   ├── InvalidAppData    (400) saved data of an app that is not an object of strings
+    │   ├── InvalidSuite      (400) an eval suite file with mistakes (the line and what is wrong)
     │   └── BadHost           (400) a Host header the service does not answer to
     ├── MissingKey            (400) the provider needs a key that is not set
     ├── Unauthorized          (401) not signed in, or an API token that is wrong, expired or revoked
@@ -16,6 +17,7 @@
     │   └── CSRFFailed        (403) a state-changing request that did not come from our own page
     ├── NotFound              (404) no such app, version or share, or not yours
     ├── Conflict              (409) the app is still generating
+    ├── ChecksUnavailable     (409) evals need the browser checks, which are off here or have no Chromium
     ├── QuotaExceeded         (413) an app's saved data is larger than the quota
     ├── TooManyAttempts       (429) too many failed sign-ins for one user name
     ├── TooManyStreams        (429) one person has as many streams open as allowed
@@ -37,12 +39,14 @@ __all__ = [
     "BadRequest",
     "BeyondTheDemo",
     "CSRFFailed",
+    "ChecksUnavailable",
     "Conflict",
     "Forbidden",
     "InvalidAppData",
     "InvalidHTML",
     "InvalidJSON",
     "InvalidPrompt",
+    "InvalidSuite",
     "InvalidTitle",
     "MissingKey",
     "NotFound",
@@ -115,10 +119,18 @@ class BeyondTheDemo(BadRequest):
     """The offline demo cannot make this change (or any fix); a real model can."""
 
     code = "beyond_the_demo"
+
+
 class InvalidAppData(BadRequest):
     """What an app asked to keep is not an object whose keys and values are strings."""
 
     code = "invalid_app_data"
+
+
+class InvalidSuite(BadRequest):
+    """An eval suite that cannot be run: the message names the line and what is wrong."""
+
+    code = "invalid_suite"
 
 
 class BadHost(BadRequest):
@@ -173,6 +185,16 @@ class Conflict(ToolsmithError):
 
     status = 409
     code = "conflict"
+
+
+class ChecksUnavailable(ToolsmithError):
+    """Evals run their checks in Chromium, and here there is none, or checks are turned off.
+
+    A 4xx, not a 503: it is how this server is set up, and asking again changes nothing until its
+    owner turns checks on (TOOLSMITH_CHECKS, TOOLSMITH_CHROMIUM)."""
+
+    status = 409
+    code = "checks_unavailable"
 
 
 class TooManyAttempts(ToolsmithError):

@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 
 from app.accounts import Accounts, Shared, Shares, Signer
 from app.appdata import AppData
+from app.checks import Checks
+from app.evals import Evals
 from app.generation import GenerationQueue, Generator, LiveRuns, ModelRegistry, QueueWork, RedisLiveRuns
 from app.settings import Settings
 from app.storage import Leases, Store
@@ -29,6 +31,8 @@ class Services:
     shares: Shares
     signer: Signer
     appdata: AppData
+    checks: Checks
+    evals: Evals
     # The vendored libraries installed here: served by the sandbox host, inlined by downloads.
     vendored: VendoredFiles = field(default_factory=vendored_files)
     # With Redis: this process's share of the queue of generations (app.generation.workers).
@@ -70,12 +74,25 @@ class Services:
             generator = Generator(settings, store, registry, live, queue=queue, leases=leases)
             work = QueueWork(settings, generator, queue, leases, redis_live)
             await work.start()
-        return cls(settings, store, registry, live, generator, Versioning(settings, store), accounts, Shares(store, accounts), signer, AppData(store.engine), work=work)
+        vendored = vendored_files()
+        # Every version that gets a page, however it gets it, is checked in a browser (app.checks)
+        # by the process that wrote the page.
+        checks = Checks(settings, store, vendored)
+        store.page_listeners.append(checks.page_written)
+        await checks.start()
+        evals = Evals(store, registry, generator, checks)
+        await evals.runs.fail_interrupted()
+        return cls(
+            settings, store, registry, live, generator, Versioning(settings, store), accounts, Shares(store, accounts), signer,
+            appdata=AppData(store.engine), checks=checks, evals=evals, vendored=vendored, work=work,
+        )
 
     async def close(self) -> None:
+        await self.evals.shutdown()
         if self.work is not None:
             await self.work.stop()
         await self.generator.shutdown()
+        await self.checks.close()
         await self.registry.close()
         await self.live.close()
         if self.generator.queue is not None:

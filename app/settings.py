@@ -65,6 +65,12 @@ ENVIRONMENT: dict[str, str] = {
     "one more is refused with 429 until another closes. Default: 20",
     "TOOLSMITH_STREAM_IDLE_TIMEOUT": "Seconds a stream that has sent nothing but heartbeats stays open before the "
     "server closes it (clients reconnect with Last-Event-ID). Default: 300",
+    "TOOLSMITH_CHECKS": "Whether every version that gets a page is checked in headless Chromium (errors, a blank page, a hang, "
+    "a smoke interaction, a thumbnail): on or off. Default: on for toolsmith serve",
+    "TOOLSMITH_CHECK_WORKERS": "Checks that run at once, each in a Chromium of its own; the others wait in a queue. Default: 1",
+    "TOOLSMITH_CHECK_TIMEOUT": "Seconds one check may take, both widths together, before it ends as a hang. Default: 60",
+    "TOOLSMITH_CHROMIUM": "The Chromium (or Chrome) executable checks run in. Default: chromium, chromium-browser or "
+    "google-chrome on the PATH; with none, versions are marked not checked.",
     "TOOLSMITH_REDIS_URL": "Redis URL (redis://host:6379/0) shared by every Toolsmith process: live events go through Redis "
     "Streams and generations through a job queue, so any number of processes serve the same people (docs/deployment.md). "
     "Needs a PostgreSQL TOOLSMITH_DATABASE_URL. Default: none, one process keeps both in memory.",
@@ -114,6 +120,11 @@ class Settings:
     generation_timeout: float = 900.0
     streams_per_person: int = 20
     stream_idle_timeout: float = 300.0
+    # Settings built in code (tests, scripts) leave checks off; toolsmith serve reads TOOLSMITH_CHECKS, on unless set off.
+    checks: bool = False
+    check_workers: int = 1
+    check_timeout: float = 60.0
+    chromium: str | None = None  # None: looked for on the PATH
     redis_url: str | None = field(default=None, repr=False)  # None: live events and generations stay in this process
     redis_prefix: str = "toolsmith:"
     worker_lease: float = 10.0
@@ -202,6 +213,10 @@ class Settings:
             generation_timeout=number("TOOLSMITH_GENERATION_TIMEOUT", 900.0, float),
             streams_per_person=max(1, int(number("TOOLSMITH_STREAMS_PER_PERSON", 20))),
             stream_idle_timeout=number("TOOLSMITH_STREAM_IDLE_TIMEOUT", 300.0, float),
+            checks=switch("TOOLSMITH_CHECKS", True),
+            check_workers=max(1, int(number("TOOLSMITH_CHECK_WORKERS", 1))),
+            check_timeout=max(5.0, number("TOOLSMITH_CHECK_TIMEOUT", 60.0, float)),
+            chromium=text("TOOLSMITH_CHROMIUM"),
             redis_url=text("TOOLSMITH_REDIS_URL"),
             redis_prefix=text("TOOLSMITH_REDIS_PREFIX") or "toolsmith:",
             worker_lease=max(1.0, number("TOOLSMITH_WORKER_LEASE", 10.0, float)),

@@ -45,8 +45,10 @@ _LEAKY_ENV = re.compile(r"^(TOOLSMITH_|ANTHROPIC_|OPENAI_)")
 
 def server_env(**extra: str) -> dict[str, str]:
     """The environment of a Toolsmith process a test starts: this one's, without any setting of
-    ours or of a model provider (a developer's keys or database must not leak in), plus `extra`."""
-    return {key: value for key, value in os.environ.items() if not _LEAKY_ENV.match(key)} | {"PYTHONUNBUFFERED": "1", **extra}
+    ours or of a model provider (a developer's keys or database must not leak in), plus `extra`.
+    Checks of every version are off unless `extra` turns them on: each would run a Chromium of the
+    server's own beside the test's."""
+    return {key: value for key, value in os.environ.items() if not _LEAKY_ENV.match(key)} | {"PYTHONUNBUFFERED": "1", "TOOLSMITH_CHECKS": "off", **extra}
 
 
 def pick_outline(frame: FrameLocator) -> Locator:

@@ -16,11 +16,10 @@ from app.generation import partial_page
 from app.hosts import HostCheck, hosts_of
 from app.services import Services
 from app.storage import VersionRecord
-from sandbox.bridge import inject_bridge
-from sandbox.cdn import rewrite_cdn_links
 from sandbox.headers import PAGES_PATH, Origins, app_headers, origin_of, top_level_headers, vendor_headers
 from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
 from sandbox.pages import PageCache, ServedPage, not_modified
+from sandbox.serving import served_page
 from sandbox.top_level import SCRIPTS, SCRIPTS_PATH, TOP_LEVEL, is_framed_by_view, is_top_level, top_level_view
 
 
@@ -99,8 +98,7 @@ def _finished(request: Request, page: ServedPage, cache_control: str) -> Respons
 
 
 def _served(vendored: VendoredFiles, html: str, host: str) -> str:
-    # The bridge goes in last, so the CDN rewriting never reads it and it stays the first script.
-    return inject_bridge(rewrite_cdn_links(html, vendored), host)
+    return served_page(html, vendored, host)
 
 
 async def serve_view_script(request: Request) -> Response:

@@ -5,6 +5,7 @@ import { CodeEditor } from "./codeedit.js";
 import { connectBridge } from "./bridge-host.js";
 import { CodeView, setupCodeActions } from "./code.js";
 import { DiffView } from "./diff.js";
+import { CheckPoller, CheckStrip, checkEntries } from "./checks.js";
 import { byModel, modelBadge } from "./dom.js";
 import { Fixer } from "./fix.js";
 import { watchForChanges } from "./freshness.js";
@@ -119,6 +120,20 @@ const runtime = new RuntimeErrors($("runtime-errors"), {
   },
 });
 
+const checkStrip = new CheckStrip($("check-strip"), { fixButton: (v, entries) => fixer.button(v, entries) });
+const checks = new CheckPoller({
+  appId,
+  versions: () => state.versions,
+  update(version) {
+    const { html, ...v } = version;
+    upsert(v);
+    render();
+    const entries = checkEntries(find(v.number)?.check);
+    // A check's problems may start an automatic fix, as the page's own reports do.
+    if (entries.length) fixer.report(find(v.number), entries, { fresh: state.fresh.has(v.number) });
+  },
+});
+
 function upsert(version) {
   const { html, ...v } = version;
   if (typeof html === "string") pages.set(v.number, html);
@@ -153,6 +168,8 @@ function render() {
   renderBase();
   renderCodeBar();
   runtime.show(state.current, { hidden: v?.status === "generating" });
+  checkStrip.show(v);
+  checks.kick();
   picker.setEnabled(Boolean(v?.preview_url) && v.has_page !== false && ["complete", "incomplete", "stopped"].includes(v.status));
   stopper.render();
 }
@@ -450,7 +467,8 @@ function edit(v) {
 
 // The Fix button shown in the turn of a version whose page reported errors.
 function fixButton(v) {
-  const entries = state.errors.get(v.number) || [];
+  const reported = state.errors.get(v.number) || [];
+  const entries = reported.length ? reported : checkEntries(v.check);
   return entries.length ? fixer.button(v, entries) : null;
 }
 

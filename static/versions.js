@@ -1,6 +1,7 @@
 // Renders the version list (a tree: oldest first, branches indented under the version they start from)
 // and the conversation from the editor's state.
 // Both are rebuilt whole on each change (a handful of versions); focus is kept.
+import { checkChip } from "./checks.js";
 import { STATUS_LABELS, byModel, h, isImport, modelBadge, statusChip, timeAgo } from "./dom.js";
 import { duration, relativeTime, tokens } from "./format.js";
 
@@ -151,7 +152,7 @@ export function renderVersionList(list, state, actions) {
             h("span", { class: "status-dot", "data-status": v.status, "aria-hidden": "true" }),
             h("span", { class: "version-prompt", "data-testid": "version-prompt" }, asked || "—"),
             timeAgo(v.created_at, relativeTime(v.created_at)),
-            h("span", { class: "version-sub" }, modelBadge(v), meta ? h("span", { class: "version-meta", "data-testid": "version-meta" }, meta) : null),
+            h("span", { class: "version-sub" }, modelBadge(v), meta ? h("span", { class: "version-meta", "data-testid": "version-meta" }, meta) : null, checkChip(v)),
           ),
         );
       }),

@@ -22,6 +22,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
+from app.checks import Outcome
 from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
@@ -36,6 +37,7 @@ MAIN = "http://localhost:8000"
 SANDBOX = "http://127.0.0.1:8001"
 UNKNOWN_SHARE = "nobody-gave-me-a-link-0000000000000000000"
 LIBRARY_FILE = "chart.js@4.6.1/dist/chart.umd.min.js"
+PICTURE = b"\x89PNG\r\n\x1a\n a thumbnail of version 1"
 
 ANON, OWNER, OTHER, HOLDER, REVOKED, TOKEN, OTHER_TOKEN = "anonymous", "owner", "other user", "share holder", "revoked holder", "API token", "other's API token"
 CALLERS = (ANON, OWNER, OTHER, HOLDER, REVOKED, TOKEN, OTHER_TOKEN)
@@ -55,6 +57,7 @@ class World:
     owner_token: str
     other_token: str
     spare_token_id: str  # another token of Ada's, for the revoke route
+    eval_id: str  # a finished eval run of Ada's
 
 
 async def _build(db: Path) -> World:
@@ -71,6 +74,9 @@ async def _build(db: Path) -> World:
         revoked = await services.shares.create(app.id, version_number=1, show_author=False, expires_at=None)
         await services.shares.revoke(app.id, revoked.id)
         spare, _ = await accounts.create_token(ada.id, "spare")
+        await services.checks.records.record(version.id, Outcome(screenshot=PICTURE))
+        eval_id = await services.evals.runs.create(ada.id, {"name": "EVAL-MARK-5e1f", "prompts": [{"id": "p", "prompt": PROMPT, "steps": [], "expect": []}]}, ["demo"], 1)
+        await services.evals.runs.finish(eval_id)
         return World(
             db=db,
             app_id=app.id,
@@ -84,6 +90,7 @@ async def _build(db: Path) -> World:
             owner_token=(await accounts.create_token(ada.id, "script"))[1],
             other_token=(await accounts.create_token(bob.id, "script"))[1],
             spare_token_id=spare.id,
+            eval_id=eval_id,
         )
     finally:
         await services.close()
@@ -170,9 +177,12 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("main", "GET", "/signin/{token}", None, everyone(404)),
     ("main", "POST", "/logout", {"data": {}}, everyone(303)),
     ("main", "GET", "/account", None, signed_in(200, 303)),
+    ("main", "GET", "/evals", None, signed_in(200, 303)),
+    ("main", "GET", "/evals/{eval_id}", None, own_app(200)),
     ("main", "GET", "/s/{token}", None, share_link(200)),
     ("main", "GET", "/s/{token}/source", None, share_link(200)),
     ("main", "GET", "/s/{token}/download", None, share_link(200)),
+    ("main", "GET", "/s/{token}/screenshot", None, share_link(200)),
     ("main", "POST", "/s/{token}/remix", {"data": {}}, {A: 401, O: 303, X: 404, H: 401, V: 401, T: 303, XT: 404}),
     # the JSON API
     ("main", "GET", "/api/models", None, signed_in(200)),
@@ -185,6 +195,7 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("main", "GET", "/api/apps/{app_id}/versions/{number}", None, own_app(200)),
     ("main", "GET", "/api/apps/{app_id}/versions/{number}/stream", None, own_app(200)),
     ("main", "GET", "/api/apps/{app_id}/versions/{number}/download", None, own_app(200)),
+    ("main", "GET", "/api/apps/{app_id}/versions/{number}/screenshot", None, own_app(200)),
     ("main", "POST", "/api/apps/{app_id}/versions/{number}/continue", {"json": {}}, own_app(202)),
     # Version 1 is finished: its owner hears there is nothing to stop; everyone else, that there is no such app.
     ("main", "POST", "/api/apps/{app_id}/versions/{number}/cancel", {"json": {}}, own_app(409)),
@@ -205,6 +216,11 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("main", "DELETE", "/api/shares/{token}/data", None, {A: 401, O: 200, X: 404, H: 401, V: 401, T: 200, XT: 404}),
     ("main", "GET", "/api/shares/{token}", None, share_link(200)),
     ("main", "POST", "/api/shares/{token}/remix", {"json": {}}, {A: 401, O: 201, X: 404, H: 401, V: 401, T: 201, XT: 404}),
+    ("main", "GET", "/api/evals", None, signed_in(200)),
+    # A suite with a mistake: who may start an eval, without running one.
+    ("main", "POST", "/api/evals", {"json": {"suite_toml": "[[prompt]\n"}}, signed_in(400)),
+    ("main", "GET", "/api/evals/{eval_id}", None, own_app(200)),
+    ("main", "GET", "/api/evals/{eval_id}/stream", None, own_app(200)),
     ("main", "GET", "/api/me", None, signed_in(200)),
     ("main", "PATCH", "/api/me", {"json": {"display_name": "Someone"}}, signed_in(200)),
     ("main", "POST", "/api/me/password", {"json": {"new": "correct horse battery"}}, {A: 401, O: 200, X: 200, H: 401, V: 401, T: 403, XT: 403}),
@@ -219,7 +235,7 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
 ]
 
 # What only Ada may ever see, and what a working share link shows too.
-PRIVATE_MARKS = ("PROMPT-MARK-91c2",)
+PRIVATE_MARKS = ("PROMPT-MARK-91c2", "EVAL-MARK-5e1f")
 SHARED_MARKS = (TITLE, "PAGE-MARK-c0de")
 SHARE_ROUTES = {"/s/{token}", "/s/{token}/source", "/s/{token}/download", "/api/shares/{token}", "/v/{token}?share={share}"}
 
@@ -237,6 +253,7 @@ def _url(origin: str, path: str, world: World, caller: Caller) -> str:
         share_id=world.active_share_id,
         token=caller.share if path.startswith(("/s/", "/api/shares/")) else "not-a-real-sign-in-link",
         token_id=world.spare_token_id,
+        eval_id=world.eval_id,
     )
     return filled
 
@@ -306,6 +323,13 @@ async def test_what_the_owner_sees_and_a_share_holder_does_not(world: World, ser
         assert shared["frame_url"] == f"{SANDBOX}/v/{world.sandbox_token}?share={world.active_share}"
         framed = await holder.sandbox.get(shared["frame_url"])
         assert "PAGE-MARK-c0de" in framed.text and framed.headers["cache-control"] == "no-store"
+        viewer = (await holder.main.get(f"/s/{world.active_share}")).text
+        assert f'<meta property="og:image" content="{MAIN}/s/{world.active_share}/screenshot">' in viewer
+        assert (await holder.main.get(f"/s/{world.active_share}/screenshot")).content == PICTURE
+        listed = (await owner.main.get("/api/apps")).json()["apps"][0]
+        assert listed["thumbnail_url"] == f"/api/apps/{world.app_id}/versions/1/screenshot"
+        assert (await owner.main.get(listed["thumbnail_url"])).content == PICTURE
+        assert 'data-testid="app-thumbnail"' in (await owner.main.get("/apps")).text
         # The link opens the version it shows, and nothing else of the app's.
         assert (await holder.sandbox.get(f"/v/{world.sandbox_token}?share={world.revoked_share}")).status_code == 404
     finally:

@@ -32,7 +32,7 @@ def toolsmith(*args: str, env: dict[str, str] | None = None, cwd: Path | None = 
         text=True,
         env=_environment(**(env or {})),
         cwd=cwd or ROOT,
-        timeout=60,
+        timeout=180,
     )
 
 
@@ -155,3 +155,31 @@ def test_many_processes_say_what_they_need(tmp_path: Path, args: list[str], env:
     result = toolsmith(*args, env={"TOOLSMITH_DATA_DIR": str(tmp_path), **env}, cwd=tmp_path)
     assert result.returncode != 0
     assert says in result.stderr
+
+
+def test_eval_prints_a_table_per_model_and_writes_json(tmp_path: Path) -> None:
+    chromium = os.environ.get("TOOLSMITH_CHROMIUM") or "chromium"
+    suite = tmp_path / "mine.toml"
+    suite.write_text(
+        '[[prompt]]\nid = "words"\nprompt = "A word counter: a textarea with id text, the count in an element with id words."\n'
+        'steps = [{ fill = "#text", value = "one two" }]\nexpect = [{ selector = "#words", equals = "2" }, { no_problems = true }]\n'
+    )
+    database = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+    assert toolsmith("users", "add", "ada", "--no-password", "--database-url", database).returncode == 0
+    out = tmp_path / "out.json"
+    env = {"TOOLSMITH_CHROMIUM": chromium, "TOOLSMITH_DEMO_DELAY": "0"}
+    result = toolsmith("eval", str(suite), "--model", "demo", "--json", str(out), "--database-url", database, env=env)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^demo\s+words\s+passed$", result.stdout, re.M), result.stdout
+    assert re.search(r"^demo\s+1/1\s+100% \(21%–100%\)", result.stdout, re.M), result.stdout
+    assert re.search(r"Report: http://localhost:8000/evals/\w+", result.stdout)
+    import json
+
+    saved = json.loads(out.read_text())
+    assert (saved["status"], saved["summary"][0]["passed"], saved["results"][0]["prompt_id"]) == ("finished", 1, "words")
+    assert _apps_of(database, "ada") == []  # the eval's app is on its report, not in Ada's list
+
+    suite.write_text('[[prompt]]\nid = "words"\nprompt = "x"\nexpect = [{ selector = "#a", count = "two" }]\n')
+    refused = toolsmith("eval", str(suite), "--model", "demo", "--database-url", database, env=env)
+    assert refused.returncode == 2 and "line 1 (prompt “words”), expectation 1: count must be a whole number" in refused.stderr
+    assert "Traceback" not in refused.stderr

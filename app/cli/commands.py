@@ -1,4 +1,4 @@
-"""The `toolsmith` command: serve, worker, import, models, users, tokens."""
+"""The `toolsmith` command: serve, worker, import, eval, models, users, tokens."""
 
 from __future__ import annotations
 
@@ -125,6 +125,36 @@ async def import_file(settings: Settings, path: Path, title: str | None, usernam
     return f"{settings.resolved_public_url}/apps/{app.id}"
 
 
+async def run_eval(settings: Settings, suite_arg: str, models: list[str], repeat: int, username: str | None, json_path: Path | None) -> int:
+    """`toolsmith eval`: the suite through each model, a line per run as it finishes, then the table; writes the JSON."""
+    from app.evals import load_builtin, parse_suite, table
+    from app.services import Services
+
+    path = Path(suite_arg)
+    suite = parse_suite(path.read_text(encoding="utf-8", errors="replace"), path.stem) if path.is_file() else load_builtin(suite_arg)
+    services = await Services.open(settings)
+    try:
+        owner = await cli_accounts.user_for(services.accounts, username)
+
+        async def progress(result: dict[str, object]) -> None:
+            verdict = "passed" if result["passed"] else "FAILED"
+            failed = [e for e in result["expectations"] if not e["passed"]] if isinstance(result["expectations"], list) else []
+            why = "; ".join(f"{e['selector'] or 'page'} {e['kind']} {e['value']!r}: got {e['actual']!r}" for e in failed[:2]) or result.get("error") or ""
+            print(f"{result['model']:<28} {result['prompt_id']:<20} {verdict}{'  ' + str(why) if why else ''}", flush=True)
+
+        eval_id = await services.evals.start(suite, models or [settings.resolved_default_model], repeat, owner_id=owner.id, progress=progress)
+        await services.evals.wait(eval_id)
+        run = await services.evals.runs.get(eval_id, owner.id)
+    finally:
+        await services.close()
+    print()
+    print(table(run["summary"]))
+    target = json_path or Path(f"eval-{eval_id}.json")
+    target.write_text(json.dumps(run, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(f"\nReport: {settings.resolved_public_url}{run['report_url']}\nJSON: {target}")
+    return 0 if run["status"] == "finished" else 1
+
+
 def list_models(settings: Settings) -> str:
     from app.generation import ModelRegistry
 
@@ -186,6 +216,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="take generations off the queue, serving nothing",
         description="Run generations from the queue TOOLSMITH_REDIS_URL names, as many at once as TOOLSMITH_WORKER_JOBS, until interrupted.",
     )
+
+    eval_cmd = commands.add_parser(
+        "eval",
+        parents=[database],
+        help="run a suite of tool prompts through models and check every page",
+        description="Run SUITE (a built-in suite's name, such as everyday, or a suite file: docs/evals.md) through each "
+        "--model, check every page in Chromium, print a table per model and write the results as JSON.",
+    )
+    eval_cmd.add_argument("suite", metavar="SUITE", help="a built-in suite (everyday) or a .toml suite file")
+    eval_cmd.add_argument("--model", action="append", default=[], dest="models", metavar="MODEL", help="a model to run it through; repeat for more (default: the default model)")
+    eval_cmd.add_argument("--repeat", type=int, default=1, help="runs of each prompt per model (default 1)")
+    eval_cmd.add_argument("--user", help="whose evals and apps they are (default: the only user)")
+    eval_cmd.add_argument("--json", type=Path, dest="json_path", help="where to write the results (default: ./eval-ID.json)")
+
     commands.add_parser("models", help="list the models and which lack a key", description="List the models Toolsmith can use and which need a key.")
     cli_accounts.add_parsers(commands, database)
     return parser
@@ -220,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "restore":
             restore_database(settings.resolved_database_url, args.path)
             print(f"Restored {args.path} into {_safe_url(settings.resolved_database_url)}; start Toolsmith again.")
+        elif args.command == "eval":
+            return asyncio.run(run_eval(settings, args.suite, args.models, args.repeat, args.user, args.json_path))
         elif args.command == "models":
             print(list_models(settings))
         elif args.command in ("users", "tokens"):

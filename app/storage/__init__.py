@@ -3,8 +3,8 @@
 from app.storage.backup import backup, restore
 from app.storage.leases import Leases
 from app.storage.numbers import MAX_INTEGER, as_number, is_digits
-from app.storage.schema import api_tokens, app_data, apps, generation_leases, instance_secrets, sessions, shares, signin_links, users, versions
-from app.storage.store import KINDS, PATHS, STATUSES, AppRecord, Store, VersionRecord, iso, new_id, utc
+from app.storage.schema import api_tokens, app_data, apps, checks, evals, generation_leases, instance_secrets, sessions, shares, signin_links, users, versions
+from app.storage.store import KINDS, PATHS, STATUSES, AppRecord, AppSummary, Store, VersionRecord, iso, new_id, utc
 
 __all__ = [
     "KINDS",
@@ -12,6 +12,7 @@ __all__ = [
     "PATHS",
     "STATUSES",
     "AppRecord",
+    "AppSummary",
     "Leases",
     "Store",
     "VersionRecord",
@@ -20,6 +21,8 @@ __all__ = [
     "apps",
     "as_number",
     "backup",
+    "checks",
+    "evals",
     "generation_leases",
     "instance_secrets",
     "is_digits",

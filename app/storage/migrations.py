@@ -172,6 +172,50 @@ def _app_data(connection: Connection) -> None:
     table.create(connection)
 
 
+def _checks(connection: Connection) -> None:
+    """The browser check of each version (its status, problems and thumbnail), eval runs, and
+    which apps an eval run made.
+
+    Spelled out here, not taken from app.storage.schema, so that this step always creates the same thing.
+    """
+    md = sa.MetaData()
+    sa.Table("versions", md, sa.Column("id", sa.String(32), primary_key=True))  # a stand-in for the foreign key; not created
+    table = sa.Table(
+        "checks",
+        md,
+        sa.Column("version_id", sa.String(32), sa.ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("problems", sa.JSON, nullable=True),
+        sa.Column("reason", sa.Text, nullable=True),
+        sa.Column("screenshot", sa.LargeBinary, nullable=True),
+        sa.Column("duration_ms", sa.Integer, nullable=True),
+        sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Index("ix_checks_status", "status"),
+    )
+    sa.Table("users", md, sa.Column("id", sa.String(32), primary_key=True))  # a stand-in too
+    runs = sa.Table(
+        "evals",
+        md,
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("owner_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column("suite_name", sa.String(200), nullable=False),
+        sa.Column("suite", sa.JSON, nullable=False),
+        sa.Column("models", sa.JSON, nullable=False),
+        sa.Column("repeat", sa.Integer, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("total", sa.Integer, nullable=False),
+        sa.Column("done", sa.Integer, nullable=False),
+        sa.Column("results", sa.JSON, nullable=False),
+        sa.Column("error", sa.Text, nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    md.create_all(connection, tables=[table, runs])
+    connection.execute(sa.text("ALTER TABLE apps ADD COLUMN eval_id VARCHAR(32)"))
+    connection.execute(sa.text("CREATE INDEX ix_apps_eval_id ON apps (eval_id)"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "apps and versions", _initial),
     Migration(2, "users, sessions, API tokens, share links and app owners", _accounts),
@@ -179,6 +223,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "leases of queued generations", _generation_leases),
     Migration(5, "titles set by hand", _titles_by_hand),
     Migration(6, "what apps keep in localStorage", _app_data),
+    Migration(7, "browser checks of versions, and evals", _checks),
 )
 
 

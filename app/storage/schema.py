@@ -28,6 +28,8 @@ apps = sa.Table(
     sa.Column("remixed_from_app_id", sa.String(32), nullable=True),  # no foreign key: the original may go
     sa.Column("remixed_from_title", sa.String(200), nullable=True),
     sa.Column("title_by_hand", sa.Boolean, nullable=False, server_default=sa.false()),  # renamed by its owner (migration 5)
+    # Set for the apps an eval run made (migration 5): kept out of the person's own lists.
+    sa.Column("eval_id", sa.String(32), nullable=True, index=True),
 )
 
 versions = sa.Table(
@@ -62,6 +64,39 @@ versions = sa.Table(
     sa.Column("automatic", sa.Boolean, nullable=False, server_default=sa.false()),  # an automatic fix attempt
     sa.Column("selection", sa.JSON, nullable=True),  # the part of the page the request was scoped to
     sa.UniqueConstraint("app_id", "number", name="uq_versions_app_number"),
+)
+
+checks = sa.Table(
+    "checks",
+    metadata,
+    # One per version that got a page while checks were on (app.checks).
+    sa.Column("version_id", sa.String(32), sa.ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | passed | problems | not_checked
+    sa.Column("problems", sa.JSON, nullable=True),  # [{kind, message, step?, line?, column?}]
+    sa.Column("reason", sa.Text, nullable=True),  # why not_checked
+    sa.Column("screenshot", sa.LargeBinary, nullable=True),  # a small PNG at laptop width
+    sa.Column("duration_ms", sa.Integer, nullable=True),
+    sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_checks_status", "status"),
+)
+
+evals = sa.Table(
+    "evals",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("owner_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("suite_name", sa.String(200), nullable=False),
+    sa.Column("suite", sa.JSON, nullable=False),  # the prompts and their checks, as parsed
+    sa.Column("models", sa.JSON, nullable=False),
+    sa.Column("repeat", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # running | finished | failed
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("done", sa.Integer, nullable=False),
+    sa.Column("results", sa.JSON, nullable=False),  # one entry per run, in the order they finished
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 sessions = sa.Table(
@@ -151,3 +186,8 @@ schema_migrations = sa.Table(
 def dependents_of_apps() -> list[sa.Table]:
     """Every table whose rows belong to one app (an `app_id` column), children first: deleting an app empties them."""
     return [table for table in reversed(metadata.sorted_tables) if table.name != "apps" and "app_id" in table.c]
+
+
+def dependents_of_versions() -> list[sa.Table]:
+    """Every table whose rows belong to one version (a `version_id` column): emptied before the versions go."""
+    return [table for table in reversed(metadata.sorted_tables) if table.name != "versions" and "version_id" in table.c]

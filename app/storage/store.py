@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.errors import NotFound
 from app.storage.engines import engine_for
 from app.storage.migrations import migrate
-from app.storage.schema import apps, dependents_of_apps, versions
+from app.storage.schema import apps, dependents_of_apps, dependents_of_versions, versions
 
 STATUSES = ("generating", "complete", "incomplete", "stopped", "failed")
 KINDS = ("create", "follow_up", "fix", "continue", "hand_edit", "restore", "import", "remix")
@@ -136,6 +137,14 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # Told the id of every version that gets a page, once it is committed, however it got
+        # it (a model, edits, a fix, an import, a remix, a hand edit, a restore): app.checks listens.
+        self.page_listeners: list[Callable[[str], Awaitable[None]]] = []
+
+    async def _pages_written(self, version_ids: list[str]) -> None:
+        for listener in self.page_listeners:
+            for version_id in version_ids:
+                await listener(version_id)
 
     @classmethod
     def from_url(cls, database_url: str) -> Store:
@@ -170,6 +179,8 @@ class Store:
         async with self.engine.begin() as conn:
             await conn.execute(apps.insert().values(**asdict(app)))
             version = await self._insert_version(conn, app.id, 1, None, prompt, model, system_prompt_hash, html, status, now, {"kind": kind})
+        if html:
+            await self._pages_written([version.id])
         return app, version
 
     async def restore_app(self, app: AppRecord, history: list[dict[str, Any]]) -> AppRecord:
@@ -177,10 +188,15 @@ class Store:
 
         `history` holds each version's fields as VersionRecord names them; ids and sandbox tokens are new.
         """
+        paged = []
         async with self.engine.begin() as conn:
             await conn.execute(apps.insert().values(**asdict(app)))
             for fields in history:
-                await conn.execute(versions.insert().values(**fields, id=new_id(), app_id=app.id, sandbox_token=secrets.token_urlsafe(24)))
+                version_id = new_id()
+                await conn.execute(versions.insert().values(**fields, id=version_id, app_id=app.id, sandbox_token=secrets.token_urlsafe(24)))
+                if fields.get("html"):
+                    paged.append(version_id)
+        await self._pages_written(paged)
         return app
 
     async def create_version(
@@ -209,6 +225,8 @@ class Store:
                     latest = await conn.scalar(sa.select(sa.func.max(versions.c.number)).where(versions.c.app_id == app_id))
                     version = await self._insert_version(conn, app_id, (latest or 0) + 1, parent_number, prompt, model, system_prompt_hash, html, status, now, made)
                     await conn.execute(apps.update().where(apps.c.id == app_id).values(updated_at=now))
+                if html:
+                    await self._pages_written([version.id])
                 return version
             except IntegrityError:
                 continue  # another request took that number first
@@ -260,7 +278,14 @@ class Store:
             await conn.execute(versions.update().where(versions.c.id == version_id).values(**fields, finished_at=now))
             row = (await conn.execute(sa.select(versions).where(versions.c.id == version_id))).one()
             await conn.execute(apps.update().where(apps.c.id == row.app_id).values(updated_at=now, **({"title": app_title[:200]} if app_title else {})))
+        if fields.get("html"):
+            await self._pages_written([version_id])
         return _version(row)
+
+    async def mark_eval(self, app_id: str, eval_id: str) -> None:
+        """The app was made by an eval run: its report lists it, the person's own lists do not."""
+        async with self.engine.begin() as conn:
+            await conn.execute(apps.update().where(apps.c.id == app_id).values(eval_id=eval_id))
 
     async def rename_app(self, app_id: str, title: str) -> AppRecord:
         """The owner's name for the app; from now on the page's <title> leaves it alone."""
@@ -280,6 +305,9 @@ class Store:
         foreign keys are switched on for the connection.
         """
         async with self.engine.begin() as conn:
+            of_app = sa.select(versions.c.id).where(versions.c.app_id == app_id)
+            for table in dependents_of_versions():
+                await conn.execute(table.delete().where(table.c.version_id.in_(of_app)))
             for table in dependents_of_apps():
                 await conn.execute(table.delete().where(table.c.app_id == app_id))
             await conn.execute(apps.delete().where(apps.c.id == app_id))
@@ -339,7 +367,7 @@ class Store:
             sa.select(apps, latest.c.latest, latest.c.count, versions.c.status)
             .join(latest, latest.c.app_id == apps.c.id)
             .join(versions, sa.and_(versions.c.app_id == apps.c.id, versions.c.number == latest.c.latest))
-            .where(apps.c.owner_id == owner_id)
+            .where(apps.c.owner_id == owner_id, apps.c.eval_id.is_(None))  # eval runs' apps are on their report
             .order_by(apps.c.updated_at.desc(), apps.c.id)
             .limit(limit)
         )

@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from app.errors import InvalidJSON, NotFound
 from app.services import Services
-from app.storage import AppRecord, VersionRecord
+from app.storage import AppRecord, AppSummary, VersionRecord
 from app.versions import standalone_page
 from app.web.auth import signed_in
 
@@ -32,8 +32,24 @@ def templates_of(request: Request) -> Jinja2Templates:
     return templates
 
 
-def version_json(services: Services, version: VersionRecord, *, with_html: bool = False) -> dict[str, Any]:
-    return {**version.to_json(with_html=with_html), "preview_url": services.preview_url(version.sandbox_token)}
+async def version_json(services: Services, version: VersionRecord, *, with_html: bool = False) -> dict[str, Any]:
+    return (await versions_json(services, [version], with_html=with_html))[0]
+
+
+async def versions_json(services: Services, versions: list[VersionRecord], *, with_html: bool = False) -> list[dict[str, Any]]:
+    """Versions as the API shows them: with their preview address and their check (app.checks)."""
+    checks = await services.checks.of(versions)
+    return [{**v.to_json(with_html=with_html), "preview_url": services.preview_url(v.sandbox_token), "check": checks[v.id]} for v in versions]
+
+
+async def apps_json(services: Services, summaries: list[AppSummary]) -> list[dict[str, Any]]:
+    """Apps as the lists show them: with the thumbnail of the newest version that has one."""
+    shots = await services.checks.records.thumbnails([s.app.id for s in summaries])
+    listed = []
+    for summary in summaries:
+        number = shots.get(summary.app.id)
+        listed.append({**summary.to_json(), "thumbnail_url": f"/api/apps/{summary.app.id}/versions/{number}/screenshot" if number else None})
+    return listed
 
 
 async def json_body(request: Request, limit: int = MAX_BODY_BYTES, *, empty_ok: bool = False, any_text: bool = False) -> dict[str, Any]:
@@ -87,6 +103,16 @@ async def owned_app(request: Request) -> AppRecord:
     if who is None:
         raise NotFound(f"No app {app_id!r} here for you: sign in, or send an API token as “Authorization: Bearer TOKEN”.")
     return await services_of(request).store.owned_app(app_id, who.user.id)
+
+
+async def owned_eval(request: Request) -> dict[str, Any]:
+    """The eval named in the path, if the person asking started it; NotFound otherwise, whoever asks
+    (nobody signed in too: the answer must not tell whether an eval exists at an address)."""
+    who = signed_in(request)
+    eval_id = request.path_params["eval_id"]
+    if who is None:
+        raise NotFound(f"No eval {eval_id[:40]!r} here for you: sign in, or send an API token as “Authorization: Bearer TOKEN”.")
+    return await services_of(request).evals.runs.get(eval_id, who.user.id)
 
 
 def download_name(title: str, suffix: str) -> str:

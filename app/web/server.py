@@ -26,6 +26,7 @@ from app.settings import ROOT, Settings
 from app.web.api import account as account_api
 from app.web.api import apps as apps_api
 from app.web.api import data as data_api
+from app.web.api import evals as evals_api
 from app.web.api import openapi as openapi_api
 from app.web.api import sharing as sharing_api
 from app.web.auth import SessionOrToken, refuse_credentials, signed_in
@@ -33,6 +34,7 @@ from app.web.csrf import CSRFProtect, csrf_token
 from app.web.importmap import import_map
 from app.web.pages import account as account_pages
 from app.web.pages import apps as apps_pages
+from app.web.pages import evals as evals_pages
 from app.web.pages import share as share_pages
 from app.web.pages.account import FailedSignIns
 from app.web.responses import handle_http_error, handle_toolsmith_error, handle_unexpected
@@ -196,8 +198,10 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             *apps_pages.routes,
             *account_pages.routes,
             *share_pages.routes,
+            *evals_pages.routes,
             *apps_api.routes,
             *data_api.routes,
+            *evals_api.routes,
             *sharing_api.routes,
             *account_api.routes,
             *openapi_api.routes,

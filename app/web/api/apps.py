@@ -19,7 +19,7 @@ from app.versions import check_title, export_app, import_export, is_export
 from app.web.api.described import BOOLEAN, HTML, SSE, STRING, ApiRoute, Operation, Query, array, nullable, obj, ref
 from app.web.api.schemas import RUNTIME_ERROR, SELECTION
 from app.web.auth import require_user
-from app.web.requests import MAX_IMPORT_BYTES, download_name, json_body, owned_app, page_download, services_of, version_json
+from app.web.requests import MAX_IMPORT_BYTES, apps_json, download_name, json_body, owned_app, page_download, services_of, version_json, versions_json
 from app.web.responses import AsciiJSONResponse
 from app.web.streams import OpenStreams
 
@@ -44,8 +44,9 @@ async def list_models(request: Request) -> JSONResponse:
 
 async def list_apps(request: Request) -> JSONResponse:
     user = require_user(request)
-    summaries = await services_of(request).store.list_apps(user.id, query=request.query_params.get("q", ""))
-    return JSONResponse({"apps": [s.to_json() for s in summaries]})
+    services = services_of(request)
+    summaries = await services.store.list_apps(user.id, query=request.query_params.get("q", ""))
+    return JSONResponse({"apps": await apps_json(services, summaries)})
 
 
 async def create_app(request: Request) -> JSONResponse:
@@ -54,7 +55,7 @@ async def create_app(request: Request) -> JSONResponse:
     body = await json_body(request)
     app, version = await services.generator.create_app(body.get("prompt"), body.get("model"), owner_id=user.id)
     return JSONResponse(
-        {"app": app.to_json(), "version": version_json(services, version), "stream_url": _stream_url(app.id, 1), "editor_url": f"/apps/{app.id}"},
+        {"app": app.to_json(), "version": await version_json(services, version), "stream_url": _stream_url(app.id, 1), "editor_url": f"/apps/{app.id}"},
         status_code=202,
     )
 
@@ -63,7 +64,7 @@ async def get_app(request: Request) -> JSONResponse:
     services = services_of(request)
     app = await owned_app(request)
     versions = await services.store.list_versions(app.id)
-    return JSONResponse({"app": app.to_json(), "versions": [version_json(services, v) for v in versions]})
+    return JSONResponse({"app": app.to_json(), "versions": await versions_json(services, versions)})
 
 
 async def rename_app(request: Request) -> JSONResponse:
@@ -88,7 +89,7 @@ async def stop_version(request: Request) -> JSONResponse:
     """Stops the version being written; it keeps its prompt and what was written so far (status `stopped`)."""
     services = services_of(request)
     version = await services.generator.stop((await owned_app(request)).id, _number(request))
-    return JSONResponse({"version": version_json(services, version, with_html=True)})
+    return JSONResponse({"version": await version_json(services, version, with_html=True)})
 
 
 async def create_version(request: Request) -> JSONResponse:
@@ -104,7 +105,7 @@ async def create_version(request: Request) -> JSONResponse:
         automatic=body.get("automatic"),
         selection=body.get("selection"),
     )
-    return JSONResponse({"version": version_json(services, version), "stream_url": _stream_url(app_id, version.number)}, status_code=202)
+    return JSONResponse({"version": await version_json(services, version), "stream_url": _stream_url(app_id, version.number)}, status_code=202)
 
 
 async def continue_version(request: Request) -> JSONResponse:
@@ -112,7 +113,7 @@ async def continue_version(request: Request) -> JSONResponse:
     app_id = (await owned_app(request)).id
     body = await json_body(request, empty_ok=True)
     version = await services.generator.continue_version(app_id, _number(request), body.get("model"))
-    return JSONResponse({"version": version_json(services, version), "stream_url": _stream_url(app_id, version.number)}, status_code=202)
+    return JSONResponse({"version": await version_json(services, version), "stream_url": _stream_url(app_id, version.number)}, status_code=202)
 
 
 async def hand_edit(request: Request) -> JSONResponse:
@@ -120,13 +121,13 @@ async def hand_edit(request: Request) -> JSONResponse:
     app_id = (await owned_app(request)).id
     body = await json_body(request)
     version = await services.versioning.hand_edit(app_id, _number(request), body.get("html"), body.get("note"))
-    return JSONResponse({"version": version_json(services, version, with_html=True)}, status_code=201)
+    return JSONResponse({"version": await version_json(services, version, with_html=True)}, status_code=201)
 
 
 async def restore_version(request: Request) -> JSONResponse:
     services = services_of(request)
     version = await services.versioning.restore((await owned_app(request)).id, _number(request))
-    return JSONResponse({"version": version_json(services, version, with_html=True)}, status_code=201)
+    return JSONResponse({"version": await version_json(services, version, with_html=True)}, status_code=201)
 
 
 async def diff_versions(request: Request) -> JSONResponse:
@@ -144,7 +145,7 @@ async def diff_versions(request: Request) -> JSONResponse:
 async def get_version(request: Request) -> JSONResponse:
     services = services_of(request)
     version = await services.store.get_version((await owned_app(request)).id, _number(request))
-    return JSONResponse({"version": version_json(services, version, with_html=True)})
+    return JSONResponse({"version": await version_json(services, version, with_html=True)})
 
 
 async def download_version(request: Request) -> Response:
@@ -154,6 +155,17 @@ async def download_version(request: Request) -> Response:
     if not version.html:
         raise NotFound(f"Version {version.number} has no page to download.")
     return await page_download(services_of(request), version.html, app.title, download_name(app.title, f"-v{version.number}.html"))
+
+
+async def version_screenshot(request: Request) -> Response:
+    """The thumbnail the version's check took (a small PNG at laptop width)."""
+    services = services_of(request)
+    version = await services.store.get_version((await owned_app(request)).id, _number(request))
+    shot = await services.checks.records.screenshot(version.id)
+    if shot is None:
+        raise NotFound(f"Version {version.number} has no screenshot: its check has not run, or found no page to draw.")
+    # A version's page never changes, so neither does its picture, once taken.
+    return Response(shot, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
 
 async def export(request: Request) -> Response:
@@ -226,7 +238,7 @@ async def _version_events(services: Services, version: VersionRecord, after: int
                 waited += 1.0
                 version = await services.store.get_version_by_id(version.id)
         final = await services.store.get_version_by_id(version.id)
-        payload: dict[str, Any] = {"version": version_json(services, final, with_html=True)}
+        payload: dict[str, Any] = {"version": await version_json(services, final, with_html=True)}
         name = "done"
         if final.status == "failed":
             name = "error"
@@ -253,9 +265,9 @@ async def import_page(request: Request) -> JSONResponse:
         if items:
             await services.appdata.put(app.id, user.id, items)
         versions = await services.store.list_versions(app.id)
-        return JSONResponse({"app": app.to_json(), "version": version_json(services, versions[-1]), "editor_url": f"/apps/{app.id}"}, status_code=201)
+        return JSONResponse({"app": app.to_json(), "version": await version_json(services, versions[-1]), "editor_url": f"/apps/{app.id}"}, status_code=201)
     app, version = await services.versioning.import_page(body.get("html"), body.get("title"), owner_id=user.id)
-    return JSONResponse({"app": app.to_json(), "version": version_json(services, version), "editor_url": f"/apps/{app.id}"}, status_code=201)
+    return JSONResponse({"app": app.to_json(), "version": await version_json(services, version), "editor_url": f"/apps/{app.id}"}, status_code=201)
 
 
 PROMPT = {"type": "string", "minLength": 1, "pattern": "\\S", "description": "What to make or change, in words (up to TOOLSMITH_MAX_PROMPT_CHARS)."}
@@ -347,6 +359,11 @@ routes = [
         ),
     ),
     ApiRoute("/api/apps/{app_id}/versions/{number}/download", download_version, doc=Operation("The version's page as one standalone .html file", answers={200: STRING}, media_type=HTML)),
+    ApiRoute(
+        "/api/apps/{app_id}/versions/{number}/screenshot",
+        version_screenshot,
+        doc=Operation("The browser check's thumbnail of the version (PNG)", answers={200: STRING}, media_type="image/png"),
+    ),
     ApiRoute(
         "/api/apps/{app_id}/export",
         export,

@@ -58,6 +58,20 @@ RUNTIME_ERROR = obj(
 
 APP: dict[str, Schema] = {"id": STRING, "title": STRING, "title_by_hand": BOOLEAN, "created_at": TIME, "updated_at": TIME, "remixed_from": nullable(STRING)}
 
+# The browser check of a version (docs/checks.md).
+CHECK = obj(
+    {
+        "status": {"type": "string", "enum": ["pending", "passed", "problems", "not_checked"]},
+        "problems": array(obj({"kind": STRING, "message": STRING, "step": nullable(STRING), "line": nullable(INTEGER), "column": nullable(INTEGER)}, required=["kind", "message"])),
+        "reason": nullable(STRING),
+        "screenshot_url": nullable(STRING),
+        "checked_at": nullable(TIME),
+        "duration_ms": nullable(INTEGER),
+    },
+    required=["status"],
+    description="Whether the version's page works, as a headless browser found it.",
+)
+
 COMPONENTS: dict[str, Schema] = {
     "Error": _closed(
         {"error": _closed({"code": {"type": "string", "enum": error_codes()}, "message": STRING})},
@@ -69,7 +83,9 @@ COMPONENTS: dict[str, Schema] = {
             **APP,
             "version_count": INTEGER,
             "latest_version": _closed({"number": INTEGER, "status": {"type": "string", "enum": list(STATUSES)}}),
+            "thumbnail_url": nullable(STRING),
         },
+        optional=("thumbnail_url",),
         description="An app as lists show it: an App, how many versions it has, and its newest one's number and status.",
     ),
     "StreamEvent": obj(
@@ -110,6 +126,7 @@ COMPONENTS: dict[str, Schema] = {
             "is_demo": BOOLEAN,
             "has_page": BOOLEAN,
             "preview_url": STRING,
+            "check": CHECK,
             "html": nullable(STRING),
         },
         optional=("html",),

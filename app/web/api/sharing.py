@@ -85,7 +85,7 @@ async def remix_shared(request: Request) -> JSONResponse:
     services = services_of(request)
     shared = await services.shares.open(request.path_params["token"])
     app, version = await remix(services.store, shared, owner_id=user.id)
-    return JSONResponse({"app": app.to_json(), "version": version_json(services, version), "editor_url": f"/apps/{app.id}"}, status_code=201)
+    return JSONResponse({"app": app.to_json(), "version": await version_json(services, version), "editor_url": f"/apps/{app.id}"}, status_code=201)
 
 
 SHARE_ANSWER = obj({"share": ref("Share")}, required=["share"], extra=False)

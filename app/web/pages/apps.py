@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from app.storage import as_number
 from app.web.auth import require_user
-from app.web.requests import owned_app, services_of, templates_of, version_json
+from app.web.requests import apps_json, owned_app, services_of, templates_of, versions_json
 
 RECENT = 12
 LISTED = 200
@@ -26,7 +26,7 @@ async def home(request: Request) -> Response:
             "title": "Toolsmith",
             "models": [m.to_json() for m in models],
             "default_model": services.settings.resolved_default_model,
-            "apps": [s.to_json() for s in summaries[:RECENT]],
+            "apps": await apps_json(services, summaries[:RECENT]),
             "more_apps": len(summaries) > RECENT,
             "demo_only": not any(m.usable and not m.is_demo for m in models),
         },
@@ -37,11 +37,12 @@ async def app_list(request: Request) -> Response:
     """Every app of the person, newest change first, searchable by title and prompt."""
     user = require_user(request)
     query = request.query_params.get("q", "").strip()[:200]
-    summaries = await services_of(request).store.list_apps(user.id, query=query, limit=LISTED + 1)
+    services = services_of(request)
+    summaries = await services.store.list_apps(user.id, query=query, limit=LISTED + 1)
     return templates_of(request).TemplateResponse(
         request,
         "apps.html",
-        {"title": "Your apps", "query": query, "apps": [s.to_json() for s in summaries[:LISTED]], "truncated": len(summaries) > LISTED},
+        {"title": "Your apps", "query": query, "apps": await apps_json(services, summaries[:LISTED]), "truncated": len(summaries) > LISTED},
     )
 
 
@@ -62,7 +63,7 @@ async def editor(request: Request) -> Response:
         {
             "title": f"{app.title} · Toolsmith",
             "app": app.to_json(),
-            "versions": [version_json(services, v) for v in versions],
+            "versions": await versions_json(services, versions),
             "models": [m.to_json() for m in services.registry.list()],
             "default_model": services.settings.resolved_default_model,
             "sandbox_origin": services.settings.resolved_sandbox_url,
