@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from app.accounts import Accounts, Shared, Shares, Signer
 from app.appdata import AppData
+from app.arena import Arena
 from app.checks import Checks
 from app.evals import Evals
 from app.generation import GenerationQueue, Generator, LiveRuns, ModelRegistry, QueueWork, RedisLiveRuns
@@ -33,6 +34,7 @@ class Services:
     appdata: AppData
     checks: Checks
     evals: Evals
+    arena: Arena
     # The vendored libraries installed here: served by the sandbox host, inlined by downloads.
     vendored: VendoredFiles = field(default_factory=vendored_files)
     # With Redis: this process's share of the queue of generations (app.generation.workers).
@@ -84,7 +86,7 @@ class Services:
         await evals.runs.fail_interrupted()
         return cls(
             settings, store, registry, live, generator, Versioning(settings, store), accounts, Shares(store, accounts), signer,
-            appdata=AppData(store.engine), checks=checks, evals=evals, vendored=vendored, work=work,
+            appdata=AppData(store.engine), checks=checks, evals=evals, arena=Arena(store, generator, registry), vendored=vendored, work=work,
         )
 
     async def close(self) -> None:

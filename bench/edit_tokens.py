@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.generation.edits import edit_page, parse_edits  # noqa: E402
-from app.generation.prompting import build_messages  # noqa: E402
-from app.generation.providers.demo import EXAMPLES, answer  # noqa: E402
-from tests.edit_corpus import CASES  # noqa: E402
+from app.generation.edits import edit_page, parse_edits
+from app.generation.prompting import build_messages
+from app.generation.providers.demo import EXAMPLES, answer
+from tests.edit_corpus import CASES
 
 DEMO_CHANGES = (
     "make it dark",

@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
+import httpx
 
-from app.services import Services  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from app.storage import AppRecord, new_id  # noqa: E402
-from app.web import create_app  # noqa: E402
+from app.services import Services
+from app.settings import Settings
+from app.storage import AppRecord, new_id
+from app.web import create_app
 
 PAGE = "<!DOCTYPE html><title>Counter</title>" + "<p>line</p>\n" * 200
 

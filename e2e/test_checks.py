@@ -9,7 +9,6 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from e2e.test_iterate import _fake_control, _fake_server
-
 from tests.check_corpus import CASES
 
 BROKEN = next(c for c in CASES if c.name == "a handler that throws on click")

@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.accounts.users import UserRecord
 from app.errors import BadRequest
-from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
 from app.storage.store import Store
+from app.web.server import create_app
 
 POSTGRES_URL = os.environ.get("TOOLSMITH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 

@@ -10,10 +10,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.users import Accounts, UserRecord
-from app.cli.accounts import first_start
-from app.errors import NotFound
-from app.storage.migrations import MIGRATIONS
 from app.accounts.passwords import (
     MAX_LENGTH,
     check_new_password,
@@ -21,11 +17,15 @@ from app.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
-from app.storage.schema import api_tokens, sessions, signin_links
-from app.web.server import create_app
+from app.accounts.users import Accounts, UserRecord
+from app.cli.accounts import first_start
+from app.errors import NotFound
 from app.services import Services
 from app.settings import Settings
+from app.storage.migrations import MIGRATIONS
+from app.storage.schema import api_tokens, sessions, signin_links
 from app.storage.store import Store
+from app.web.server import create_app
 from tests.conftest import CSRF_META, browser_for
 from tests.old_databases import MIGRATION_1
 

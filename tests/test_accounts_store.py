@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.accounts.shares import Shares
 from app.accounts.users import Accounts
 from app.errors import BadRequest, NotFound, Unauthorized
-from app.accounts.shares import Shares
 from app.storage.store import Store
 from app.versions.transfer import export_app, import_export
 

@@ -2,7 +2,9 @@
 kind of caller, answers with the status expected, and no answer shows anyone else's app.
 
 The world: Ada owns one app (title, prompt and page each carry a marker) with an active share
-link and a revoked one; its version 1 is complete, its version 2 was cut off by the token limit. Bob is another user. Callers act like real browsers (Origin,
+link and a revoked one; its version 1 is complete, its version 2 was cut off by the token limit.
+She also has two arena matches on the same prompt, both sides finished: one waiting for her vote,
+one voted. Bob is another user. Callers act like real browsers (Origin,
 Sec-Fetch-Site and the page's CSRF token) or scripts (an API token), so that what is tested
 here is who may do what; tests/test_security.py tests the CSRF and Host checks themselves.
 Each cell starts from a fresh copy of the same database.
@@ -15,6 +17,7 @@ import re
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -23,9 +26,10 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
 from app.checks import Outcome
-from app.web.server import create_app
 from app.services import Services
-from app.settings import Settings
+from app.settings import Endpoint, Settings
+from app.storage import arena_matches, new_id
+from app.web.server import create_app
 from sandbox.libraries import VendoredFiles
 from sandbox.server import create_sandbox_app
 from tests.fakes.node_modules import make_node_modules
@@ -38,6 +42,7 @@ SANDBOX = "http://127.0.0.1:8001"
 UNKNOWN_SHARE = "nobody-gave-me-a-link-0000000000000000000"
 LIBRARY_FILE = "chart.js@4.6.1/dist/chart.umd.min.js"
 PICTURE = b"\x89PNG\r\n\x1a\n a thumbnail of version 1"
+ENDPOINT_MODEL = "local:coder"
 
 ANON, OWNER, OTHER, HOLDER, REVOKED, TOKEN, OTHER_TOKEN = "anonymous", "owner", "other user", "share holder", "revoked holder", "API token", "other's API token"
 CALLERS = (ANON, OWNER, OTHER, HOLDER, REVOKED, TOKEN, OTHER_TOKEN)
@@ -58,10 +63,18 @@ class World:
     other_token: str
     spare_token_id: str  # another token of Ada's, for the revoke route
     eval_id: str  # a finished eval run of Ada's
+    match_id: str  # an arena match of Ada's, both sides finished, not voted yet
+    voted_match_id: str  # one she has voted on, for the keep route
+
+
+def _settings(db: Path) -> Settings:
+    # One OpenAI-compatible endpoint besides the demo, so that the arena has two models to draw;
+    # nothing listens at its address, so a side drawn to it fails, and nothing leaves the machine.
+    return Settings(data_dir=db.parent, database_url=f"sqlite+aiosqlite:///{db}", demo_delay=0.0, provider_retries=0, endpoints=(Endpoint("local", "http://127.0.0.1:9/v1", models=("coder",)),))
 
 
 async def _build(db: Path) -> World:
-    settings = Settings(data_dir=db.parent, database_url=f"sqlite+aiosqlite:///{db}", demo_delay=0.0)
+    settings = _settings(db)
     services = await Services.open(settings)
     try:
         accounts, store = services.accounts, services.store
@@ -77,6 +90,18 @@ async def _build(db: Path) -> World:
         await services.checks.records.record(version.id, Outcome(screenshot=PICTURE))
         eval_id = await services.evals.runs.create(ada.id, {"name": "EVAL-MARK-5e1f", "prompts": [{"id": "p", "prompt": PROMPT, "steps": [], "expect": []}]}, ["demo"], 1)
         await services.evals.runs.finish(eval_id)
+        matches = []
+        for vote in (None, "a"):
+            sides = [(await store.create_app(title=TITLE, prompt=PROMPT, model=model, system_prompt_hash=None, html=PAGE, status="complete", owner_id=ada.id, purpose="arena"))[0] for model in ("demo", ENDPOINT_MODEL)]
+            match_id = new_id()
+            async with store.engine.begin() as conn:
+                await conn.execute(
+                    arena_matches.insert().values(
+                        id=match_id, owner_id=ada.id, prompt=PROMPT, app_a_id=sides[0].id, app_b_id=sides[1].id, model_a="demo", model_b=ENDPOINT_MODEL,
+                        vote=vote, created_at=datetime.now(UTC), voted_at=datetime.now(UTC) if vote else None,
+                    )
+                )
+            matches.append(match_id)
         return World(
             db=db,
             app_id=app.id,
@@ -91,6 +116,8 @@ async def _build(db: Path) -> World:
             other_token=(await accounts.create_token(bob.id, "script"))[1],
             spare_token_id=spare.id,
             eval_id=eval_id,
+            match_id=matches[0],
+            voted_match_id=matches[1],
         )
     finally:
         await services.close()
@@ -114,7 +141,7 @@ class Caller:
 async def services(world: World, tmp_path: Path) -> AsyncIterator[Services]:
     db = tmp_path / "copy.sqlite"
     shutil.copy(world.db, db)
-    opened = await Services.open(Settings(data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{db}", demo_delay=0.0))
+    opened = await Services.open(_settings(db))
     opened.vendored = VendoredFiles(make_node_modules(tmp_path / "node_modules"))
     yield opened
     await opened.close()
@@ -184,6 +211,9 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("main", "GET", "/s/{token}/download", None, share_link(200)),
     ("main", "GET", "/s/{token}/screenshot", None, share_link(200)),
     ("main", "POST", "/s/{token}/remix", {"data": {}}, {A: 401, O: 303, X: 404, H: 401, V: 401, T: 303, XT: 404}),
+    ("main", "GET", "/arena", None, signed_in(200, 303)),
+    ("main", "GET", "/arena/leaderboard", None, signed_in(200, 303)),
+    ("main", "GET", "/arena/{match_id}", None, own_app(200)),
     # the JSON API
     ("main", "GET", "/api/models", None, signed_in(200)),
     ("main", "GET", "/api/apps", None, signed_in(200)),
@@ -221,6 +251,16 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("main", "POST", "/api/evals", {"json": {"suite_toml": "[[prompt]\n"}}, signed_in(400)),
     ("main", "GET", "/api/evals/{eval_id}", None, own_app(200)),
     ("main", "GET", "/api/evals/{eval_id}/stream", None, own_app(200)),
+    ("main", "GET", "/api/arena", None, signed_in(200)),
+    ("main", "POST", "/api/arena", {"json": {"prompt": "a timer", "models": ["demo", ENDPOINT_MODEL]}}, signed_in(202)),
+    ("main", "GET", "/api/arena/leaderboard", None, signed_in(200)),
+    ("main", "GET", "/api/arena/votes", None, signed_in(200)),
+    ("main", "GET", "/api/arena/{match_id}", None, own_app(200)),
+    ("main", "GET", "/api/arena/{match_id}/sides/{side}/stream", None, own_app(200)),
+    ("main", "POST", "/api/arena/{match_id}/vote", {"json": {"vote": "a"}}, own_app(200)),
+    ("main", "POST", "/api/arena/{match_id}/sides/{side}/keep", {"json": {}}, own_app(200)),
+    # the API's description: public, the same for everyone
+    ("main", "GET", "/api/openapi.json", None, everyone(200)),
     ("main", "GET", "/api/me", None, signed_in(200)),
     ("main", "PATCH", "/api/me", {"json": {"display_name": "Someone"}}, signed_in(200)),
     ("main", "POST", "/api/me/password", {"json": {"new": "correct horse battery"}}, {A: 401, O: 200, X: 200, H: 401, V: 401, T: 403, XT: 403}),
@@ -232,6 +272,8 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("sandbox", "GET", "/v/{token}?share={share}", None, share_link(200)),
     # vendored libraries: public code, the same for everyone, never anyone's data
     ("sandbox", "GET", "/vendor/{spec:path}", None, everyone(200)),
+    # the top-level view's own scripts: public code, the same for everyone
+    ("sandbox", "GET", "/toolsmith/{name}", None, everyone(200)),
 ]
 
 # What only Ada may ever see, and what a working share link shows too.
@@ -243,6 +285,8 @@ SHARE_ROUTES = {"/s/{token}", "/s/{token}/source", "/s/{token}/download", "/api/
 def _url(origin: str, path: str, world: World, caller: Caller) -> str:
     if origin == "sandbox" and path == "/v/{token}":
         return caller.preview
+    if origin == "sandbox" and path.startswith("/toolsmith/"):
+        return "/toolsmith/saves.js"
     if origin == "sandbox" and path.startswith("/vendor/"):
         return f"/vendor/{LIBRARY_FILE}"
     if origin == "sandbox":  # the frame of a share link: the version it shows, and the link's token
@@ -254,6 +298,8 @@ def _url(origin: str, path: str, world: World, caller: Caller) -> str:
         token=caller.share if path.startswith(("/s/", "/api/shares/")) else "not-a-real-sign-in-link",
         token_id=world.spare_token_id,
         eval_id=world.eval_id,
+        match_id=world.voted_match_id if path.endswith("/keep") else world.match_id,
+        side="b",
     )
     return filled
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from app.checks import CheckStore, Checks, Outcome, Problem
+from app.checks import Checks, CheckStore, Outcome, Problem
 from app.checks.service import OFF
 from app.services import Services
 from app.settings import Settings

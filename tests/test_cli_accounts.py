@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from app.cli.commands import main
-from app.web.server import create_app
 from app.services import Services
 from app.settings import Settings
+from app.web.server import create_app
 
 
 @pytest.fixture

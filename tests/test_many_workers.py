@@ -20,11 +20,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from arq.connections import ArqRedis
 from httpx_sse import connect_sse
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-
-from arq.connections import ArqRedis
 
 from app.generation import GenerationQueue, RedisLiveRuns
 from app.services import Services

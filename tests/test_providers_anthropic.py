@@ -137,9 +137,8 @@ async def test_bad_key_names_the_variable_and_is_not_retried(fake: FakeAnthropic
 
 async def test_fake_with_a_key_rejects_another_one() -> None:
     fake = FakeAnthropic(api_key="the-right-key")
-    with fake.serve():
-        with pytest.raises(ProviderRejected, match="ANTHROPIC_API_KEY"):
-            await collect(provider(fake.url), request())
+    with fake.serve(), pytest.raises(ProviderRejected, match="ANTHROPIC_API_KEY"):
+        await collect(provider(fake.url), request())
 
 
 async def test_unknown_model_passes_on_the_providers_message(fake: FakeAnthropic) -> None:

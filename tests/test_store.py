@@ -15,6 +15,7 @@ from app.storage.schema import metadata, schema_migrations
 from app.storage.store import Store
 from tests.old_databases import MIGRATION_1
 
+
 async def test_migrations_are_recorded_once(store: Store) -> None:
     assert await store.migrate() == []
     async with store.engine.connect() as conn:
@@ -153,6 +154,7 @@ async def test_an_older_database_is_brought_to_the_current_schema(database_url: 
         made = [(v.number, v.kind, v.path, v.continuations, v.automatic) for v in await store.list_versions("a1")]
         expected = [(1, "import", None, 0, False), (2, "follow_up", "page", 0, False), (3, "create", None, 0, False)]
         assert made == expected + ([(4, "remix", None, 0, False)] if start == "1+2" else [])
+        assert (await store.get_app("a1")).purpose == "own"  # an app from before purposes is the person's own
         added = await store.create_version("a1", parent_number=2, prompt="x", model="demo", system_prompt_hash=None, kind="fix", runtime_errors=[{"message": "m"}], selection={"kind": "code", "start_line": 1, "end_line": 2})
         fetched = await store.get_version("a1", added.number)
         assert (fetched.runtime_errors, fetched.selection) == ([{"message": "m"}], {"kind": "code", "start_line": 1, "end_line": 2})

@@ -79,7 +79,7 @@ def test_a_client_that_falls_behind_gets_the_deltas_it_missed_as_one(slow_server
     late_deltas = [json.loads(e.data)["text"] for e in late if e.event == "delta"]
     assert len(live_deltas) > 20
     # Every delta was published long ago: one event carries them all, numbered as the last.
-    assert ["status", "delta", "done"] == [e.event for e in late]
+    assert [e.event for e in late] == ["status", "delta", "done"]
     assert late_deltas == ["".join(live_deltas)]
     assert int(late[1].id) >= int([e for e in live if e.event == "delta"][-1].id)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.versions.diff import diff_pages
 from app.settings import Settings
+from app.versions.diff import diff_pages
 from tests.conftest import wait_for_version
 
 PAGE = "<!DOCTYPE html>\n<html>\n<head><title>Counter</title></head>\n<body>\n<h1>Counter</h1>\n<p id=\"count\">0</p>\n<button id=\"add\">Add</button>\n</body>\n</html>"

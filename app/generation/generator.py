@@ -141,13 +141,14 @@ class Generator:
             raise BadRequest("“model” must be a string such as “anthropic:claude-sonnet-5-5” or “demo”.")
         return model.strip()
 
-    async def create_app(self, prompt: object, model: object = None, *, owner_id: str) -> tuple[AppRecord, VersionRecord]:
-        """A new app of `owner_id` whose version 1 is being generated from `prompt`."""
+    async def create_app(self, prompt: object, model: object = None, *, owner_id: str, purpose: str = "own") -> tuple[AppRecord, VersionRecord]:
+        """A new app of `owner_id` whose version 1 is being generated from `prompt`; `purpose` as
+        `app.storage.PURPOSES` (an arena side is kept out of the person's list)."""
         text = self._check_prompt(prompt)
         model_id = self._model_id(model)
         provider, model_name = self.registry.resolve(model_id)
         system = system_prompt()
-        app, version = await self.store.create_app(title=title_from_prompt(text), prompt=text, model=model_id, system_prompt_hash=system.hash, owner_id=owner_id)
+        app, version = await self.store.create_app(title=title_from_prompt(text), prompt=text, model=model_id, system_prompt_hash=system.hash, owner_id=owner_id, purpose=purpose)
         await self._launch(Job(version, provider, model_name, system.text, build_messages([], None, text), None, False))
         return app, version
 

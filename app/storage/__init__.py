@@ -3,13 +3,14 @@
 from app.storage.backup import backup, restore
 from app.storage.leases import Leases
 from app.storage.numbers import MAX_INTEGER, as_number, is_digits
-from app.storage.schema import api_tokens, app_data, apps, checks, evals, generation_leases, instance_secrets, sessions, shares, signin_links, users, versions
-from app.storage.store import KINDS, PATHS, STATUSES, AppRecord, AppSummary, Store, VersionRecord, iso, new_id, utc
+from app.storage.schema import api_tokens, app_data, apps, arena_matches, checks, evals, generation_leases, instance_secrets, sessions, shares, signin_links, users, versions
+from app.storage.store import KINDS, PATHS, PURPOSES, STATUSES, AppRecord, AppSummary, Store, VersionRecord, iso, new_id, utc
 
 __all__ = [
     "KINDS",
     "MAX_INTEGER",
     "PATHS",
+    "PURPOSES",
     "STATUSES",
     "AppRecord",
     "AppSummary",
@@ -19,6 +20,7 @@ __all__ = [
     "api_tokens",
     "app_data",
     "apps",
+    "arena_matches",
     "as_number",
     "backup",
     "checks",

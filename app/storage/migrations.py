@@ -216,6 +216,34 @@ def _checks(connection: Connection) -> None:
     connection.execute(sa.text("CREATE INDEX ix_apps_eval_id ON apps (eval_id)"))
 
 
+def _arena(connection: Connection) -> None:
+    """A purpose for every app (all existing ones are the person's own) and the arena's matches.
+
+    Spelled out here, not taken from app.storage.schema, so that this step always does the same.
+    """
+    purpose = sa.Column("purpose", sa.String(16), nullable=False, server_default="own")
+    connection.execute(sa.text(f"ALTER TABLE apps ADD {sa.schema.CreateColumn(purpose).compile(dialect=connection.dialect)}"))
+    md = sa.MetaData()
+    # Stand-ins so the foreign keys below resolve; they are not created.
+    sa.Table("users", md, sa.Column("id", sa.String(32), primary_key=True))
+    sa.Table("apps", md, sa.Column("id", sa.String(32), primary_key=True))
+    matches = sa.Table(
+        "arena_matches",
+        md,
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("owner_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column("prompt", sa.Text, nullable=False),
+        sa.Column("app_a_id", sa.String(32), sa.ForeignKey("apps.id", ondelete="SET NULL"), nullable=True),
+        sa.Column("app_b_id", sa.String(32), sa.ForeignKey("apps.id", ondelete="SET NULL"), nullable=True),
+        sa.Column("model_a", sa.String(200), nullable=False),
+        sa.Column("model_b", sa.String(200), nullable=False),
+        sa.Column("vote", sa.String(16), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("voted_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    md.create_all(connection, tables=[matches])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "apps and versions", _initial),
     Migration(2, "users, sessions, API tokens, share links and app owners", _accounts),
@@ -224,6 +252,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "titles set by hand", _titles_by_hand),
     Migration(6, "what apps keep in localStorage", _app_data),
     Migration(7, "browser checks of versions, and evals", _checks),
+    Migration(8, "app purposes and arena matches", _arena),
 )
 
 

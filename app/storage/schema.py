@@ -30,6 +30,9 @@ apps = sa.Table(
     sa.Column("title_by_hand", sa.Boolean, nullable=False, server_default=sa.false()),  # renamed by its owner (migration 5)
     # Set for the apps an eval run made (migration 5): kept out of the person's own lists.
     sa.Column("eval_id", sa.String(32), nullable=True, index=True),
+    # What the app is for (migration 5): "own", the person's own, listed; "arena", one side of an
+    # arena match, kept out of the person's list until they keep it. Other kept-apart uses add a word.
+    sa.Column("purpose", sa.String(16), nullable=False, server_default="own"),
 )
 
 versions = sa.Table(
@@ -172,6 +175,23 @@ app_data = sa.Table(
     sa.Column("items", sa.Text, nullable=False),  # a JSON object of strings, ASCII-escaped: any JS string round-trips
     sa.Column("chars", sa.Integer, nullable=False),  # UTF-16 code units of keys and values, what the quota counts
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+arena_matches = sa.Table(
+    "arena_matches",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("owner_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("prompt", sa.Text, nullable=False),
+    # Each side is version 1 of an app of its own (purpose "arena" until kept); the models are
+    # copied here so the votes outlive the apps.
+    sa.Column("app_a_id", sa.String(32), sa.ForeignKey("apps.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("app_b_id", sa.String(32), sa.ForeignKey("apps.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("model_a", sa.String(200), nullable=False),
+    sa.Column("model_b", sa.String(200), nullable=False),
+    sa.Column("vote", sa.String(16), nullable=True),  # a | b | tie | both_bad; None until the person votes
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("voted_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 schema_migrations = sa.Table(

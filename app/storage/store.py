@@ -1,4 +1,4 @@
-"""Reading and writing apps and versions; with app.storage.leases, app.accounts.users and app.accounts.shares, the only modules that run SQL."""
+"""Reading and writing apps and versions; with app.storage.leases, app.accounts.users, app.accounts.shares and app.arena.matches, the only modules that run SQL."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from app.storage.migrations import migrate
 from app.storage.schema import apps, dependents_of_apps, dependents_of_versions, versions
 
 STATUSES = ("generating", "complete", "incomplete", "stopped", "failed")
+PURPOSES = ("own", "arena")  # what an app is for; only "own" apps are listed as the person's
 KINDS = ("create", "follow_up", "fix", "continue", "hand_edit", "restore", "import", "remix")
 PATHS = ("page", "edits", "edits_then_page", "edits_retried")  # how a model's answer made the page
 FINISH_FIELDS = frozenset(
@@ -46,6 +47,7 @@ class AppRecord:
     remixed_from_app_id: str | None = None
     remixed_from_title: str | None = None  # “Title” by Author, as the share link showed it
     title_by_hand: bool = False  # renamed by its owner: the page's <title> no longer renames it
+    purpose: str = "own"  # see PURPOSES
 
     def to_json(self) -> dict[str, Any]:
         # Where a remix came from, in words (“Tip calculator” by Ada); the original's id stays private.
@@ -119,7 +121,7 @@ class AppSummary:
 
 
 def _app(row: sa.Row[Any]) -> AppRecord:
-    return AppRecord(row.id, row.title, utc(row.created_at), utc(row.updated_at), row.owner_id, row.remixed_from_app_id, row.remixed_from_title, bool(row.title_by_hand))  # type: ignore[arg-type]
+    return AppRecord(row.id, row.title, utc(row.created_at), utc(row.updated_at), row.owner_id, row.remixed_from_app_id, row.remixed_from_title, bool(row.title_by_hand), row.purpose)  # type: ignore[arg-type]
 
 
 def _version(row: sa.Row[Any]) -> VersionRecord:
@@ -170,12 +172,15 @@ class Store:
         remixed_from_app_id: str | None = None,
         remixed_from_title: str | None = None,
         kind: str = "create",
+        purpose: str = "own",
     ) -> tuple[AppRecord, VersionRecord]:
         """A new app with its version 1 in one transaction: both rows, or neither."""
         if kind not in KINDS:
             raise ValueError(f"unknown version kind {kind!r}")
+        if purpose not in PURPOSES:
+            raise ValueError(f"unknown app purpose {purpose!r}")
         now = datetime.now(UTC)
-        app = AppRecord(new_id(), title[:200], now, now, owner_id, remixed_from_app_id, remixed_from_title)
+        app = AppRecord(new_id(), title[:200], now, now, owner_id, remixed_from_app_id, remixed_from_title, purpose=purpose)
         async with self.engine.begin() as conn:
             await conn.execute(apps.insert().values(**asdict(app)))
             version = await self._insert_version(conn, app.id, 1, None, prompt, model, system_prompt_hash, html, status, now, {"kind": kind})
@@ -312,6 +317,14 @@ class Store:
                 await conn.execute(table.delete().where(table.c.app_id == app_id))
             await conn.execute(apps.delete().where(apps.c.id == app_id))
 
+    async def set_purpose(self, app_id: str, purpose: str) -> AppRecord:
+        """Give an app another purpose: an arena side kept becomes one of the person's own apps."""
+        if purpose not in PURPOSES:
+            raise ValueError(f"unknown app purpose {purpose!r}")
+        async with self.engine.begin() as conn:
+            await conn.execute(apps.update().where(apps.c.id == app_id).values(purpose=purpose))
+        return await self.get_app(app_id)
+
     async def get_app(self, app_id: str) -> AppRecord:
         async with self.engine.connect() as conn:
             row = (await conn.execute(sa.select(apps).where(apps.c.id == app_id))).first()
@@ -354,7 +367,7 @@ class Store:
         return _version(row)
 
     async def list_apps(self, owner_id: str, *, query: str = "", limit: int = 50) -> list[AppSummary]:
-        """The apps of `owner_id`, most recently changed first, with their latest version's status.
+        """The own apps of `owner_id` (not arena sides), most recently changed first, with their latest version's status.
 
         `query` keeps those whose title or any prompt contains it (case does not matter).
         """
@@ -367,7 +380,7 @@ class Store:
             sa.select(apps, latest.c.latest, latest.c.count, versions.c.status)
             .join(latest, latest.c.app_id == apps.c.id)
             .join(versions, sa.and_(versions.c.app_id == apps.c.id, versions.c.number == latest.c.latest))
-            .where(apps.c.owner_id == owner_id, apps.c.eval_id.is_(None))  # eval runs' apps are on their report
+            .where(apps.c.owner_id == owner_id, apps.c.eval_id.is_(None), apps.c.purpose == "own")  # eval runs' apps are on their report, arena sides in the arena
             .order_by(apps.c.updated_at.desc(), apps.c.id)
             .limit(limit)
         )

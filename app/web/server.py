@@ -25,6 +25,7 @@ from app.services import Services
 from app.settings import ROOT, Settings
 from app.web.api import account as account_api
 from app.web.api import apps as apps_api
+from app.web.api import arena as arena_api
 from app.web.api import data as data_api
 from app.web.api import evals as evals_api
 from app.web.api import openapi as openapi_api
@@ -34,6 +35,7 @@ from app.web.csrf import CSRFProtect, csrf_token
 from app.web.importmap import import_map
 from app.web.pages import account as account_pages
 from app.web.pages import apps as apps_pages
+from app.web.pages import arena as arena_pages
 from app.web.pages import evals as evals_pages
 from app.web.pages import share as share_pages
 from app.web.pages.account import FailedSignIns
@@ -202,6 +204,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             *apps_api.routes,
             *data_api.routes,
             *evals_api.routes,
+            *arena_pages.routes,
+            *arena_api.routes,
             *sharing_api.routes,
             *account_api.routes,
             *openapi_api.routes,

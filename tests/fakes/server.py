@@ -109,7 +109,7 @@ class ServerThread:
     def _run(self) -> None:
         try:
             self.server.run(sockets=[self._socket])
-        except BaseException as exc:  # noqa: BLE001 - reported through output(), not lost in the thread
+        except BaseException as exc:
             self._capture.stream.write(f"server thread failed: {exc!r}\n")
 
     def output(self) -> str:

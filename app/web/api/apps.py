@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -26,6 +26,12 @@ from app.web.streams import OpenStreams
 
 def _stream_url(app_id: str, number: int) -> str:
     return f"/api/apps/{app_id}/versions/{number}/stream"
+
+
+def last_event_id(request: Request) -> int:
+    """Where a reconnecting EventSource left off (its Last-Event-ID header); 0 for a first connection."""
+    header = request.headers.get("last-event-id", "")
+    return int(header) if header.isascii() and header.isdigit() and len(header) < 19 else 0
 
 
 def _number(request: Request) -> int:
@@ -189,14 +195,29 @@ async def stream_version(request: Request) -> EventSourceResponse:
     """
     services = services_of(request)
     version = await services.store.get_version((await owned_app(request)).id, _number(request))
-    header = request.headers.get("last-event-id", "")
-    after = as_number(header) or 0
+    return version_events(request, services, version)
+
+
+HEARTBEAT_SECONDS = 15  # a comment line that keeps proxies from closing a quiet stream
+
+Describe = Callable[[VersionRecord], Awaitable[dict[str, Any]]]
+
+
+def version_events(request: Request, services: Services, version: VersionRecord, describe: Describe | None = None) -> EventSourceResponse:
+    """The stream of one version, from the request's Last-Event-ID on; `describe` turns the final
+    version into the JSON its last event carries (by default, all of it: the arena shows less before
+    its vote). Each open stream counts toward the person's limit (TOOLSMITH_STREAMS_PER_PERSON)."""
     user = require_user(request)
     streams: OpenStreams = request.app.state.streams
     streams.acquire(user.id)
     idle = services.settings.stream_idle_timeout
+
+    async def everything(final: VersionRecord) -> dict[str, Any]:
+        return await version_json(services, final, with_html=True)
+
+    events = _version_events(services, version, last_event_id(request), idle, describe or everything, release=lambda: streams.release(user.id))
     return EventSourceResponse(
-        _version_events(services, version, after, idle, release=lambda: streams.release(user.id)),
+        events,
         ping=HEARTBEAT_SECONDS,
         # A client that takes no bytes for this long is gone or stuck: its connection is closed, and with it what waited to be sent.
         send_timeout=idle,
@@ -204,10 +225,9 @@ async def stream_version(request: Request) -> EventSourceResponse:
     )
 
 
-HEARTBEAT_SECONDS = 15  # a comment line that keeps proxies from closing a quiet stream
-
-
-async def _version_events(services: Services, version: VersionRecord, after: int, idle: float, *, release: Callable[[], None]) -> AsyncIterator[ServerSentEvent]:
+async def _version_events(
+    services: Services, version: VersionRecord, after: int, idle: float, describe: Describe, *, release: Callable[[], None]
+) -> AsyncIterator[ServerSentEvent]:
     """The stream's events; it ends early, without a final event, after `idle` seconds with nothing to send.
 
     A client that reconnects then with Last-Event-ID carries on where it was.
@@ -238,11 +258,13 @@ async def _version_events(services: Services, version: VersionRecord, after: int
                 waited += 1.0
                 version = await services.store.get_version_by_id(version.id)
         final = await services.store.get_version_by_id(version.id)
-        payload: dict[str, Any] = {"version": await version_json(services, final, with_html=True)}
+        described = await describe(final)
+        payload: dict[str, Any] = {"version": described}
         name = "done"
         if final.status == "failed":
             name = "error"
-            payload["error"] = {"code": "generation_failed", "message": final.error or "This version failed."}
+            # The error as the description gives it: an arena side keeps its provider's words until the vote.
+            payload["error"] = {"code": "generation_failed", "message": described.get("error") or "This version failed."}
         yield ServerSentEvent(data=json.dumps(payload), event=name, id=str(last_id + 1))
     finally:
         release()
