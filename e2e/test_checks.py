@@ -14,8 +14,10 @@ from tests.check_corpus import CASES
 BROKEN = next(c for c in CASES if c.name == "a handler that throws on click")
 
 
-def test_a_checked_version_shows_its_problems_fix_carries_them_and_the_thumbnail_shows(page: Page, toolsmith_server, chromium_path: str) -> None:
-    server = toolsmith_server(TOOLSMITH_CHECKS="on", TOOLSMITH_CHROMIUM=chromium_path)
+def test_a_checked_version_shows_its_problems_fix_carries_them_and_the_thumbnail_shows(page: Page, toolsmith_server, fake_openai: str, tmp_path: Path, chromium_path: str) -> None:
+    # Fix needs a model that reads code (the offline demo says it cannot): the fake one answers with the page as it was.
+    server = _fake_server(toolsmith_server, fake_openai, tmp_path, TOOLSMITH_CHECKS="on", TOOLSMITH_CHROMIUM=chromium_path)
+    _fake_control(fake_openai, "/_fake/script", {"steps": [{"kind": "answer", "text": "```html\n" + BROKEN.html + "\n```\n"}]})
     server.sign_in(page)
     page.locator("#import summary").click()
     page.get_by_test_id("import-html").fill(BROKEN.html)
@@ -32,9 +34,11 @@ def test_a_checked_version_shows_its_problems_fix_carries_them_and_the_thumbnail
     expect(problem).to_contain_text("TypeError")
     expect(problem).to_contain_text("clicking “Add”")
 
+    page.get_by_test_id("model-select").select_option("localai:coder-1")
     strip.get_by_test_id("fix-button").click()
     expect(page.locator("[data-testid=version-item][data-version='2']")).to_have_attribute("data-kind", "fix", timeout=30_000)
     fix = page.request.get(f"{server.url}/api/apps/{app_id}/versions/2").json()["version"]
+    assert fix["model"] == "localai:coder-1"
     assert "TypeError" in fix["runtime_errors"][0]["message"] and "clicking “Add”" in fix["runtime_errors"][0]["message"]
 
     page.goto(server.url + "/apps")

@@ -6,7 +6,6 @@ And what the sandbox stops is said in the problem strip, and carried by Fix."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from e2e.conftest import ToolsmithServer, server_env
+from e2e.test_iterate import _fake_control, _fake_server
 
 SHOPPING = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Shopping list</title></head>
@@ -229,7 +229,10 @@ def _problems(page: Page):  # type: ignore[no-untyped-def]
     return page.get_by_test_id("runtime-errors").get_by_test_id("runtime-error")
 
 
-def test_what_the_sandbox_stops_is_said_in_the_problem_strip_and_fix_carries_it(page: Page, browser: Browser, server: ToolsmithServer) -> None:
+def test_what_the_sandbox_stops_is_said_in_the_problem_strip_and_fix_carries_it(page: Page, browser: Browser, toolsmith_server: Callable[..., ToolsmithServer], fake_openai: str, tmp_path: Path) -> None:
+    # Fix needs a model that reads code (the offline demo says it cannot): the fake one answers with the page as it was.
+    server = _fake_server(toolsmith_server, fake_openai, tmp_path, TOOLSMITH_DEMO_DELAY="0.005")
+    _fake_control(fake_openai, "/_fake/script", {"steps": [{"kind": "answer", "text": "```html\n" + STOPPED + "\n```\n"}]})
     app = _import(page, server, STOPPED)
     _, frame = _editor(page, browser, server, app)
     for control in ("#away", "#popup", "#remote-file", "#send-button"):
@@ -250,8 +253,9 @@ def test_what_the_sandbox_stops_is_said_in_the_problem_strip_and_fix_carries_it(
     # Fix carries them to the model, each with what it stopped.
     fix = page.locator(".turn[data-version='1']").get_by_test_id("fix-button")
     expect(fix).to_have_text("Fix 4 errors")
+    page.get_by_test_id("model-select").select_option("localai:coder-1")
     fix.click()
-    expect(page.locator("[data-testid=version-item][data-version='2']")).to_have_attribute("data-status", re.compile("complete|incomplete|failed"), timeout=30_000)
+    expect(page.locator("[data-testid=version-item][data-version='2']")).to_have_attribute("data-status", "complete", timeout=30_000)
     response = page.request.get(f"{server.url}/api/apps/{app['app']['id']}/versions/2")
     version = response.json()["version"]
     assert version["kind"] == "fix"

@@ -188,8 +188,9 @@ def test_killed_at_every_step_restarts_consistent(database_url: str, tmp_path: P
         for history in _consistent(database_url, prompts).values():
             if any(v["prompt"] == "step 1" for v in history):
                 assert len(history) == 250, f"an import kept {len(history)} of 250 versions"
-        prompts.append("add a reset button")
+        prompts.append("make the text bigger")
         last = http.post(f"/api/apps/{app_id}/versions", json={"prompt": prompts[-1], "parent": 2}).json()
+        assert "stream_url" in last, last
         name, data = _events_to_end(http, last["stream_url"])
         assert name == "done" and data["version"]["status"] == "complete"
         _consistent(database_url, prompts)

@@ -47,7 +47,8 @@ async def _generate(http: httpx.AsyncClient, number: int) -> dict:
 
 async def test_two_hundred_generations_at_once_all_complete(settings: Settings, upstream: ServerProcess, database_url: str) -> None:
     """On SQLite and on PostgreSQL (the `database_url` fixture)."""
-    configured = replace(settings, database_url=database_url, endpoints=(Endpoint("fake", f"{upstream.url}/v1", models=("coder",)),))
+    # One person follows all of them at once: above the default limit of open streams per person.
+    configured = replace(settings, database_url=database_url, endpoints=(Endpoint("fake", f"{upstream.url}/v1", models=("coder",)),), streams_per_person=AT_ONCE)
     server = await asyncio.to_thread(lambda: LiveServer(configured).start())
     try:
         # Idle connections are dropped well before uvicorn's keep-alive timeout closes them under us.

@@ -91,7 +91,8 @@ class Evals:
     async def _one(self, eval_id: str, prompt: SuitePrompt, model: str, attempt: int, owner_id: str) -> dict[str, Any]:
         result: dict[str, Any] = {"prompt_id": prompt.id, "model": model, "attempt": attempt, "passed": False, "expectations": [], "problems": []}
         try:
-            app, version = await self.generator.create_app(prompt.prompt, model, owner_id=owner_id)
+            # Out of the person's list from its first row: the run's report shows it.
+            app, version = await self.generator.create_app(prompt.prompt, model, owner_id=owner_id, purpose="eval")
         except ToolsmithError as exc:
             result |= {"status": "failed", "error": exc.message}
             return result

@@ -18,7 +18,7 @@ from app.storage.migrations import migrate
 from app.storage.schema import apps, dependents_of_apps, dependents_of_versions, versions
 
 STATUSES = ("generating", "complete", "incomplete", "stopped", "failed")
-PURPOSES = ("own", "arena")  # what an app is for; only "own" apps are listed as the person's
+PURPOSES = ("own", "arena", "eval")  # what an app is for; only "own" apps are listed as the person's
 KINDS = ("create", "follow_up", "fix", "continue", "hand_edit", "restore", "import", "remix")
 PATHS = ("page", "edits", "edits_then_page", "edits_retried")  # how a model's answer made the page
 FINISH_FIELDS = frozenset(
