@@ -91,9 +91,18 @@ def test_an_eval_from_the_page_shows_its_progress_and_report(page: Page, toolsmi
     expect(shot).to_be_visible()
     assert page.evaluate("img => img.complete && img.naturalWidth", shot.element_handle()) == 320
     expect(page.get_by_test_id("eval-summary")).to_contain_text("50%")
-    # The eval's apps stay out of the person's own list.
+    # The eval's apps stay out of the person's own list, until one is kept from its editor.
+    report = page.url
     page.goto(server.url + "/apps")
     expect(page.get_by_test_id("empty-state")).to_be_visible()
+    page.goto(report)
+    page.locator("[data-testid=eval-run][data-prompt=words]").get_by_role("link", name="Open").click()
+    notice = page.get_by_test_id("eval-app")
+    expect(notice).to_contain_text("An eval run made this app")
+    notice.get_by_test_id("keep-app").click()
+    expect(notice).to_have_text("Kept: this app is in your apps now.")
+    page.goto(server.url + "/apps")
+    expect(page.get_by_test_id("app-list").locator(".app-card")).to_have_count(1)
 
 
 def test_an_automatic_fix_starts_from_the_checks_problems(page: Page, toolsmith_server, fake_openai: str, tmp_path: Path, chromium_path: str) -> None:

@@ -109,6 +109,11 @@ def test_stop_from_the_editor_keeps_the_partial_page_and_every_tab_hears_it(page
     server = toolsmith_server(TOOLSMITH_DEMO_DELAY="0.1")
     server.sign_in(page)
     app_id = _create(page, server, "a tip calculator")
+    # Until the page's first part arrives, the preview shows a page's outline, from the editor's first paint.
+    expect(page.get_by_test_id("preview-skeleton")).to_be_visible()
+    expect(page.get_by_test_id("preview-overlay")).to_contain_text("Writing your tool…")
+    first_paint = page.request.get(f"{server.url}/apps/{app_id}").text()
+    assert re.search(r'<div class="preview-overlay" id="preview-overlay" data-kind="loading" data-testid="preview-overlay">\s*<div class="skeleton"', first_paint)
     other = page.context.new_page()  # a second tab on the same app, following the same stream
     other.goto(f"{server.url}/apps/{app_id}")
     page.bring_to_front()
@@ -119,6 +124,7 @@ def test_stop_from_the_editor_keeps_the_partial_page_and_every_tab_hears_it(page
     # The model's words stream into its turn before the page does.
     expect(_turn(page, 1).get_by_test_id("live-notes")).to_contain_text("Offline demo")
     page.wait_for_function("() => document.getElementById('code-view').value.includes('<body')", polling=100, timeout=20_000)
+    expect(page.get_by_test_id("preview-skeleton")).to_be_hidden()  # the page so far is painted instead
     stop.click()
     for tab in (page, other):
         _wait_for_version(tab, 1, "stopped")

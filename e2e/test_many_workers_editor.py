@@ -34,6 +34,8 @@ def test_the_editor_on_one_process_follows_a_generation_written_by_another(page:
 
     expect(item).to_have_attribute("data-status", "complete", timeout=60_000)
     assert (page.get_by_test_id("preview-frame").get_attribute("src") or "").startswith(a.sandbox_url + "/v/")
+    # The finished page replaces the one drawn while it was written: type into the page that stays.
+    expect(page.locator("#frame-stack")).to_have_attribute("aria-busy", "false", timeout=20_000)
     preview.locator("#bill").fill("100")
     expect(preview.locator("#per-total")).to_contain_text("57.50")  # 15% on 100, between 2
     preview.get_by_role("button", name="10%").click()

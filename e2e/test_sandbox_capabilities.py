@@ -250,8 +250,9 @@ def test_what_the_sandbox_stops_is_said_in_the_problem_strip_and_fix_carries_it(
     for n in range(4):
         expect(_problems(page).nth(n).locator(".runtime-error-kind")).to_have_text("Blocked")
 
-    # Fix carries them to the model, each with what it stopped.
-    fix = page.locator(".turn[data-version='1']").get_by_test_id("fix-button")
+    # Fix carries them to the model, each with what it stopped: from the strip's own button, as from the turn's.
+    expect(page.locator(".turn[data-version='1']").get_by_test_id("fix-button")).to_have_text("Fix 4 errors")
+    fix = strip.get_by_test_id("fix-button")
     expect(fix).to_have_text("Fix 4 errors")
     page.get_by_test_id("model-select").select_option("localai:coder-1")
     fix.click()

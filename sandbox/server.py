@@ -53,7 +53,16 @@ async def serve_version(request: Request) -> Response:
         if shared.version.sandbox_token == token:
             # A revoked link must stop at the next load.
             return await _answer(request, services, pages, shared.version, "no-store")
+    if services.signer.preview_expired(token, query):
+        # Still a 404, as for any address without a working key; the words say what to do.
+        return _notice("Preview expired", EXPIRED, 404)
     raise NotFound("No app is published at this address.")
+
+
+EXPIRED = (
+    "This preview address has expired: a private preview opens for an hour. Open the app in Toolsmith "
+    "again: its page shows a fresh preview, and its “Open this version in a new tab” button a fresh address. For an address that lasts, make a share link."
+)
 
 
 # A finished version never changes, and its signed address expires within the hour anyway.

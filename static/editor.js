@@ -118,6 +118,10 @@ const runtime = new RuntimeErrors($("runtime-errors"), {
   onChange(n, entries) {
     if (find(n)?.status !== "generating") tell("toolsmith:runtime-errors", { version: n, entries });
   },
+  fixButton(n, entries) {
+    const v = find(n);
+    return v && entries.length ? fixer.button(v, entries) : null;
+  },
 });
 
 const checkStrip = new CheckStrip($("check-strip"), { fixButton: (v, entries) => fixer.button(v, entries) });
@@ -758,6 +762,22 @@ setupAppTitle({
   dialog: $("delete-dialog"),
   announce,
   onRenamed: showTitle,
+});
+// An app an eval run made stays out of the person's list until they keep it. The button works
+// from here on: until this script runs it is disabled, never a click that does nothing.
+if ($("keep-app")) $("keep-app").disabled = false;
+$("keep-app")?.addEventListener("click", async (event) => {
+  const button = event.currentTarget;
+  button.disabled = true;
+  try {
+    await postJSON(`/api/apps/${appId}/keep`, {});
+    button.closest("[data-testid=eval-app]").querySelector("[data-role=text]").textContent = "Kept: this app is in your apps now.";
+    button.remove();
+    announce("Kept: this app is in your apps now.");
+  } catch (error) {
+    button.disabled = false;
+    showError(button, error.message || String(error));
+  }
 });
 watchForChanges({ appId, known: () => state.versions, quiet: () => live.number !== null || state.sending, onChange: heardFromElsewhere });
 

@@ -40,6 +40,8 @@ export class Preview {
     if (fresh) target.searchParams.set("_r", String(++this.loads));
     this.pending = target.href;
     this.since = Date.now();
+    // Said to assistive technology (and to tests): the page shown is about to be replaced.
+    this.front.parentElement?.setAttribute("aria-busy", "true");
     if (!this.nameFor) {
       this.back.src = target.href;
       return;
@@ -76,6 +78,7 @@ export class Preview {
   loaded(frame) {
     if (frame !== this.back || this.pending === null || frame.src !== this.pending) return;
     this.pending = null;
+    this.front.parentElement?.setAttribute("aria-busy", "false");
     [this.front, this.back] = [this.back, this.front];
     this.front.classList.replace("is-back", "is-front");
     this.back.classList.replace("is-front", "is-back");

@@ -93,10 +93,13 @@ function item(entry) {
 }
 
 export class RuntimeErrors {
-  constructor(root, { onChange = null } = {}) {
+  // `fixButton(n, entries)`: the strip's own Fix button for version `n`'s problems, or null.
+  constructor(root, { onChange = null, fixButton = null } = {}) {
     this.root = root;
     this.onChange = onChange;
+    this.fixButton = fixButton;
     this.title = root.querySelector("[data-role=title]");
+    this.actions = root.querySelector("[data-role=actions]");
     this.list = root.querySelector("[data-role=list]");
     this.logs = new Map(); // version number -> { entries, more }
     this.version = null;
@@ -162,5 +165,9 @@ export class RuntimeErrors {
     const rows = log.entries.map(item);
     if (log.more) rows.push(h("li", { class: "runtime-error-more muted" }, `${log.more} more not shown`));
     this.list.replaceChildren(...rows);
+    const fix = shown && !this.hidden ? this.fixButton?.(this.version, this.entries(this.version).map(eventEntry)) : null;
+    // The button sits in the strip's summary: its click must not also open or close the list.
+    fix?.addEventListener("click", (event) => event.preventDefault());
+    this.actions?.replaceChildren(...(fix ? [fix] : []));
   }
 }

@@ -95,7 +95,13 @@ async def test_an_eval_against_an_openai_compatible_server_says_exactly_which_pa
         assert shot.status_code == 200 and shot.content.startswith(b"\x89PNG")
         # Each run is a real app, kept out of the person's own list, and in the report.
         assert (await client.get("/api/apps")).json()["apps"] == []
-        assert (await client.get(f"/api/apps/{verdicts['double']['app_id']}")).status_code == 200
+        opened = await client.get(f"/api/apps/{verdicts['double']['app_id']}")
+        assert opened.status_code == 200 and opened.json()["app"]["purpose"] == "eval"
+        # Until the person keeps one: then it is theirs like any other, still on the report.
+        kept = await client.post(f"/api/apps/{verdicts['double']['app_id']}/keep")
+        assert kept.status_code == 200 and kept.json()["app"]["purpose"] == "own"
+        assert [a["id"] for a in (await client.get("/api/apps")).json()["apps"]] == [verdicts["double"]["app_id"]]
+        assert (await client.post(f"/api/apps/{verdicts['double']['app_id']}/keep")).json()["app"]["purpose"] == "own"
         report = await client.get(final["report_url"])
         assert report.status_code == 200 and report.text.count('data-testid="eval-run"') == 3
         assert 'data-prompt="wrong" data-model="localai:coder-1" data-passed="false"' in report.text

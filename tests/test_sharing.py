@@ -220,6 +220,9 @@ async def test_private_previews_need_a_fresh_signature(client: httpx.AsyncClient
     ):
         response = await sandbox.get(url)
         assert response.status_code == 404 and "Count" not in response.text, url
+        # Only an address that once opened this page is told it expired, and how to get a fresh one.
+        assert ("has expired" in response.text) == (url == expired), url
+        assert url != expired or "Open the app in Toolsmith again" in response.text
 
 
 # ---- export, import, download -----------------------------------------------------------------------

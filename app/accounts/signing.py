@@ -65,3 +65,11 @@ class Signer:
         if int(expires) < (now if now is not None else time.time()):
             return False
         return self.verify("preview", f"{sandbox_token}:{expires}", signature)
+
+    def preview_expired(self, sandbox_token: str, query: dict[str, str], *, now: float | None = None) -> bool:
+        """Whether `exp` and `sig` once opened this token and its hour is over: the address was a real
+        preview, so its page can say how to get a fresh one rather than only "not found"."""
+        expires, signature = query.get("exp", ""), query.get("sig", "")
+        if not (expires.isascii() and expires.isdigit() and len(expires) <= 20) or not signature:
+            return False
+        return int(expires) < (now if now is not None else time.time()) and self.verify("preview", f"{sandbox_token}:{expires}", signature)

@@ -244,6 +244,12 @@ def _arena(connection: Connection) -> None:
     md.create_all(connection, tables=[matches])
 
 
+def _eval_purpose(connection: Connection) -> None:
+    """An eval run's apps say so in their purpose, as arena sides do: the person's list shows "own"
+    apps only, and keeping an eval's app is a change of purpose."""
+    connection.execute(sa.text("UPDATE apps SET purpose = 'eval' WHERE eval_id IS NOT NULL AND purpose = 'own'"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "apps and versions", _initial),
     Migration(2, "users, sessions, API tokens, share links and app owners", _accounts),
@@ -253,6 +259,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "what apps keep in localStorage", _app_data),
     Migration(7, "browser checks of versions, and evals", _checks),
     Migration(8, "app purposes and arena matches", _arena),
+    Migration(9, "eval runs' apps have the purpose eval", _eval_purpose),
 )
 
 

@@ -58,6 +58,7 @@ class AppRecord:
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
             "remixed_from": self.remixed_from_title,
+            "purpose": self.purpose,
         }
 
 
@@ -380,7 +381,7 @@ class Store:
             sa.select(apps, latest.c.latest, latest.c.count, versions.c.status)
             .join(latest, latest.c.app_id == apps.c.id)
             .join(versions, sa.and_(versions.c.app_id == apps.c.id, versions.c.number == latest.c.latest))
-            .where(apps.c.owner_id == owner_id, apps.c.eval_id.is_(None), apps.c.purpose == "own")  # eval runs' apps are on their report, arena sides in the arena
+            .where(apps.c.owner_id == owner_id, apps.c.purpose == "own")  # eval runs' apps are on their report, arena sides in the arena
             .order_by(apps.c.updated_at.desc(), apps.c.id)
             .limit(limit)
         )

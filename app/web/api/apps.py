@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.appdata import check_items
-from app.errors import BadRequest, InvalidAppData, InvalidJSON, NotFound
+from app.errors import BadRequest, Conflict, InvalidAppData, InvalidJSON, NotFound
 from app.services import Services
 from app.storage import VersionRecord, as_number
 from app.versions import check_title, export_app, import_export, is_export
@@ -80,6 +80,16 @@ async def rename_app(request: Request) -> JSONResponse:
     body = await json_body(request)
     renamed = await services.store.rename_app(app.id, check_title(body.get("title")))
     return JSONResponse({"app": renamed.to_json()})
+
+
+async def keep_app(request: Request) -> JSONResponse:
+    """An app an eval run made, kept among the person's own apps (an arena side is kept from its match)."""
+    services = services_of(request)
+    app = await owned_app(request)
+    if app.purpose == "arena":
+        raise Conflict("This app is a side of an arena match: keep it from the match, once you have voted.")
+    kept = app if app.purpose == "own" else await services.store.set_purpose(app.id, "own")
+    return JSONResponse({"app": kept.to_json()})
 
 
 async def delete_app(request: Request) -> Response:
@@ -319,6 +329,12 @@ routes = [
         rename_app,
         methods=["PATCH"],
         doc=Operation("Rename the app: from then on its title no longer follows the page's <title>", body=obj({"title": STRING}, required=["title"]), answers={200: obj({"app": ref("App")}, required=["app"], extra=False)}),
+    ),
+    ApiRoute(
+        "/api/apps/{app_id}/keep",
+        keep_app,
+        methods=["POST"],
+        doc=Operation("Keep an app an eval run made among your own apps; an app already yours stays as it is", answers={200: obj({"app": ref("App")}, required=["app"], extra=False)}),
     ),
     ApiRoute(
         "/api/apps/{app_id}",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app.errors import ToolsmithError
 from app.generation import ERROR_KINDS, INSTEAD
-from app.storage import KINDS, PATHS, STATUSES
+from app.storage import KINDS, PATHS, PURPOSES, STATUSES
 from app.web.api.described import BOOLEAN, INTEGER, STRING, TIME, Schema, array, nullable, obj, ref
 
 # Codes of answers Starlette itself gives (an unknown address, a method the route does not take).
@@ -56,7 +56,11 @@ RUNTIME_ERROR = obj(
     required=["message"],
 )
 
-APP: dict[str, Schema] = {"id": STRING, "title": STRING, "title_by_hand": BOOLEAN, "created_at": TIME, "updated_at": TIME, "remixed_from": nullable(STRING)}
+APP: dict[str, Schema] = {
+    "id": STRING, "title": STRING, "title_by_hand": BOOLEAN, "created_at": TIME, "updated_at": TIME, "remixed_from": nullable(STRING),
+    # "own": in the person's list; "eval": made by an eval run; "arena": a side of an arena match, until kept.
+    "purpose": {"type": "string", "enum": list(PURPOSES)},
+}  # fmt: skip
 
 # The browser check of a version (docs/checks.md).
 CHECK = obj(
