@@ -279,3 +279,34 @@ def test_the_composer_is_reached_in_a_few_key_presses(page: Page, toolsmith_serv
     expect(composer).to_have_value("")
     # Buttons say which version they act on.
     expect(_turn(page, 3).get_by_test_id("restore-button")).to_have_accessible_name("Restore version 3")
+
+
+def test_a_long_history_lists_its_newest_versions_and_the_older_ones_on_asking(page: Page, toolsmith_server) -> None:
+    server = toolsmith_server()
+    server.sign_in(page)
+    stamp = "2025-06-01T12:00:00+00:00"
+    export = {
+        "format": "toolsmith.app",
+        "format_version": 1,
+        "exported_at": stamp,
+        "app": {"title": "Long history", "created_at": stamp, "updated_at": stamp, "remixed_from_title": None},
+        "versions": [
+            {"number": n, "parent_number": n - 1 if n > 1 else None, "prompt": f"step {n}", "model": "demo", "html": f"<!DOCTYPE html><title>Long history</title><h1>Step {n}</h1>",
+             "status": "complete", "created_at": stamp, "finished_at": stamp}
+            for n in range(1, 251)
+        ],
+    }  # fmt: skip
+    csrf = page.evaluate("document.querySelector('meta[name=csrf-token]').content")
+    imported = page.request.post(server.url + "/api/import", data={"export": export}, headers={"X-CSRF-Token": csrf, "Origin": server.url})
+    assert imported.status == 201, imported.text()
+    page.goto(server.url + imported.json()["editor_url"])
+    expect(_preview(page).locator("h1")).to_have_text("Step 250")
+    expect(page.get_by_test_id("version-item")).to_have_count(200)
+    expect(page.locator("#version-count")).to_have_text("250")
+    older = page.get_by_test_id("older-versions")
+    expect(older).to_have_text("Show older versions (50 more)")
+    older.click()
+    expect(page.get_by_test_id("version-item")).to_have_count(250)
+    expect(older).to_be_hidden()
+    _item(page, 1).click()
+    expect(_preview(page).locator("h1")).to_have_text("Step 1")

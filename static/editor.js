@@ -31,6 +31,7 @@ const el = {
   main: $("main"),
   versionList: $("version-list"),
   versionCount: $("version-count"),
+  older: $("older-versions"),
   conversation: $("conversation"),
   form: $("followup-form"),
   input: $("followup"),
@@ -67,6 +68,7 @@ const state = {
 };
 if (!state.versions.some((v) => v.number === state.current)) state.current = state.versions.at(-1)?.number;
 
+let olderUrl = data.older_url; // the page of versions before the oldest loaded, null from version 1
 const pages = new Map(); // version number -> html
 let live = NOT_LIVE;
 let lines = null; // the code view's selected lines, offered as a scope
@@ -159,7 +161,9 @@ function render() {
   renderVersionList(el.versionList, state, actions);
   revealItem(state.current);
   renderConversation(el.conversation, state, actions);
-  el.versionCount.textContent = String(state.versions.length);
+  // Versions are numbered from 1 without gaps: the newest number is how many there are, loaded or not.
+  el.versionCount.textContent = String(newest() ?? 0);
+  renderOlder();
   const v = shown();
   el.headerModel.replaceChildren(...(v ? [modelBadge(v)] : []));
   el.open.href = v?.preview_url || "#";
@@ -685,6 +689,30 @@ function showTitle(app) {
 
 // What another tab (or a script) did to this app: new versions join the tree, one being written
 // is followed here too, so a follow-up from this tab waits for it instead of branching blindly.
+// ---- long histories: older versions a page at a time (GET /api/apps/{id}/versions?before=N) ----
+
+function renderOlder() {
+  const oldest = state.versions[0]?.number ?? 1;
+  el.older.hidden = !olderUrl;
+  el.older.textContent = `Show older versions (${oldest - 1} more)`;
+}
+
+el.older.addEventListener("click", async () => {
+  el.older.disabled = true;
+  try {
+    const answer = await getJSON(olderUrl);
+    for (const v of answer.versions) if (!find(v.number)) state.versions.push(v);
+    state.versions.sort((a, b) => a.number - b.number);
+    olderUrl = answer.older_url;
+    render();
+    announce(`Loaded ${answer.versions.length} older versions.`);
+  } catch (error) {
+    showError(el.older, error.message || String(error));
+  } finally {
+    el.older.disabled = false;
+  }
+});
+
 function heardFromElsewhere({ app, versions }) {
   showTitle(app);
   if (!versions.length) return;

@@ -13,7 +13,8 @@ export function watchForChanges({ appId, known, quiet, onChange }) {
   async function check() {
     if (document.hidden || quiet()) return;
     try {
-      const answer = await getJSON(`/api/apps/${appId}`);
+      // The newest versions are enough to hear of new ones and of changes to recent ones.
+      const answer = await getJSON(`/api/apps/${appId}/versions?limit=50`);
       const mine = new Map(known().map((v) => [v.number, v.status]));
       const news = answer.versions.filter((v) => mine.get(v.number) !== v.status);
       onChange({ app: answer.app, versions: news });

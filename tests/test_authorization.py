@@ -262,6 +262,7 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     # the API's description: public, the same for everyone
     ("main", "GET", "/api/openapi.json", None, everyone(200)),
     ("main", "POST", "/api/apps/{app_id}/keep", None, own_app(200)),
+    ("main", "GET", "/api/apps/{app_id}/versions", None, own_app(200)),
     ("main", "GET", "/api/me", None, signed_in(200)),
     ("main", "PATCH", "/api/me", {"json": {"display_name": "Someone"}}, signed_in(200)),
     ("main", "POST", "/api/me/password", {"json": {"new": "correct horse battery"}}, {A: 401, O: 200, X: 200, H: 401, V: 401, T: 403, XT: 403}),

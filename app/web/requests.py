@@ -42,6 +42,20 @@ async def versions_json(services: Services, versions: list[VersionRecord], *, wi
     return [{**v.to_json(with_html=with_html), "preview_url": services.preview_url(v.sandbox_token), "check": checks[v.id]} for v in versions]
 
 
+# How many versions an app's answer and its editor carry at first; older ones come a page at a time.
+VERSIONS_PAGE = 200
+MAX_VERSIONS_PAGE = 1000
+
+
+async def versions_page(services: Services, app_id: str, limit: int, before: int | None = None) -> dict[str, Any]:
+    """`{"versions", "versions_total", "older_url"}`: a page of the app's versions, oldest first, and
+    where the page before it is (None when this page starts at version 1)."""
+    page, total = await services.store.page_of_versions(app_id, limit=limit, before=before)
+    # Versions are numbered from 1 and never deleted one by one: a page that starts above 1 has older ones.
+    older = f"/api/apps/{app_id}/versions?before={page[0].number}&limit={limit}" if page and page[0].number > 1 else None
+    return {"versions": await versions_json(services, page), "versions_total": total, "older_url": older}
+
+
 async def apps_json(services: Services, summaries: list[AppSummary]) -> list[dict[str, Any]]:
     """Apps as the lists show them: with the thumbnail of the newest version that has one."""
     shots = await services.checks.records.thumbnails([s.app.id for s in summaries])

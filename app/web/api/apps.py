@@ -19,7 +19,7 @@ from app.versions import check_title, export_app, import_export, is_export
 from app.web.api.described import BOOLEAN, HTML, SSE, STRING, ApiRoute, Operation, Query, array, nullable, obj, ref
 from app.web.api.schemas import RUNTIME_ERROR, SELECTION
 from app.web.auth import require_user
-from app.web.requests import MAX_IMPORT_BYTES, apps_json, download_name, json_body, owned_app, page_download, services_of, version_json, versions_json
+from app.web.requests import MAX_IMPORT_BYTES, MAX_VERSIONS_PAGE, VERSIONS_PAGE, apps_json, download_name, json_body, owned_app, page_download, services_of, version_json, versions_page
 from app.web.responses import AsciiJSONResponse
 from app.web.streams import OpenStreams
 
@@ -67,10 +67,22 @@ async def create_app(request: Request) -> JSONResponse:
 
 
 async def get_app(request: Request) -> JSONResponse:
+    """The app and its newest VERSIONS_PAGE versions (all of them, for all but the longest histories)."""
     services = services_of(request)
     app = await owned_app(request)
-    versions = await services.store.list_versions(app.id)
-    return JSONResponse({"app": app.to_json(), "versions": await versions_json(services, versions)})
+    return JSONResponse({"app": app.to_json(), **await versions_page(services, app.id, VERSIONS_PAGE)})
+
+
+async def list_versions(request: Request) -> JSONResponse:
+    """`?before=N&limit=M`: the M newest versions below N, oldest first; the way to walk a long history."""
+    services = services_of(request)
+    app = await owned_app(request)
+    before_text, limit_text = request.query_params.get("before"), request.query_params.get("limit")
+    before = as_number(before_text) if before_text is not None else None
+    limit = as_number(limit_text) if limit_text is not None else VERSIONS_PAGE
+    if (before_text is not None and before is None) or limit is None or not 1 <= limit <= MAX_VERSIONS_PAGE:
+        raise BadRequest(f"Ask for ?before=N (a version number) and ?limit=M (1 to {MAX_VERSIONS_PAGE}).")
+    return JSONResponse({"app": app.to_json(), **await versions_page(services, app.id, limit, before)})
 
 
 async def rename_app(request: Request) -> JSONResponse:
@@ -323,7 +335,19 @@ routes = [
         methods=["POST"],
         doc=Operation("Start a new app from a prompt", body=obj({"prompt": PROMPT, "model": nullable(MODEL)}, required=["prompt"]), answers={202: ref("Started")}),
     ),
-    ApiRoute("/api/apps/{app_id}", get_app, doc=Operation("An app and its versions (without pages)", answers={200: obj({"app": ref("App"), "versions": array(ref("Version"))}, required=["app", "versions"], extra=False)})),
+    ApiRoute("/api/apps/{app_id}", get_app, doc=Operation("An app and its newest 200 versions (without pages); `older_url` pages back", answers={200: ref("VersionsPage")})),
+    ApiRoute(
+        "/api/apps/{app_id}/versions",
+        list_versions,
+        doc=Operation(
+            "A page of the app's versions (without pages), oldest first: the newest `limit` below `before`",
+            query=[
+                Query("before", {"type": "integer", "minimum": 0}, "only versions numbered below this one (default: all)"),
+                Query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "how many (default 200)"),
+            ],
+            answers={200: ref("VersionsPage")},
+        ),
+    ),
     ApiRoute(
         "/api/apps/{app_id}",
         rename_app,

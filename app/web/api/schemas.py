@@ -167,6 +167,10 @@ COMPONENTS: dict[str, Schema] = {
         optional=("app", "editor_url"),
         description="A version the model is writing now: follow `stream_url`.",
     ),
+    "VersionsPage": _closed(
+        {"app": ref("App"), "versions": array(ref("Version")), "versions_total": INTEGER, "older_url": nullable(STRING)},
+        description="The app and a page of its versions, oldest first; `older_url` is the page before it, null from version 1.",
+    ),
     "Created": _closed({"app": ref("App"), "version": ref("Version"), "editor_url": STRING}, description="A new app, ready at once."),
     "Diff": _closed(
         {

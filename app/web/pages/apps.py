@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from app.storage import as_number
 from app.web.auth import require_user
-from app.web.requests import apps_json, owned_app, services_of, templates_of, versions_json
+from app.web.requests import VERSIONS_PAGE, apps_json, owned_app, services_of, templates_of, versions_page
 
 RECENT = 12
 LISTED = 200
@@ -50,10 +50,15 @@ async def editor(request: Request) -> Response:
     services = services_of(request)
     app = await owned_app(request)
     user = require_user(request)
-    versions = await services.store.list_versions(app.id)
-    numbers = [v.number for v in versions]
+    # The newest page of versions; ?v=N of an older one brings N too (the list loads the rest on asking).
+    page = await versions_page(services, app.id, VERSIONS_PAGE)
+    shown = page["versions"]
     wanted = request.query_params.get("v", "")
     number = as_number(wanted)
+    total = page["versions_total"]
+    if number is not None and 1 <= number < shown[0]["number"]:
+        shown = (await versions_page(services, app.id, 1, before=number + 1))["versions"] + shown
+    numbers = [v["number"] for v in shown]
     current = number if number in numbers else max(numbers)
     # ?v=99 of an app with 4 versions: the editor says so, and shows the newest.
     missing = wanted if wanted and current != number else None
@@ -63,7 +68,9 @@ async def editor(request: Request) -> Response:
         {
             "title": f"{app.title} · Toolsmith",
             "app": app.to_json(),
-            "versions": await versions_json(services, versions),
+            "versions": shown,
+            "versions_total": total,
+            "older_url": page["older_url"],
             "models": [m.to_json() for m in services.registry.list()],
             "default_model": services.settings.resolved_default_model,
             "sandbox_origin": services.settings.resolved_sandbox_url,
