@@ -114,7 +114,11 @@ def test_a_writer_killed_mid_generation_leaves_its_version_failed_with_its_promp
 
 def test_serve_with_two_workers_shares_its_ports_and_replaces_a_killed_process(shared_server: Start) -> None:
     many = shared_server("--workers", "2")
-    line = re.search(r"2 processes, pids (\d+), (\d+)", many.output)
+    # The parent says which processes it started once they are up: the port may answer a moment before.
+    for _ in range(100):
+        if line := re.search(r"2 processes, pids (\d+), (\d+)", many.output):
+            break
+        time.sleep(0.1)
     assert line, many.output
     auth = {"Authorization": f"Bearer {many.api_token()}"}
     with httpx.Client(base_url=many.url, timeout=30, headers=auth) as http:

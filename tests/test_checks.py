@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import shutil
+import signal
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import httpx
 import pytest
 
-from app.checks import Checks, CheckStore, Outcome, Problem
+from app.checks import Checks, CheckStore, Job, Outcome, Problem, browser
 from app.checks.service import OFF
 from app.services import Services
 from app.settings import Settings
 from app.storage import Store
+from sandbox.headers import Origins
 from sandbox.libraries import vendored_files
 from tests.check_corpus import CASES
 from tests.conftest import api_client, wait_for_version
@@ -147,3 +151,44 @@ async def test_pass_rates_by_model(store: Store, settings: Settings) -> None:
     assert (await checks.of([hand]))[hand.id]["status"] == "passed"
     other = (await store.create_version(app.id, parent_number=1, prompt="p", model="demo", system_prompt_hash=None, html="<p>6", status="complete"))
     assert (await checks.of([other]))[other.id] == {"status": "not_checked", "problems": [], "reason": OFF}
+
+
+def _kill_browser_marked(marker: str) -> bool:
+    """Kills the Chromium whose command line carries `marker` (its main process): a browser that dies."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                arguments = handle.read().split(b"\0")
+        except OSError:
+            continue
+        if marker.encode() in arguments and not any(a.startswith(b"--type=") for a in arguments):
+            os.kill(int(entry), signal.SIGKILL)
+            return True
+    return False
+
+
+async def test_a_browser_that_dies_during_a_check_ends_it_as_a_crash_and_the_next_check_runs(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    # A switch Chromium ignores, so that this test finds its own browser and no other test's.
+    marker = f"--toolsmith-test-{secrets.token_hex(4)}"
+    monkeypatch.setattr(browser, "CHROMIUM_ARGS", (*browser.CHROMIUM_ARGS, marker))
+    origins = Origins(main="http://127.0.0.1:8000", sandbox_url="http://127.0.0.1:8001")
+    pool = browser.Chromium(chromium(), 1, origins, vendored_files(), browser.Timing(total=40.0))
+    try:
+        # A page that keeps its main thread busy: the check is still waiting on it when the browser dies.
+        running = asyncio.ensure_future(pool.run(Job("<!DOCTYPE html><title>Busy</title><h1>Busy</h1><script>setTimeout(() => { for (;;) {} }, 500)</script>")))
+        for _ in range(200):
+            await asyncio.sleep(0.1)
+            if _kill_browser_marked(marker):
+                break
+        else:
+            raise AssertionError("the check's Chromium never started")
+        outcome = await asyncio.wait_for(running, 40)
+        assert [p.kind for p in outcome.problems] == ["crash"], outcome.problems
+        assert outcome.duration_ms < 40_000
+        # The slot starts a new browser: the pool is not blocked by the one that died.
+        after = await asyncio.wait_for(pool.run(Job("<!DOCTYPE html><title>Fine</title><h1>Fine</h1>")), 60)
+        assert after.problems == [], after.problems
+    finally:
+        await pool.close()
