@@ -303,10 +303,15 @@ def toolsmith_server(tmp_path: Path) -> Iterator[Callable[..., ToolsmithServer]]
 @pytest.fixture
 def fake_openai(tmp_path: Path) -> Iterator[str]:
     """Base URL (`http://127.0.0.1:N/v1`) of the fake OpenAI-compatible server in tests/fakes."""
+    yield from start_fake_openai(tmp_path)
+
+
+def start_fake_openai(tmp_path: Path, name: str = "openai") -> Iterator[str]:
+    """Runs a fake OpenAI-compatible server (tests/fakes) while the generator is open; yields its base URL."""
     if not (ROOT / "tests" / "fakes" / "openai_server.py").exists():
         pytest.fail("tests/fakes/openai_server.py is missing", pytrace=False)
     port = free_port()
-    log_path = tmp_path / "fake_openai.log"
+    log_path = tmp_path / f"fake_{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.fakes.openai_server", "--port", str(port)],
@@ -322,5 +327,7 @@ def fake_openai(tmp_path: Path) -> Iterator[str]:
     except RuntimeError as exc:
         stop_process(process)
         pytest.fail(f"Fake OpenAI server {exc}\n--- output ---\n{log_path.read_text(errors='replace')}", pytrace=False)
-    yield f"http://127.0.0.1:{port}/v1"
-    stop_process(process)
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        stop_process(process)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 
-from e2e.conftest import ROOT, free_port, stop_process, wait_for_port
+from e2e.conftest import start_fake_openai
 from sandbox.headers import APP_FRAME_ALLOW, APP_SANDBOX
 
 PAGE = """Here it is.
@@ -43,33 +41,14 @@ WORKS = PAGE % "count += 1; document.getElementById('count').textContent = Strin
 BROKEN = PAGE % "document.getElementById('total').textContent = String(count + 1);"  # no #total: it throws
 
 
-def _fake(tmp_path: Path, name: str) -> Iterator[str]:
-    port = free_port()
-    log_path = tmp_path / f"fake_{name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.openai_server", "--port", str(port)],
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        stop_process(process)
-
-
 @pytest.fixture
 def alpha(tmp_path: Path) -> Iterator[str]:
-    yield from _fake(tmp_path, "alpha")
+    yield from start_fake_openai(tmp_path, "alpha")
 
 
 @pytest.fixture
 def beta(tmp_path: Path) -> Iterator[str]:
-    yield from _fake(tmp_path, "beta")
+    yield from start_fake_openai(tmp_path, "beta")
 
 
 def _answer_always(base_url: str, text: str) -> None:

@@ -49,14 +49,15 @@ def side_json(services: Services, match: Match, side: Side) -> dict[str, Any]:
     return data
 
 
+def _head(record: MatchRecord) -> dict[str, Any]:
+    """What both shapes of a match say first: which match, its prompt, when, and the vote."""
+    return {"id": record.id, "url": f"/arena/{record.id}", "prompt": record.prompt, "created_at": iso(record.created_at), "vote": record.vote}
+
+
 def match_json(services: Services, match: Match) -> dict[str, Any]:
     record = match.record
     return {
-        "id": record.id,
-        "url": f"/arena/{record.id}",
-        "prompt": record.prompt,
-        "created_at": iso(record.created_at),
-        "vote": record.vote,
+        **_head(record),
         "voted_at": iso(record.voted_at),
         "revealed": match.revealed,
         "sides": {side.letter: side_json(services, match, side) for side in match.sides},
@@ -66,14 +67,7 @@ def match_json(services: Services, match: Match) -> dict[str, Any]:
 def summary_json(record: MatchRecord) -> dict[str, Any]:
     """A match in the list of one's recent matches: its models only once it has its vote."""
     voted = record.vote is not None
-    return {
-        "id": record.id,
-        "url": f"/arena/{record.id}",
-        "prompt": record.prompt,
-        "created_at": iso(record.created_at),
-        "vote": record.vote,
-        "models": {"a": record.model_a, "b": record.model_b} if voted else None,
-    }
+    return {**_head(record), "models": {"a": record.model_a, "b": record.model_b} if voted else None}
 
 
 async def pass_rates(services: Services) -> dict[str, float]:
