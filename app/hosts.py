@@ -50,14 +50,24 @@ class HostCheck:
         self.app = app
         self.allowed = allowed
         self.setting = setting  # named in the refusal: how to allow another name
+        # Host headers already found allowed, as sent: the check is on every request's path.
+        self._passed: set[bytes] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers", []))
-        host = headers.get(b"host", b"").decode("latin-1")
+        raw = b""
+        for name, value in scope.get("headers", []):
+            if name == b"host":
+                raw = value  # the last one, if a client sends several
+        if raw in self._passed:
+            await self.app(scope, receive, send)
+            return
+        host = raw.decode("latin-1")
         if host_allowed(host, self.allowed):
+            if len(self._passed) < 64:  # the few names a deployment answers to
+                self._passed.add(raw)
             await self.app(scope, receive, send)
             return
         message = f"Toolsmith does not answer to the host name {host[:100]!r}. Open it at its own address, or add the name to {self.setting}."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -20,7 +21,7 @@ from sandbox.headers import PAGES_PATH, Origins, app_headers, origin_of, top_lev
 from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
 from sandbox.pages import PageCache, ServedPage, not_modified
 from sandbox.serving import served_page
-from sandbox.top_level import SCRIPTS, SCRIPTS_PATH, TOP_LEVEL, is_framed_by_view, is_top_level, top_level_view
+from sandbox.top_level import FRAMED, SCRIPTS, SCRIPTS_PATH, TOP_LEVEL, is_framed_by_view, is_top_level, top_level_view
 
 
 def _notice(title: str, text: str, status: int = 200) -> HTMLResponse:
@@ -131,6 +132,10 @@ def _encode(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
     return [(k.lower().encode(), v.encode()) for k, v in headers.items()]
 
 
+def _named(headers: list[tuple[bytes, bytes]]) -> tuple[list[tuple[bytes, bytes]], frozenset[bytes]]:
+    return headers, frozenset(k for k, _ in headers)
+
+
 class AlwaysSandboxed:
     """Every response of this host, errors included, carries the sandbox headers.
 
@@ -141,21 +146,22 @@ class AlwaysSandboxed:
 
     def __init__(self, app: ASGIApp, origins: Origins) -> None:
         self.app = app
-        self.app_headers = _encode(app_headers(origins))
-        self.top_level_headers = _encode(top_level_headers(origins, SCRIPTS_PATH))
-        self.vendor_headers = _encode(vendor_headers(origins))
+        app_set = _encode(app_headers(origins))
+        top_level_set = _encode(top_level_headers(origins, SCRIPTS_PATH))
+        # The same address of a page is the top-level view or the app, by Sec-Fetch-Dest.
+        vary = [(b"vary", b"Sec-Fetch-Dest")]
+        self.app_headers, self.page_headers = _named(app_set), _named(app_set + vary)
+        self.top_level_headers, self.top_level_page_headers = _named(top_level_set), _named(top_level_set + vary)
+        self.vendor_headers = _named(_encode(vendor_headers(origins)))
 
-    def headers_for(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+    def headers_for(self, scope: Scope) -> tuple[list[tuple[bytes, bytes]], frozenset[bytes]]:
+        """The headers for this response, and their names (those a route set are replaced)."""
+        page = scope["path"].startswith(PAGES_PATH)
         if scope.get("state", {}).get("sandbox_kind") == TOP_LEVEL:
-            headers = self.top_level_headers
-        elif scope["path"].startswith(VENDOR_PATH):
+            return self.top_level_page_headers if page else self.top_level_headers
+        if scope["path"].startswith(VENDOR_PATH):
             return self.vendor_headers
-        else:
-            headers = self.app_headers
-        if scope["path"].startswith(PAGES_PATH):
-            # The same address is the top-level view or the app, by Sec-Fetch-Dest.
-            headers = [*headers, (b"vary", b"Sec-Fetch-Dest")]
-        return headers
+        return self.page_headers if page else self.app_headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -167,8 +173,7 @@ class AlwaysSandboxed:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = self.headers_for(scope)
-                names = {k for k, _ in headers}
+                headers, names = self.headers_for(scope)
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
                 message["headers"] = kept + headers
             await send(message)
@@ -181,6 +186,58 @@ class AlwaysSandboxed:
             scope.setdefault("state", {}).pop("sandbox_kind", None)
             response = _notice("Error", "Something went wrong serving this page.", 500)
             await response(scope, receive, send_with_headers)
+
+
+class FreshPages:
+    """The host's hot path, in front of the router: a finished page at its signed address that the
+    cache confirmed within the last minute, answered from its prepared bytes.
+
+    Everything else goes on to the routes, and so does every load this path does not decide the
+    same way `serve_version` would: the top-level view (`Sec-Fetch-Dest: document`), the frame of
+    that view, share links, and any address whose key does not check out. The wrappers around it
+    (AlwaysSandboxed, HostCheck) apply to its answers as to every other.
+    """
+
+    def __init__(self, app: ASGIApp, services: Services, pages: PageCache) -> None:
+        self.app = app
+        self.services = services
+        self.pages = pages
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith(PAGES_PATH):
+            page, if_none_match = self._fresh(scope)
+            if page is not None:
+                if not_modified(if_none_match, page.etag):
+                    headers = [(b"etag", page.etag.encode()), (b"cache-control", PRIVATE.encode())]
+                    await send({"type": "http.response.start", "status": 304, "headers": headers})
+                    await send({"type": "http.response.body", "body": b""})
+                else:
+                    headers = [
+                        (b"content-type", b"text/html; charset=utf-8"),
+                        (b"content-length", str(len(page.body)).encode()),
+                        (b"etag", page.etag.encode()),
+                        (b"cache-control", PRIVATE.encode()),
+                    ]
+                    await send({"type": "http.response.start", "status": 200, "headers": headers})
+                    await send({"type": "http.response.body", "body": page.body})
+                return
+        await self.app(scope, receive, send)
+
+    def _fresh(self, scope: Scope) -> tuple[ServedPage | None, str]:
+        token = scope["path"][len(PAGES_PATH) :]
+        if not token or "/" in token:
+            return None, ""
+        dest, if_none_match = b"", b""
+        for name, value in scope["headers"]:
+            if name == b"sec-fetch-dest":
+                dest = value
+            elif name == b"if-none-match":
+                if_none_match = value
+        # As Starlette reads a query: the last of a repeated name wins.
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        if dest == b"document" or FRAMED in query or not self.services.signer.preview_allowed(token, query):
+            return None, ""
+        return self.pages.fresh(token), if_none_match.decode("latin-1")
 
 
 def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None) -> ASGIApp:
@@ -199,5 +256,5 @@ def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None
     app.state.pages = PageCache(lambda html: _served(files, html, settings.resolved_public_url))
     app.state.view_pages = PageCache(lambda html: _served(files, html, settings.resolved_sandbox_url))
     # Its own name only: a rebound attacker's name never reaches a page, even with a valid address.
-    checked = HostCheck(app, hosts_of([settings.resolved_sandbox_url]), "TOOLSMITH_SANDBOX_URL")
+    checked = HostCheck(FreshPages(app, services, app.state.pages), hosts_of([settings.resolved_sandbox_url]), "TOOLSMITH_SANDBOX_URL")
     return AlwaysSandboxed(checked, Origins(main=origin_of(settings.resolved_public_url), sandbox_url=settings.resolved_sandbox_url))

@@ -125,6 +125,10 @@ def test_sandbox_serves_partial_page_while_generating_then_the_final_one(slow_se
     assert f"sandbox {APP_SANDBOX}" in final.headers["content-security-policy"]
 
 
+def _headers(response: httpx.Response) -> list[tuple[str, str]]:
+    return sorted((k, v) for k, v in response.headers.items() if k not in ("date", "server"))
+
+
 def test_a_finished_page_carries_an_etag_and_an_unchanged_one_answers_304(live_server: LiveServer) -> None:
     with httpx.Client(base_url=live_server.url, timeout=30, headers=live_server.headers) as http:
         imported = http.post("/api/import", json={"html": "<h1>cached</h1>"}).json()
@@ -134,6 +138,11 @@ def test_a_finished_page_carries_an_etag_and_an_unchanged_one_answers_304(live_s
     etag = first.headers["etag"]
     again = httpx.get(preview)
     assert (again.status_code, again.headers["etag"], again.text) == (200, etag, first.text)
+    # The first load went through the routes, the next ones the hot path (sandbox/server.py
+    # FreshPages): the same answer, header for header.
+    assert _headers(again) == _headers(first)
+    view = httpx.get(preview, headers={"Sec-Fetch-Dest": "document"})  # the top-level view: never the hot path
+    assert view.status_code == 200 and "<h1>cached</h1>" not in view.text and "<iframe" in view.text
     assert "<h1>cached</h1>" in first.text and '"toolsmith-bridge"' in first.text
     unchanged = httpx.get(preview, headers={"If-None-Match": etag})
     assert unchanged.status_code == 304 and unchanged.content == b""
