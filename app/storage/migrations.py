@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -125,7 +126,7 @@ def _version_provenance(connection: Connection) -> None:
         sa.Column("selection", sa.JSON, nullable=True),
     )
     for column in added.columns:
-        connection.execute(sa.text(f"ALTER TABLE versions ADD {sa.schema.CreateColumn(column).compile(dialect=connection.dialect)}"))
+        _add_column(connection, "versions", column)
     old = sa.table("versions", sa.column("kind"), sa.column("path"), sa.column("model"), sa.column("parent_number"), sa.column("html"))
     made_here = old.c.model.not_in(("import", "remix"))
     connection.execute(old.update().where(old.c.model == "import").values(kind="import"))
@@ -152,7 +153,7 @@ def _titles_by_hand(connection: Connection) -> None:
     """Whether an app's owner named it: then the page's <title> no longer renames it."""
     column = sa.Column("title_by_hand", sa.Boolean, nullable=False, server_default=sa.false())
     sa.Table("apps", sa.MetaData(), column)
-    connection.execute(sa.text(f"ALTER TABLE apps ADD {sa.schema.CreateColumn(column).compile(dialect=connection.dialect)}"))
+    _add_column(connection, "apps", column)
 
 
 def _app_data(connection: Connection) -> None:
@@ -222,7 +223,7 @@ def _arena(connection: Connection) -> None:
     Spelled out here, not taken from app.storage.schema, so that this step always does the same.
     """
     purpose = sa.Column("purpose", sa.String(16), nullable=False, server_default="own")
-    connection.execute(sa.text(f"ALTER TABLE apps ADD {sa.schema.CreateColumn(purpose).compile(dialect=connection.dialect)}"))
+    _add_column(connection, "apps", purpose)
     md = sa.MetaData()
     # Stand-ins so the foreign keys below resolve; they are not created.
     sa.Table("users", md, sa.Column("id", sa.String(32), primary_key=True))
@@ -249,6 +250,11 @@ def _eval_purpose(connection: Connection) -> None:
     apps only, and keeping an eval's app is a change of purpose."""
     connection.execute(sa.text("UPDATE apps SET purpose = 'eval' WHERE eval_id IS NOT NULL AND purpose = 'own'"))
 
+
+
+def _add_column(connection: Connection, table: str, column: sa.Column[Any]) -> None:
+    """`ALTER TABLE … ADD` the column as this database spells its type and default."""
+    connection.execute(sa.text(f"ALTER TABLE {table} ADD {sa.schema.CreateColumn(column).compile(dialect=connection.dialect)}"))
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "apps and versions", _initial),
