@@ -89,7 +89,9 @@ def test_an_eval_from_the_page_shows_its_progress_and_report(page: Page, toolsmi
     expect(page.locator("[data-testid=eval-run][data-prompt=bmi]")).to_have_attribute("data-passed", "false")
     shot = page.locator("[data-testid=eval-run][data-prompt=words] [data-testid=eval-shot]")
     expect(shot).to_be_visible()
-    assert page.evaluate("img => img.complete && img.naturalWidth", shot.element_handle()) == 320
+    # Lazily loaded: wait for the picture itself, then measure it.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=shot.element_handle(), timeout=30_000)
+    assert page.evaluate("img => img.naturalWidth", shot.element_handle()) == 320
     expect(page.get_by_test_id("eval-summary")).to_contain_text("50%")
     # The eval's apps stay out of the person's own list, until one is kept from its editor.
     report = page.url
