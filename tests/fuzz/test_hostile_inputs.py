@@ -7,6 +7,7 @@ fields, wrong types, odd methods and headers: on SQLite and PostgreSQL, no answe
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -101,8 +102,15 @@ def _check(answer: httpx.Response, what: str) -> None:
 def _state(http: httpx.Client, app_id: str, path: str) -> Any:
     """What a refused request to `path` could have written: apps and their versions, the target's shares;
     the account and its tokens for the routes that change them."""
+    # A generation an earlier request started may still be finishing: its end moves its app in the
+    # list (newest first, 50 at most). Wait for it, so that only this request's writes can differ.
+    for _ in range(100):
+        listed = http.get("/api/apps").json()["apps"]
+        if not any(a["latest_version"]["status"] == "generating" for a in listed):
+            break
+        time.sleep(0.05)
     state = [
-        [(a["id"], a["version_count"]) for a in http.get("/api/apps").json()["apps"]],
+        [(a["id"], a["version_count"]) for a in listed],
         [(s["id"], s["state"]) for s in http.get(f"/api/apps/{app_id}/shares").json()["shares"]],
     ]
     if path.startswith(("/api/me", "/api/tokens")):
