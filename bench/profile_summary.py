@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+ROOT = str(Path(__file__).resolve().parent.parent) + "/"
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 
@@ -18,7 +19,8 @@ def _frame(raw: str) -> str:
     if not match:
         return raw.strip()
     file = match["file"]
-    for marker in ("site-packages/", "/python3.", "/h-speed/", "/work/main/"):
+    # Paths shortened to what says where the frame is: inside a package, the standard library, or this repository.
+    for marker in ("site-packages/", "/python3.", ROOT):
         if marker in file:
             file = file.split(marker, 1)[1]
             break
