@@ -164,6 +164,9 @@ class Toolsmith(ServerProcess):
             TOOLSMITH_DATABASE_URL=self.database_url,
             TOOLSMITH_PORT=str(self.port),
             TOOLSMITH_SANDBOX_PORT=str(self.sandbox_port),
+            # A version's check runs after its stream has ended, in Chromium on these same two cores:
+            # left on, it would slow the next stream of both paths alike and measure Chromium, not Toolsmith.
+            TOOLSMITH_CHECKS=os.environ.get("TOOLSMITH_CHECKS", "off"),
         )
         super().__init__(folder, "toolsmith", [sys.executable, "-m", "app", "serve"], env)
 
@@ -227,25 +230,35 @@ async def direct(client: httpx.AsyncClient, upstream: Upstream) -> Timing:
     return timing
 
 
-async def through_toolsmith(client: httpx.AsyncClient, toolsmith: Toolsmith) -> Timing:
-    """One generation as a script makes it: POST /api/apps, then follow its stream to the end."""
+async def through_toolsmith(client: httpx.AsyncClient, toolsmith: Toolsmith, *, one_request: bool = False) -> Timing:
+    """One generation as a script makes it: POST /api/apps, then follow its stream to the end; or,
+    `one_request`, POST /api/apps/stream, which answers with the stream itself."""
     timing = Timing()
     started = time.perf_counter()
-    created = await client.post(toolsmith.url + "/api/apps", json={"prompt": "a table", "model": "bench:fake"}, headers=toolsmith.headers)
-    if created.status_code != 202:
-        timing.status = created.status_code
-        timing.errors.append(created.text[:300])
-        return timing
-    timing.app_id = created.json()["app"]["id"]
-    stream_url = toolsmith.url + created.json()["stream_url"]
+    body = {"prompt": "a table", "model": "bench:fake"}
+    if one_request:
+        opened = client.stream("POST", toolsmith.url + "/api/apps/stream", json=body, headers=toolsmith.headers)
+    else:
+        created = await client.post(toolsmith.url + "/api/apps", json=body, headers=toolsmith.headers)
+        if created.status_code != 202:
+            timing.status = created.status_code
+            timing.errors.append(created.text[:300])
+            return timing
+        timing.app_id = created.json()["app"]["id"]
+        opened = client.stream("GET", toolsmith.url + created.json()["stream_url"], headers=toolsmith.headers)
     event = ""
-    async with client.stream("GET", stream_url, headers=toolsmith.headers) as response:
+    async with opened as response:
         timing.status = response.status_code
+        if response.status_code != 200:
+            timing.errors.append((await response.aread())[:300].decode(errors="replace"))
+            return timing
         async for line in response.aiter_lines():
             if line.startswith("event:"):
                 event = line[6:].strip()
                 if event == "delta" and timing.first is None:
                     timing.first = time.perf_counter() - started
+            elif line.startswith("data:") and event == "created":
+                timing.app_id = json.loads(line[5:])["app"]["id"]
             elif line.startswith("data:") and event in ("done", "error"):
                 timing.end = time.perf_counter() - started
                 payload = json.loads(line[5:])

@@ -3,8 +3,9 @@
     python bench/latency.py            # 200 generations one after another; -n to change
     python bench/latency.py --postgres # on PostgreSQL instead of the default SQLite
 
-The upstream streams without delay, so what is left is Toolsmith's own overhead: two HTTP
-requests (POST /api/apps, GET …/stream), saving the prompt, the provider call through the real
+The upstream streams without delay, so what is left is Toolsmith's own overhead: the HTTP
+requests (POST /api/apps/stream, which answers with the stream; and, measured beside it, POST
+/api/apps then GET …/stream), saving the prompt, the provider call through the real
 SDK, relaying every delta as Server-Sent Events, reading the page and recording the version.
 """
 
@@ -31,20 +32,25 @@ async def main(folder: Path, count: int, postgres: bool, profile: Path | None) -
         database = stack.enter_context(PostgresDatabase()).url if postgres else None
         toolsmith = stack.enter_context(Toolsmith(folder, upstream, database_url=database))
         async with client(4) as http:
-            for _ in range(10):  # warm both paths: imports, connections, caches
+            for _ in range(10):  # warm every path: imports, connections, caches
                 await direct(http, upstream)
                 await through_toolsmith(http, toolsmith)
+                await through_toolsmith(http, toolsmith, one_request=True)
             directs: list[Timing] = []
-            throughs: list[Timing] = []
+            ones: list[Timing] = []
+            twos: list[Timing] = []
             with Profile(toolsmith.pid, profile):
-                for _ in range(count):  # interleaved, so both see the same load
+                for _ in range(count):  # interleaved, so all three see the same load
                     directs.append(await direct(http, upstream))
-                    throughs.append(await through_toolsmith(http, toolsmith))
-        failed = [t for t in throughs if t.outcome != "done:complete"]
+                    ones.append(await through_toolsmith(http, toolsmith, one_request=True))
+                    twos.append(await through_toolsmith(http, toolsmith))
         print(f"Latency, {count} generations one at a time, 30 KB page in 400 chunks, {'PostgreSQL' if postgres else 'SQLite'}; {load()}")
         d_first, d_end = _summary("direct", directs)
-        t_first, t_end = _summary("through Toolsmith", throughs)
-        print(f"  added: first content +{t_first - d_first:.2f} ms (ratio {t_first / d_first:.2f}), end of stream +{t_end - d_end:.2f} ms (ratio {t_end / d_end:.2f}); not complete: {len(failed)}")
+        for name, throughs in (("POST /api/apps/stream (one request)", ones), ("POST /api/apps + GET stream (two)", twos)):
+            failed = [t for t in throughs if t.outcome != "done:complete"]
+            print(f"  {name}:")
+            t_first, t_end = _summary("  through Toolsmith", throughs)
+            print(f"    added: first content +{t_first - d_first:.2f} ms (ratio {t_first / d_first:.2f}), end of stream +{t_end - d_end:.2f} ms (ratio {t_end / d_end:.2f}); not complete: {len(failed)}")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"  commit {commit}")
 

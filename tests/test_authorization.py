@@ -218,6 +218,7 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     ("main", "GET", "/api/models", None, signed_in(200)),
     ("main", "GET", "/api/apps", None, signed_in(200)),
     ("main", "POST", "/api/apps", {"json": {"prompt": "a timer", "model": "demo"}}, signed_in(202)),
+    ("main", "POST", "/api/apps/stream", {"json": {"prompt": "a timer", "model": "demo"}}, signed_in(200)),
     ("main", "GET", "/api/apps/{app_id}", None, own_app(200)),
     ("main", "PATCH", "/api/apps/{app_id}", {"json": {"title": "Renamed"}}, own_app(200)),
     ("main", "DELETE", "/api/apps/{app_id}", None, own_app(204)),

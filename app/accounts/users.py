@@ -310,8 +310,14 @@ class Accounts:
 
     async def token_user(self, secret: str) -> UserRecord:
         """The user an API token stands for; Unauthorized, saying why, when it does not work."""
+        # One query for the token and its user: this runs before every request a script makes.
+        query = (
+            sa.select(api_tokens, users.c.username, users.c.display_name, users.c.password_hash, users.c.created_at.label("user_created_at"))
+            .join(users, users.c.id == api_tokens.c.user_id)
+            .where(api_tokens.c.token_hash == digest(secret))
+        )
         async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(api_tokens).where(api_tokens.c.token_hash == digest(secret)))).first()
+            row = (await conn.execute(query)).first()
         if row is None:
             raise Unauthorized("This API token is not valid: check that it was copied whole, or make a new one with `toolsmith tokens create`.")
         token = _token(row)
@@ -322,7 +328,7 @@ class Accounts:
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
             async with self.engine.begin() as conn:
                 await conn.execute(api_tokens.update().where(api_tokens.c.id == token.id).values(last_used_at=now))
-        return await self.get_user(token.user_id)
+        return UserRecord(token.user_id, row.username, row.display_name, row.password_hash is not None, utc(row.user_created_at))  # type: ignore[arg-type]
 
     async def list_tokens(self, user_id: str | None = None) -> list[TokenRecord]:
         query = sa.select(api_tokens).order_by(api_tokens.c.created_at)

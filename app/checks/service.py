@@ -142,7 +142,8 @@ class Checks:
 
     async def of(self, versions: list[VersionRecord]) -> dict[str, dict[str, Any]]:
         """The `check` of each version as the API shows it, by version id."""
-        records = await self.records.of([v.id for v in versions])
+        # A version is checked once it has ended: one still being written has no record to look up.
+        records = await self.records.of([v.id for v in versions if v.status != "generating"])
         shown = {}
         for version in versions:
             record = records.get(version.id)

@@ -1,7 +1,8 @@
 """One generation, from prompt to saved version.
 
 The caller owns the run: this module checks the request, saves the prompt
-before the model is called, streams the answer to `app.generation.live`, has it read
+(for a new app run here, while the model is asked: nothing of the answer is kept or
+shown before the prompt is), streams the answer to `app.generation.live`, has it read
 (`app.generation.answers`) and records how it ended. Providers only stream; routes only
 call in here.
 
@@ -45,6 +46,7 @@ from app.storage import AppRecord, Leases, Store, VersionRecord, as_number
 log = logging.getLogger("toolsmith.generation")
 
 STOPPED = "You stopped this version before it finished; what was written so far is kept and may be unfinished. Continue it, or send a new prompt."
+_TURN_SECONDS = 0.001  # the longest a run reads its model's answer before others on the event loop get a turn
 _TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -59,6 +61,25 @@ def title_of_page(html: str) -> str | None:
     match = _TITLE_TAG.search(html)
     title = " ".join(unescape(match.group(1)).split()) if match else ""
     return title[:200] or None
+
+
+async def _rows_written(written: asyncio.Future[None] | None) -> bool:
+    """Whether a run's version row exists, once its write (if it was still under way) has settled."""
+    if written is None:
+        return True
+    try:
+        await asyncio.shield(written)
+    except BaseException:  # the write failed or was cancelled: its caller has the error
+        return False
+    return True
+
+
+async def _pass(gate: asyncio.Future[None]) -> None:
+    """Waits for `gate`; a gate that failed (rows not written) ends the run, which its caller cancels."""
+    if not gate.done():
+        await asyncio.wait({gate})  # not the gate's own error: the caller that wrote it has that one
+    if gate.cancelled() or gate.exception() is not None:
+        raise asyncio.CancelledError
 
 
 @dataclass(frozen=True)
@@ -148,8 +169,24 @@ class Generator:
         model_id = self._model_id(model)
         provider, model_name = self.registry.resolve(model_id)
         system = system_prompt()
-        app, version = await self.store.create_app(title=title_from_prompt(text), prompt=text, model=model_id, system_prompt_hash=system.hash, owner_id=owner_id, purpose=purpose)
-        await self._launch(Job(version, provider, model_name, system.text, build_messages([], None, text), None, False))
+        app, version = self.store.plan_app(title=title_from_prompt(text), prompt=text, model=model_id, system_prompt_hash=system.hash, owner_id=owner_id, purpose=purpose)
+        job = Job(version, provider, model_name, system.text, build_messages([], None, text), None, False)
+        if self.queue is not None:  # another worker may take it: the rows come first
+            await self.store.insert_app(app, version)
+            await self._launch(job)
+            return app, version
+        # Run here, the model is asked while the prompt is written, so the person waits for one of
+        # the two, not both. Nothing the model sends is recorded before the rows are, and no one can
+        # follow the run before this returns its id; rows that cannot be written cancel the call.
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        task = self._start(job, written)
+        try:
+            await self.store.insert_app(app, version)
+        except BaseException as exc:
+            written.set_exception(exc)
+            task.cancel()
+            raise
+        written.set_result(None)
         return app, version
 
     async def follow_up(
@@ -339,10 +376,11 @@ class Generator:
             await self.store.finish_version(job.version.id, status="failed", error=message)
             raise QueueUnavailable(message) from exc
 
-    def _start(self, job: Job) -> asyncio.Task[None]:
+    def _start(self, job: Job, written: asyncio.Future[None] | None = None) -> asyncio.Task[None]:
+        """Runs `job` here; `written`, when its rows are still being written, settles once they are."""
         run = self.live.start(job.version.id, base_html=job.base_html if job.edits else None)
         run.publish("status", {"status": "generating"})
-        task = asyncio.create_task(self._run(job, run))
+        task = asyncio.create_task(self._run(job, run, written))
         run.on_stop(task.cancel)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -361,14 +399,14 @@ class Generator:
         job = Job(version, provider, model_name, str(payload["system"]), messages, payload["base_html"], bool(payload["edits"]), str(payload["prefix"]))
         await self._start(job)
 
-    async def _run(self, job: Job, run: LiveRun) -> None:
+    async def _run(self, job: Job, run: LiveRun, written: asyncio.Future[None] | None = None) -> None:
         started = time.monotonic()
         spent = Spent()
         fields: dict[str, Any]
         try:
             # A model that keeps sending, however slowly, never trips the provider's timeout of silence.
             async with asyncio.timeout(self.settings.generation_timeout):
-                answer = await self._ask(run, job, job.messages, spent, prefix=job.prefix)
+                answer = await self._ask(run, job, job.messages, spent, prefix=job.prefix, gate=written)
                 read = read_answer(answer, job.base_html, edits=job.edits)
                 if isinstance(read, Refused):
                     assert job.base_html is not None  # only edit blocks are refused, and they are read against a page
@@ -382,6 +420,9 @@ class Generator:
         except ProviderError as exc:
             fields = {"status": "failed", "error": exc.message}
         except asyncio.CancelledError:
+            if not await _rows_written(written):
+                self.live.retire(job.version.id)
+                raise
             if not run.stop_requested:
                 await self._finish(job.version, run, spent, started, {"status": "failed", "error": "Toolsmith stopped before this answer finished. Send the prompt again."})
                 raise
@@ -389,6 +430,9 @@ class Generator:
         except Exception:
             log.exception("generation of version %s failed", job.version.id)
             fields = {"status": "failed", "error": "Something went wrong on Toolsmith's side while writing this version. Try again; if it keeps happening, check the server log."}
+        if not await _rows_written(written):  # the call is being cancelled: there is no row to record in
+            self.live.retire(job.version.id)
+            return
         # Shielded: a stop that arrives now must not lose the outcome being recorded.
         await asyncio.shield(self._record(job, run, spent, started, fields))
 
@@ -407,8 +451,12 @@ class Generator:
             fields["html"] = html
         return fields
 
-    async def _ask(self, run: LiveRun, job: Job, messages: Sequence[Message], spent: Spent, prefix: str = "") -> Answer:
-        """One answer, continued while the token limit cuts it off (up to the configured number of times)."""
+    async def _ask(self, run: LiveRun, job: Job, messages: Sequence[Message], spent: Spent, prefix: str = "", gate: asyncio.Future[None] | None = None) -> Answer:
+        """One answer, continued while the token limit cuts it off (up to the configured number of times).
+
+        With `gate` (the version's rows, still being written), the first chunk waits for it: the
+        request is out and the model is thinking meanwhile, but nothing is read on before the row exists.
+        """
         parts = [prefix]  # joined only when the whole answer is needed, not per chunk
         size = len(prefix)  # kept as a count, so the limit below costs nothing per chunk
         if prefix:
@@ -418,13 +466,22 @@ class Generator:
         if prefix:
             spent.continuations += 1
         automatic = 0
+        turn = time.monotonic()
         while True:
             request = Request(model=job.model_name, system=job.system, messages=asking, max_tokens=self.settings.max_output_tokens)
             usage = Usage()
             async for item in job.provider.stream(request):
+                # Chunks already received are read without waiting: an answer that arrives in a burst
+                # would be read to its end before its followers send a byte. Let them run now and then.
+                if (now := time.monotonic()) - turn > _TURN_SECONDS:
+                    await asyncio.sleep(0)
+                    turn = now
                 if isinstance(item, Usage):
                     usage = item
                 elif item:
+                    if gate is not None:
+                        await _pass(gate)
+                        gate = None
                     piece = stitcher.feed(item) if stitcher else item
                     if piece:
                         parts.append(piece)

@@ -64,6 +64,6 @@ def engine_for(database_url: str | URL) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=POOL_TIMEOUT)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, pool_timeout=POOL_TIMEOUT) if url.database not in (None, "", ":memory:") else create_async_engine(url)
+    engine = create_async_engine(url, pool_timeout=POOL_TIMEOUT, pool_reset_on_return=None) if url.database not in (None, "", ":memory:") else create_async_engine(url)
     event.listen(engine.sync_engine, "connect", _on_connect)
     return SQLiteEngine(engine.sync_engine)

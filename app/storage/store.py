@@ -180,18 +180,55 @@ class Store:
         purpose: str = "own",
     ) -> tuple[AppRecord, VersionRecord]:
         """A new app with its version 1 in one transaction: both rows, or neither."""
+        app, version = self.plan_app(
+            title=title,
+            prompt=prompt,
+            model=model,
+            system_prompt_hash=system_prompt_hash,
+            html=html,
+            status=status,
+            owner_id=owner_id,
+            remixed_from_app_id=remixed_from_app_id,
+            remixed_from_title=remixed_from_title,
+            kind=kind,
+            purpose=purpose,
+        )
+        await self.insert_app(app, version)
+        return app, version
+
+    @staticmethod
+    def plan_app(
+        *,
+        title: str,
+        prompt: str,
+        model: str,
+        system_prompt_hash: str | None,
+        html: str | None = None,
+        status: str = "generating",
+        owner_id: str | None = None,
+        remixed_from_app_id: str | None = None,
+        remixed_from_title: str | None = None,
+        kind: str = "create",
+        purpose: str = "own",
+    ) -> tuple[AppRecord, VersionRecord]:
+        """The rows `create_app` writes, ids and all, not yet written: the generator asks the
+        model for a first version while `insert_app` writes them (app.generation.generator)."""
         if kind not in KINDS:
             raise ValueError(f"unknown version kind {kind!r}")
         if purpose not in PURPOSES:
             raise ValueError(f"unknown app purpose {purpose!r}")
         now = datetime.now(UTC)
         app = AppRecord(new_id(), title[:200], now, now, owner_id, remixed_from_app_id, remixed_from_title, purpose=purpose)
+        values = _version_values(app.id, 1, None, prompt, model, system_prompt_hash, html, status, now, {"kind": kind})
+        return app, VersionRecord(**values)
+
+    async def insert_app(self, app: AppRecord, version: VersionRecord) -> None:
+        """Writes a planned app and its version 1 in one transaction: both rows, or neither."""
         async with self.engine.begin() as conn:
             await conn.execute(apps.insert().values(**asdict(app)))
-            version = await self._insert_version(conn, app.id, 1, None, prompt, model, system_prompt_hash, html, status, now, {"kind": kind})
-        if html:
+            await conn.execute(versions.insert().values(**{f.name: getattr(version, f.name) for f in fields(VersionRecord)}))
+        if version.html:
             await self._pages_written([version.id])
-        return app, version
 
     async def restore_app(self, app: AppRecord, history: list[dict[str, Any]]) -> AppRecord:
         """An app with its whole history, as an export described it (`app.versions.transfer`), in one transaction.
@@ -243,35 +280,7 @@ class Store:
         raise RuntimeError(f"could not number a new version of app {app_id}")
 
     async def _insert_version(self, conn: AsyncConnection, app_id: str, number: int, parent_number: int | None, prompt: str, model: str, system_prompt_hash: str | None, html: str | None, status: str, now: datetime, made: dict[str, Any]) -> VersionRecord:
-        values = {
-            "id": new_id(),
-            "app_id": app_id,
-            "number": number,
-            "parent_number": parent_number,
-            "prompt": prompt,
-            "model": model,
-            "system_prompt_hash": system_prompt_hash,
-            "html": html,
-            "answer": None,
-            "notes": None,
-            "input_tokens": None,
-            "output_tokens": None,
-            "duration_ms": None,
-            "stop_reason": None,
-            "status": status,
-            "error": None,
-            "sandbox_token": secrets.token_urlsafe(24),
-            "created_at": now,
-            "finished_at": now if status != "generating" else None,
-            "path": None,
-            "edit_count": None,
-            "edit_error": None,
-            "continuations": 0,
-            "runtime_errors": None,
-            "automatic": False,
-            "selection": None,
-            **made,
-        }
+        values = _version_values(app_id, number, parent_number, prompt, model, system_prompt_hash, html, status, now, made)
         await conn.execute(versions.insert().values(**values))
         return VersionRecord(**values)
 
@@ -417,3 +426,36 @@ class Store:
                 .values(status="failed", error="Toolsmith stopped before this answer finished. Send the prompt again.", finished_at=datetime.now(UTC))
             )
             return result.rowcount or 0
+
+
+def _version_values(app_id: str, number: int, parent_number: int | None, prompt: str, model: str, system_prompt_hash: str | None, html: str | None, status: str, now: datetime, made: dict[str, Any]) -> dict[str, Any]:
+    """A new version's row, every column named (`made` sets how it was made: kind, path, …)."""
+    return {
+        "id": new_id(),
+        "app_id": app_id,
+        "number": number,
+        "parent_number": parent_number,
+        "prompt": prompt,
+        "model": model,
+        "system_prompt_hash": system_prompt_hash,
+        "html": html,
+        "answer": None,
+        "notes": None,
+        "input_tokens": None,
+        "output_tokens": None,
+        "duration_ms": None,
+        "stop_reason": None,
+        "status": status,
+        "error": None,
+        "sandbox_token": secrets.token_urlsafe(24),
+        "created_at": now,
+        "finished_at": now if status != "generating" else None,
+        "path": None,
+        "edit_count": None,
+        "edit_error": None,
+        "continuations": 0,
+        "runtime_errors": None,
+        "automatic": False,
+        "selection": None,
+        **made,
+    }

@@ -284,15 +284,23 @@ class SSEResponse(StreamingResponse):
     """A streamed body that can also end abruptly: a `Drop` from the iterator cuts the connection."""
 
     media_type = "text/event-stream; charset=utf-8"
+    # Streams whose client went away before the end: how a test sees that a call was cancelled.
+    abandoned = 0
 
     async def stream_response(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        ended = False
         try:
             async for chunk in self.body_iterator:
                 data = chunk if isinstance(chunk, bytes) else str(chunk).encode("utf-8")
                 await send({"type": "http.response.body", "body": data, "more_body": True})
+            ended = True
         except Drop:
+            ended = True
             return  # uvicorn closes a connection whose response was never completed
+        finally:
+            if not ended:
+                SSEResponse.abandoned += 1
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 

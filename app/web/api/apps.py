@@ -66,6 +66,25 @@ async def create_app(request: Request) -> JSONResponse:
     )
 
 
+async def create_app_streaming(request: Request) -> EventSourceResponse:
+    """`POST /api/apps` and its stream in one answer: a `created` event with what `POST /api/apps`
+    answers, then the version's events. One request instead of two, so the first delta reaches the
+    client as soon as the model sends it; `stream_url` still resumes it with Last-Event-ID."""
+    user = require_user(request)
+    services = services_of(request)
+    body = await json_body(request)
+    streams: OpenStreams = request.app.state.streams
+    streams.acquire(user.id)  # before anything is written: a refused stream starts no app
+    try:
+        app, version = await services.generator.create_app(body.get("prompt"), body.get("model"), owner_id=user.id)
+        started = {"app": app.to_json(), "version": await version_json(services, version), "stream_url": _stream_url(app.id, 1), "editor_url": f"/apps/{app.id}"}
+    except BaseException:
+        streams.release(user.id)
+        raise
+    created = ServerSentEvent(data=json.dumps(started), event="created")
+    return version_events(request, services, version, first=created, acquired=True)
+
+
 async def get_app(request: Request) -> JSONResponse:
     """The app and its newest VERSIONS_PAGE versions (all of them, for all but the longest histories)."""
     services = services_of(request)
@@ -225,19 +244,29 @@ HEARTBEAT_SECONDS = 15  # a comment line that keeps proxies from closing a quiet
 Describe = Callable[[VersionRecord], Awaitable[dict[str, Any]]]
 
 
-def version_events(request: Request, services: Services, version: VersionRecord, describe: Describe | None = None) -> EventSourceResponse:
+def version_events(
+    request: Request,
+    services: Services,
+    version: VersionRecord,
+    describe: Describe | None = None,
+    *,
+    first: ServerSentEvent | None = None,
+    acquired: bool = False,
+) -> EventSourceResponse:
     """The stream of one version, from the request's Last-Event-ID on; `describe` turns the final
     version into the JSON its last event carries (by default, all of it: the arena shows less before
-    its vote). Each open stream counts toward the person's limit (TOOLSMITH_STREAMS_PER_PERSON)."""
+    its vote); `first`, an event sent before the version's own. Each open stream counts toward the
+    person's limit (TOOLSMITH_STREAMS_PER_PERSON); `acquired` when the caller has counted it already."""
     user = require_user(request)
     streams: OpenStreams = request.app.state.streams
-    streams.acquire(user.id)
+    if not acquired:
+        streams.acquire(user.id)
     idle = services.settings.stream_idle_timeout
 
     async def everything(final: VersionRecord) -> dict[str, Any]:
         return await version_json(services, final, with_html=True)
 
-    events = _version_events(services, version, last_event_id(request), idle, describe or everything, release=lambda: streams.release(user.id))
+    events = _version_events(services, version, last_event_id(request), idle, describe or everything, release=lambda: streams.release(user.id), first=first)
     return EventSourceResponse(
         events,
         ping=HEARTBEAT_SECONDS,
@@ -248,13 +277,22 @@ def version_events(request: Request, services: Services, version: VersionRecord,
 
 
 async def _version_events(
-    services: Services, version: VersionRecord, after: int, idle: float, describe: Describe, *, release: Callable[[], None]
+    services: Services,
+    version: VersionRecord,
+    after: int,
+    idle: float,
+    describe: Describe,
+    *,
+    release: Callable[[], None],
+    first: ServerSentEvent | None = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """The stream's events; it ends early, without a final event, after `idle` seconds with nothing to send.
 
     A client that reconnects then with Last-Event-ID carries on where it was.
     """
     try:
+        if first is not None:
+            yield first
         followed = services.live.follow(version.id, after)
         last_id = after
         if followed is not None:
@@ -334,6 +372,18 @@ routes = [
         create_app,
         methods=["POST"],
         doc=Operation("Start a new app from a prompt", body=obj({"prompt": PROMPT, "model": nullable(MODEL)}, required=["prompt"]), answers={202: ref("Started")}),
+    ),
+    ApiRoute(
+        "/api/apps/stream",
+        create_app_streaming,
+        methods=["POST"],
+        doc=Operation(
+            "Start a new app from a prompt and follow it in the same answer: `created`, then the version's events",
+            body=obj({"prompt": PROMPT, "model": nullable(MODEL)}, required=["prompt"]),
+            answers={200: ref("StreamEvent")},
+            media_type=SSE,
+            errors=(429,),
+        ),
     ),
     ApiRoute("/api/apps/{app_id}", get_app, doc=Operation("An app and its newest 200 versions (without pages); `older_url` pages back", answers={200: ref("VersionsPage")})),
     ApiRoute(

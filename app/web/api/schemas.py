@@ -94,7 +94,7 @@ COMPONENTS: dict[str, Schema] = {
     ),
     "StreamEvent": obj(
         {
-            "event": {"type": "string", "enum": ["status", "delta", "phase", "done", "error"]},
+            "event": {"type": "string", "enum": ["created", "status", "delta", "phase", "done", "error"]},
             "data": {"type": "string", "contentMediaType": "application/json"},
             "id": STRING,
         },
