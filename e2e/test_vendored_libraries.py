@@ -459,3 +459,52 @@ def test_a_downloaded_tailwind_page_keeps_its_configuration_offline(page: Page, 
         expect(brand).to_have_css("background-color", "rgb(15, 118, 110)", timeout=20_000)
         expect(brand).to_have_css("padding-top", "16px")
         expect(app.locator("html")).to_have_attribute("data-out", "page ran")
+
+
+# Pyodide as models load it: the classic script with an explicit indexURL, or the ES module
+# with none (it then finds its files beside itself). Both from jsDelivr, at releases not ours.
+PYODIDE = {
+    "classic script and indexURL": (
+        '<script src="https://cdn.jsdelivr.net/pyodide/v0.26.1/full/pyodide.js"></script>',
+        """<script>
+        window.ready = loadPyodide({ indexURL: "https://cdn.jsdelivr.net/pyodide/v0.26.1/full/" });
+        </script>""",
+    ),
+    "ES module": (
+        "",
+        """<script type="module">
+        import { loadPyodide } from "https://cdn.jsdelivr.net/pyodide/v0.27.2/full/pyodide.mjs";
+        window.ready = loadPyodide();
+        </script>""",
+    ),
+}
+
+CALCULATOR = """<label for="code">Python</label> <input id="code" value="">
+<button id="run" disabled>Run</button> <output id="result"></output>
+<script>
+  addEventListener("load", async () => {
+    const pyodide = await window.ready;
+    const run = document.getElementById("run");
+    run.disabled = false;
+    run.onclick = () => {
+      try { document.getElementById("result").textContent = String(pyodide.runPython(document.getElementById("code").value)); }
+      catch (e) { document.getElementById("result").textContent = "error: " + e.message; }
+    };
+    report("python " + pyodide.runPython("import sys; '.'.join(map(str, sys.version_info[:2]))"));
+  });
+</script>"""
+
+
+@pytest.mark.parametrize("name", PYODIDE)
+def test_pyodide_runs_python_typed_into_the_page(requests_seen: Requests, open_app: OpenApp, name: str) -> None:
+    head, loader = PYODIDE[name]
+    frame = open_app("Python " + name, head, loader + CALCULATOR)
+    expect(frame.locator("html")).to_have_attribute("data-out", "python 3.13", timeout=60_000)
+    frame.get_by_label("Python").fill("6*7")
+    frame.get_by_role("button", name="Run").click()
+    expect(frame.locator("#result")).to_have_text("42")
+    # The standard library is there: what the page imports comes from python_stdlib.zip.
+    frame.get_by_label("Python").fill("import statistics; statistics.median([3, 1, 4, 1, 5])")
+    frame.get_by_role("button", name="Run").click()
+    expect(frame.locator("#result")).to_have_text("3")
+    assert any("/vendor/pyodide@0.29.5/pyodide.asm.wasm" in url for url in requests_seen.seen)
