@@ -508,3 +508,37 @@ def test_pyodide_runs_python_typed_into_the_page(requests_seen: Requests, open_a
     frame.get_by_role("button", name="Run").click()
     expect(frame.locator("#result")).to_have_text("3")
     assert any("/vendor/pyodide@0.29.5/pyodide.asm.wasm" in url for url in requests_seen.seen)
+
+
+def test_a_python_package_we_do_not_have_fails_where_the_app_can_catch_it_and_is_said(page: Page, requests_seen: Requests, open_app: OpenApp) -> None:
+    head = '<script src="https://cdn.jsdelivr.net/pyodide/v0.26.1/full/pyodide.js"></script>'
+    body = """<button id="load">Load numpy</button> <output id="result"></output>
+    <script>
+    const ready = loadPyodide();
+    document.getElementById("load").onclick = async () => {
+      const pyodide = await ready;
+      try {
+        await pyodide.loadPackage("numpy");
+        report("numpy loaded");
+      } catch (e) {
+        let python;
+        try { pyodide.runPython("import numpy"); python = "imported"; } catch (p) { python = p.type; }
+        report("caught: " + e.message + " [" + e.packages + "] then " + python);
+      }
+    };
+    ready.then(() => { document.getElementById("result").textContent = "ready"; });
+    </script>"""
+    frame = open_app("Python packages", head, body)
+    expect(frame.locator("#result")).to_have_text("ready", timeout=60_000)
+    frame.get_by_role("button", name="Load numpy").click()
+    expect(frame.locator("html")).to_have_attribute(
+        "data-out",
+        "caught: The Python package numpy is not available here: this app runs offline, with Python's standard library only. [numpy] then ModuleNotFoundError",
+        timeout=20_000,
+    )
+    # The person is told, in the editor's problem strip, as for anything else the sandbox stops.
+    strip = page.get_by_test_id("runtime-errors")
+    strip.locator("summary").click()
+    problem = strip.get_by_test_id("runtime-error").filter(has_text="Python package")
+    expect(problem).to_contain_text("This app tried to load the Python package numpy; apps run Python offline, with its standard library only.")
+    expect(problem.locator(".runtime-error-kind")).to_have_text("Blocked")
