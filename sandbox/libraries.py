@@ -276,7 +276,6 @@ LIBRARIES: tuple[Library, ...] = (
         files=("pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"),
         entry="pyodide.js",
         esm="pyodide.mjs",
-        offered=False,
     ),
     Library(
         "Tailwind CSS (in-browser build)", "@tailwindcss/browser", "4.3.4",
