@@ -542,3 +542,17 @@ def test_a_python_package_we_do_not_have_fails_where_the_app_can_catch_it_and_is
     problem = strip.get_by_test_id("runtime-error").filter(has_text="Python package")
     expect(problem).to_contain_text("This app tried to load the Python package numpy; apps run Python offline, with its standard library only.")
     expect(problem.locator(".runtime-error-kind")).to_have_text("Blocked")
+
+
+def test_a_python_package_asked_for_at_start_is_said(page: Page, requests_seen: Requests, open_app: OpenApp) -> None:
+    head = '<script src="https://cdn.jsdelivr.net/npm/pyodide@0.27.0/pyodide.js"></script>'
+    body = """<output id="result"></output><script>
+    loadPyodide({ packages: ["micropip"] }).then((pyodide) => {
+      try { pyodide.runPython("import micropip"); report("imported"); } catch (e) { report("python says " + e.type); }
+    });
+    </script>"""
+    frame = open_app("Python packages at start", head, body)
+    expect(frame.locator("html")).to_have_attribute("data-out", "python says ModuleNotFoundError", timeout=60_000)
+    strip = page.get_by_test_id("runtime-errors")
+    strip.locator("summary").click()
+    expect(strip.get_by_test_id("runtime-error").filter(has_text="Python package micropip")).to_have_count(1)
