@@ -459,3 +459,100 @@ def test_a_downloaded_tailwind_page_keeps_its_configuration_offline(page: Page, 
         expect(brand).to_have_css("background-color", "rgb(15, 118, 110)", timeout=20_000)
         expect(brand).to_have_css("padding-top", "16px")
         expect(app.locator("html")).to_have_attribute("data-out", "page ran")
+
+
+# Pyodide as models load it: the classic script with an explicit indexURL, or the ES module
+# with none (it then finds its files beside itself). Both from jsDelivr, at releases not ours.
+PYODIDE = {
+    "classic script and indexURL": (
+        '<script src="https://cdn.jsdelivr.net/pyodide/v0.26.1/full/pyodide.js"></script>',
+        """<script>
+        window.ready = loadPyodide({ indexURL: "https://cdn.jsdelivr.net/pyodide/v0.26.1/full/" });
+        </script>""",
+    ),
+    "ES module": (
+        "",
+        """<script type="module">
+        import { loadPyodide } from "https://cdn.jsdelivr.net/pyodide/v0.27.2/full/pyodide.mjs";
+        window.ready = loadPyodide();
+        </script>""",
+    ),
+}
+
+CALCULATOR = """<label for="code">Python</label> <input id="code" value="">
+<button id="run" disabled>Run</button> <output id="result"></output>
+<script>
+  addEventListener("load", async () => {
+    const pyodide = await window.ready;
+    const run = document.getElementById("run");
+    run.disabled = false;
+    run.onclick = () => {
+      try { document.getElementById("result").textContent = String(pyodide.runPython(document.getElementById("code").value)); }
+      catch (e) { document.getElementById("result").textContent = "error: " + e.message; }
+    };
+    report("python " + pyodide.runPython("import sys; '.'.join(map(str, sys.version_info[:2]))"));
+  });
+</script>"""
+
+
+@pytest.mark.parametrize("name", PYODIDE)
+def test_pyodide_runs_python_typed_into_the_page(requests_seen: Requests, open_app: OpenApp, name: str) -> None:
+    head, loader = PYODIDE[name]
+    frame = open_app("Python " + name, head, loader + CALCULATOR)
+    expect(frame.locator("html")).to_have_attribute("data-out", "python 3.13", timeout=60_000)
+    frame.get_by_label("Python").fill("6*7")
+    frame.get_by_role("button", name="Run").click()
+    expect(frame.locator("#result")).to_have_text("42")
+    # The standard library is there: what the page imports comes from python_stdlib.zip.
+    frame.get_by_label("Python").fill("import statistics; statistics.median([3, 1, 4, 1, 5])")
+    frame.get_by_role("button", name="Run").click()
+    expect(frame.locator("#result")).to_have_text("3")
+    assert any("/vendor/pyodide@0.29.5/pyodide.asm.wasm" in url for url in requests_seen.seen)
+
+
+def test_a_python_package_we_do_not_have_fails_where_the_app_can_catch_it_and_is_said(page: Page, requests_seen: Requests, open_app: OpenApp) -> None:
+    head = '<script src="https://cdn.jsdelivr.net/pyodide/v0.26.1/full/pyodide.js"></script>'
+    body = """<button id="load">Load numpy</button> <output id="result"></output>
+    <script>
+    const ready = loadPyodide();
+    document.getElementById("load").onclick = async () => {
+      const pyodide = await ready;
+      try {
+        await pyodide.loadPackage("numpy");
+        report("numpy loaded");
+      } catch (e) {
+        let python;
+        try { pyodide.runPython("import numpy"); python = "imported"; } catch (p) { python = p.type; }
+        report("caught: " + e.message + " [" + e.packages + "] then " + python);
+      }
+    };
+    ready.then(() => { document.getElementById("result").textContent = "ready"; });
+    </script>"""
+    frame = open_app("Python packages", head, body)
+    expect(frame.locator("#result")).to_have_text("ready", timeout=60_000)
+    frame.get_by_role("button", name="Load numpy").click()
+    expect(frame.locator("html")).to_have_attribute(
+        "data-out",
+        "caught: The Python package numpy is not available here: this app runs offline, with Python's standard library only. [numpy] then ModuleNotFoundError",
+        timeout=20_000,
+    )
+    # The person is told, in the editor's problem strip, as for anything else the sandbox stops.
+    strip = page.get_by_test_id("runtime-errors")
+    strip.locator("summary").click()
+    problem = strip.get_by_test_id("runtime-error").filter(has_text="Python package")
+    expect(problem).to_contain_text("This app tried to load the Python package numpy; apps run Python offline, with its standard library only.")
+    expect(problem.locator(".runtime-error-kind")).to_have_text("Blocked")
+
+
+def test_a_python_package_asked_for_at_start_is_said(page: Page, requests_seen: Requests, open_app: OpenApp) -> None:
+    head = '<script src="https://cdn.jsdelivr.net/npm/pyodide@0.27.0/pyodide.js"></script>'
+    body = """<output id="result"></output><script>
+    loadPyodide({ packages: ["micropip"] }).then((pyodide) => {
+      try { pyodide.runPython("import micropip"); report("imported"); } catch (e) { report("python says " + e.type); }
+    });
+    </script>"""
+    frame = open_app("Python packages at start", head, body)
+    expect(frame.locator("html")).to_have_attribute("data-out", "python says ModuleNotFoundError", timeout=60_000)
+    strip = page.get_by_test_id("runtime-errors")
+    strip.locator("summary").click()
+    expect(strip.get_by_test_id("runtime-error").filter(has_text="Python package micropip")).to_have_count(1)

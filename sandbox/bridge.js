@@ -735,6 +735,93 @@
       // Workers as the browser has them.
     }
 
+    // Pyodide (vendored: the interpreter and the standard library, not its packages). Its own
+    // loadPackage only logs a package it could not fetch, and the app goes on without it; here
+    // loadPackage and loadPackagesFromImports reject instead, with an error the app can catch, and
+    // the person is told. pyodide.js and pyodide.mjs both hand their settings to the global
+    // _createPyodideModule of pyodide.asm.js and get the API back as settings.API.public_api:
+    // internal names of the release we serve (0.29), which e2e/test_vendored_libraries.py checks.
+    try {
+      var packageError = function (names) {
+        names.forEach(function (name) {
+          blocked("package", name);
+        });
+        var error = new Error("The Python package" + (names.length > 1 ? "s " : " ") + names.join(", ") + (names.length > 1 ? " are" : " is") +
+          " not available here: this app runs offline, with Python's standard library only.");
+        error.packages = names;
+        return error;
+      };
+      // The packages Pyodide says it failed to load, from the lines it writes to errorCallback.
+      var loading = function (load) {
+        return function (names, options) {
+          var failed = [];
+          var own = options && typeof options.errorCallback === "function" ? options.errorCallback : null;
+          var settings = Object.assign({ checkIntegrity: true }, options, {
+            errorCallback: function (line) {
+              var found = /^The following error occurred while loading (.+):$/.exec(String(line));
+              if (found) failed.push(found[1]);
+              if (own) own(line);
+              else console.warn(line);
+            },
+          });
+          return load.call(this, names, settings).then(function (loaded) {
+            if (failed.length) throw packageError(failed);
+            return loaded;
+          });
+        };
+      };
+      var patchPyodide = function (pyodide) {
+        if (!pyodide || typeof pyodide.loadPackage !== "function") return;
+        pyodide.loadPackage = loading(pyodide.loadPackage);
+        if (typeof pyodide.loadPackagesFromImports === "function") pyodide.loadPackagesFromImports = loading(pyodide.loadPackagesFromImports);
+      };
+      // Packages named in loadPyodide({packages}) load as it starts: said once it is ready.
+      var checkStartPackages = function (api, pyodide) {
+        var wanted = api.config && Array.isArray(api.config.packages) ? api.config.packages.filter(function (name) { return typeof name === "string"; }) : [];
+        if (!wanted.length || !api.packageIndexReady || typeof api.packageIndexReady.then !== "function") return;
+        api.packageIndexReady.then(function () {
+          var loaded = Object.keys(pyodide.loadedPackages || {}).map(function (name) { return name.toLowerCase().replace(/[-_.]+/g, "-"); });
+          wanted.forEach(function (name) {
+            if (loaded.indexOf(name.toLowerCase().replace(/[-_.]+/g, "-")) < 0) blocked("package", name);
+          });
+        }, function () {});
+      };
+      var created;
+      Object.defineProperty(window, "_createPyodideModule", {
+        configurable: true,
+        get: function () {
+          return created;
+        },
+        set: function (make) {
+          created = typeof make !== "function" ? make : function (settings) {
+            var api = settings && settings.API;
+            if (api && typeof api === "object") {
+              var publicApi;
+              Object.defineProperty(api, "public_api", {
+                configurable: true,
+                enumerable: true,
+                get: function () {
+                  return publicApi;
+                },
+                set: function (value) {
+                  publicApi = value;
+                  try {
+                    patchPyodide(value);
+                    checkStartPackages(api, value);
+                  } catch (e) {
+                    // Pyodide as it is.
+                  }
+                },
+              });
+            }
+            return make.apply(this, arguments);
+          };
+        },
+      });
+    } catch (e) {
+      // Pyodide as it is.
+    }
+
     try {
       void document.cookie;
     } catch (e) {

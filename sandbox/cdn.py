@@ -68,6 +68,10 @@ def vendored_url(url: str, files: VendoredFiles) -> str | None:
         # highlight.js's own CDN builds, served from its GitHub repository.
         if highlight := re.fullmatch(r"gh/highlightjs/cdn-release@([^/]*)/build/(.+)", path):
             path = f"npm/@highlightjs/cdn-assets@{highlight[1]}/{highlight[2]}"
+        # Pyodide's own releases (pyodide/v0.26.1/full/pyodide.js), the npm package's files. The
+        # folder, with or without its slash, is the indexURL pages pass to loadPyodide.
+        if pyodide := re.fullmatch(r"pyodide/v?([^/]+)/(?:full|debug)(?:/(.*))?", path):
+            path = f"npm/pyodide@{pyodide[1]}/{pyodide[2] or ''}"
         if not path.startswith("npm/"):
             return None
         path = path[len("npm/") :]
@@ -83,6 +87,9 @@ def _npm(spec: str, files: VendoredFiles, *, esm: bool) -> str | None:
     lib = by_name(match["package"])
     if lib is None or not lib.accepts(_major(match["version"])):
         return None
+    if match["path"] == "" and not esm and files.served_path(lib, lib.entry):
+        # `x@1/`: the package's folder, as a base others are resolved against (Pyodide's indexURL).
+        return lib.url("")
     path = match["path"] or ""
     if path.strip("/") in ("", "+esm") and (esm or path == "+esm"):
         path = lib.esm

@@ -269,6 +269,15 @@ LIBRARIES: tuple[Library, ...] = (
         majors=(1,),
     ),
     Library(
+        "Pyodide (Python)", "pyodide", "0.29.5",
+        # The interpreter and the standard library only: pyodide.js (or .mjs) loads the rest from
+        # its indexURL, our folder. Packages (numpy, micropip...) are not vendored; the bridge
+        # makes loadPackage fail and says so. 0.29 is the last of the 0.x releases models write.
+        files=("pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"),
+        entry="pyodide.js",
+        esm="pyodide.mjs",
+    ),
+    Library(
         "Tailwind CSS (in-browser build)", "@tailwindcss/browser", "4.3.4",
         files=("dist/index.global.js",),
         entry="dist/index.global.js",
@@ -286,7 +295,11 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
     ".woff": "font/woff",
     ".ttf": "font/ttf",
-    ".wasm": "application/wasm",  # sql.js; fetched, so the sandbox CSP's connect-src allows {vendor}
+    # Fetched (sql.js's and Pyodide's wasm, Pyodide's lock file and standard library), so the
+    # sandbox CSP's connect-src allows {vendor}.
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".zip": "application/zip",
 }
 
 

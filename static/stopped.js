@@ -14,6 +14,7 @@ const STOPPED = {
   dialog: (t) => `This app asked ${t} before anyone clicked; its dialogs are shown only when an action of yours asks.`,
   "dialog-loop": () => "This app kept opening dialogs; the first few were shown and the rest stopped.",
   storage: (t) => `This app tried to use storage it does not have (${t}).`,
+  package: (t) => `This app tried to load the Python package ${t}; apps run Python offline, with its standard library only.`,
 };
 
 // Every action a "blocked" message may name.

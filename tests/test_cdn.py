@@ -159,6 +159,25 @@ CASES = [
      '<script src="/vendor/sql.js@1.17.0/dist/sql-wasm.js"></script>'),
     ("<script>initSqlJs({ locateFile: (f) => `https://cdnjs.cloudflare.com/ajax/libs/sql.js/1.8.0/${f}` });</script>",
      "<script>initSqlJs({ locateFile: (f) => `/vendor/sql.js@1.17.0/dist/${f}` });</script>"),
+    # Pyodide from its own jsDelivr folder, at any release, and the indexURL it is given.
+    ('<script src="https://cdn.jsdelivr.net/pyodide/v0.23.4/full/pyodide.js"></script>',
+     '<script src="/vendor/pyodide@0.29.5/pyodide.js"></script>'),
+    ('<script src="https://cdn.jsdelivr.net/pyodide/v0.29.5/full/pyodide.js" integrity="sha384-abc"></script>',
+     '<script src="/vendor/pyodide@0.29.5/pyodide.js"></script>'),
+    ('<script>loadPyodide({ indexURL: "https://cdn.jsdelivr.net/pyodide/v0.26.1/full/" });</script>',
+     '<script>loadPyodide({ indexURL: "/vendor/pyodide@0.29.5/" });</script>'),
+    ("<script>loadPyodide({ indexURL: 'https://cdn.jsdelivr.net/pyodide/v0.25.0/full' });</script>",
+     "<script>loadPyodide({ indexURL: '/vendor/pyodide@0.29.5/' });</script>"),
+    ('<script type="module">import { loadPyodide } from "https://cdn.jsdelivr.net/pyodide/v0.27.2/full/pyodide.mjs";</script>',
+     '<script type="module">import { loadPyodide } from "/vendor/pyodide@0.29.5/pyodide.mjs";</script>'),
+    # The npm package's own address: its entry, its ES module, its folder.
+    ('<script src="https://cdn.jsdelivr.net/npm/pyodide@0.26.4/pyodide.js"></script>',
+     '<script src="/vendor/pyodide@0.29.5/pyodide.js"></script>'),
+    ('<script src="https://unpkg.com/pyodide@314.0.8"></script>', '<script src="/vendor/pyodide@0.29.5/pyodide.js"></script>'),
+    ('<script type="module">import { loadPyodide } from "https://esm.run/pyodide";</script>',
+     '<script type="module">import { loadPyodide } from "/vendor/pyodide@0.29.5/pyodide.mjs";</script>'),
+    ('<script>loadPyodide({ indexURL: "https://cdn.jsdelivr.net/npm/pyodide@0.26.4/" });</script>',
+     '<script>loadPyodide({ indexURL: "/vendor/pyodide@0.29.5/" });</script>'),
 ]
 
 UNTOUCHED = [
@@ -181,6 +200,8 @@ UNTOUCHED = [
     '<script src="https://cdn.jsdelivr.net/npm/chart.js@4/../../secret.js"></script>',
     '<script src="https://cdn.jsdelivr.net/npm/chart.js@4/%2e%2e/%2e%2e/secret.js"></script>',
     '<script src="https://cdn.jsdelivr.net/npm/chart.js@4/package.json"></script>',
+    # Pyodide's packages are not vendored: a wheel's address stays, and the CSP blocks it.
+    '<script>pyodide.loadPackage("https://cdn.jsdelivr.net/pyodide/v0.26.1/full/numpy-1.26.4-cp312-cp312-pyodide_2024_0_wasm32.whl");</script>',
 ]
 
 

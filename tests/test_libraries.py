@@ -165,5 +165,5 @@ def test_the_current_prompts_say_what_works_in_the_sandbox_and_the_old_ones_stay
             assert stopped in text, f"{name} does not say that {stopped} is stopped"
         assert "`alert`-based UI" not in text
     # Versions record the hash of the prompt they used: the old files stay as they were.
-    hashes = {system_prompt(name).hash for name in ("system-v1.md", "system-v2.md", SYSTEM_PROMPT_FILE, SYSTEM_PROMPT_WITHOUT_LIBRARIES)}
-    assert len(hashes) == 4
+    hashes = {system_prompt(name).hash for name in ("system-v1.md", "system-v2.md", "system-v3.md", SYSTEM_PROMPT_FILE, SYSTEM_PROMPT_WITHOUT_LIBRARIES)}
+    assert len(hashes) == 5

@@ -36,6 +36,7 @@ INSTEAD = {
     "dialog": "Ask with confirm() or prompt() only from a click or key press, or ask with the page's own controls.",
     "dialog-loop": "Open one dialog at a time, only in answer to what the person does.",
     "storage": "Keep data in localStorage or in memory; other storage APIs are unavailable.",
+    "package": "Use only Python's standard library with Pyodide: no package (numpy, pandas, micropip...) can be loaded; write the code in plain Python or in JavaScript.",
 }
 CSP_INSTEAD = "Inline what the page needs, or use one of the offered libraries at its exact address; nothing else can be loaded."
 

@@ -13,8 +13,9 @@ from sandbox.libraries import VendoredFiles, vendored_files
 
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 # v3 tells the model what works in the sandbox (forms, dialogs, saved files, copy, full screen,
-# storage) and what it stops; v1 and v2 stay, as versions record the hash of the one they used.
-SYSTEM_PROMPT_FILE = "system-v3.md"
+# storage) and what it stops; v4 adds Pyodide, and what it cannot load. v1 to v3 stay, as versions
+# record the hash of the one they used.
+SYSTEM_PROMPT_FILE = "system-v4.md"
 # The prompt that offers no libraries, for when they are not installed (scripts/vendor):
 # a page written for them could not load them.
 SYSTEM_PROMPT_WITHOUT_LIBRARIES = "system-v3-no-libraries.md"
