@@ -1,4 +1,4 @@
-"""Reading and writing apps and versions; with app.storage.leases, app.accounts.users, app.accounts.shares and app.arena.matches, the only modules that run SQL."""
+"""Reading and writing apps and versions; with app.storage.files, app.storage.leases, app.accounts.users, app.accounts.shares and app.arena.matches, the only modules that run SQL."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.errors import NotFound
 from app.storage.engines import engine_for
+from app.storage.files import VersionFile, copy_files, insert_files
 from app.storage.migrations import migrate
 from app.storage.schema import apps, dependents_of_apps, dependents_of_versions, versions
 
@@ -91,6 +92,11 @@ class VersionRecord:
     runtime_errors: list[dict[str, Any]] | None = None
     automatic: bool = False
     selection: dict[str, Any] | None = None
+    files_from: str | None = None  # the version whose files (app.storage.files) the page names; None: none
+
+    @property
+    def has_files(self) -> bool:
+        return self.files_from is not None
 
     def to_json(self, *, with_html: bool = False) -> dict[str, Any]:
         # Field by field, not dataclasses.asdict: that deep-copies the page and the answer only for
@@ -99,13 +105,14 @@ class VersionRecord:
         data["created_at"], data["finished_at"] = iso(self.created_at), iso(self.finished_at)
         data["is_demo"] = self.model == "demo"
         data["has_page"] = bool(self.html)
+        data["has_files"] = self.has_files
         if with_html:
             data["html"] = self.html
         return data
 
 
 # What a version's JSON holds of its fields: not its page, its raw answer, nor its sandbox address.
-_VERSION_FIELDS = tuple(f.name for f in fields(VersionRecord) if f.name not in ("html", "answer", "sandbox_token"))
+_VERSION_FIELDS = tuple(f.name for f in fields(VersionRecord) if f.name not in ("html", "answer", "sandbox_token", "files_from"))
 
 
 @dataclass(frozen=True)
@@ -178,8 +185,14 @@ class Store:
         remixed_from_title: str | None = None,
         kind: str = "create",
         purpose: str = "own",
+        files: list[VersionFile] | None = None,
+        files_of: str | None = None,
     ) -> tuple[AppRecord, VersionRecord]:
-        """A new app with its version 1 in one transaction: both rows, or neither."""
+        """A new app with its version 1 in one transaction: both rows, or neither.
+
+        `files`: those its page names (an imported folder or zip); `files_of`: a version whose files
+        are copied for it (a remix). Written in the same transaction.
+        """
         if kind not in KINDS:
             raise ValueError(f"unknown version kind {kind!r}")
         if purpose not in PURPOSES:
@@ -188,7 +201,14 @@ class Store:
         app = AppRecord(new_id(), title[:200], now, now, owner_id, remixed_from_app_id, remixed_from_title, purpose=purpose)
         async with self.engine.begin() as conn:
             await conn.execute(apps.insert().values(**asdict(app)))
-            version = await self._insert_version(conn, app.id, 1, None, prompt, model, system_prompt_hash, html, status, now, {"kind": kind})
+            version_id = new_id()
+            owned = bool(files)
+            if files:
+                await insert_files(conn, version_id, files)
+            elif files_of is not None:
+                owned = await copy_files(conn, files_of, version_id)
+            made = {"id": version_id, "kind": kind, "files_from": version_id if owned else None}
+            version = await self._insert_version(conn, app.id, 1, None, prompt, model, system_prompt_hash, html, status, now, made)
         if html:
             await self._pages_written([version.id])
         return app, version
@@ -243,6 +263,11 @@ class Store:
         raise RuntimeError(f"could not number a new version of app {app_id}")
 
     async def _insert_version(self, conn: AsyncConnection, app_id: str, number: int, parent_number: int | None, prompt: str, model: str, system_prompt_hash: str | None, html: str | None, status: str, now: datetime, made: dict[str, Any]) -> VersionRecord:
+        if "files_from" not in made and parent_number is not None:
+            # A version made from another (a follow-up, fix, hand edit, restore) keeps the files its
+            # parent's page names: the page still names them, and they are never changed, so shared.
+            parent = sa.select(versions.c.files_from).where(versions.c.app_id == app_id, versions.c.number == parent_number)
+            made = {**made, "files_from": await conn.scalar(parent)}
         values = {
             "id": new_id(),
             "app_id": app_id,
@@ -270,6 +295,7 @@ class Store:
             "runtime_errors": None,
             "automatic": False,
             "selection": None,
+            "files_from": None,
             **made,
         }
         await conn.execute(versions.insert().values(**values))
