@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.errors import NotFound
 from app.storage.engines import engine_for
-from app.storage.files import VersionFile, copy_files, insert_files
+from app.storage.files import VersionFile, VersionFiles, copy_files, insert_files
 from app.storage.migrations import migrate
 from app.storage.schema import apps, dependents_of_apps, dependents_of_versions, versions
 
@@ -151,6 +151,7 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.files = VersionFiles(engine)
         # Told the id of every version that gets a page, once it is committed, however it got
         # it (a model, edits, a fix, an import, a remix, a hand edit, a restore): app.checks listens.
         self.page_listeners: list[Callable[[str], Awaitable[None]]] = []

@@ -88,7 +88,7 @@ def _gather(page_name: str, read: Reader, where: str) -> Bundle:
     total = 0
     while pending:
         name, text = pending.pop()
-        inside, outside = relative_names(text, posixpath.dirname(name))
+        inside, outside = relative_names(text, posixpath.dirname(name), page=name.lower().endswith(_PAGES))
         bundle.skipped.extend(f"“{ref}” (named by {name}) is outside the page's folder: not imported." for ref in sorted(outside))
         for path in sorted(inside - seen):
             seen.add(path)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import mimetypes
 import posixpath
 import re
+from html.parser import HTMLParser
 from urllib.parse import unquote
 
-_QUOTED = re.compile(r""""([^"\n]{1,1000})"|'([^'\n]{1,1000})'|`([^`]{1,1000})`""")
+_QUOTED = re.compile(r""""([^"\n]{0,1000})"|'([^'\n]{0,1000})'|`([^`]{0,1000})`""")
 _UNQUOTED_ATTR = re.compile(r"""=\s*([^\s"'`=<>]+)""")
 _CSS_URL = re.compile(r"""url\(\s*([^)'"\s]+)\s*\)""", re.IGNORECASE)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -49,10 +50,30 @@ def content_type(path: str, data: bytes) -> str:
     return kind
 
 
-def _candidates(text: str) -> set[str]:
+class _Attributes(HTMLParser):
+    """Every attribute value of a page, as a browser reads it: quotes inside script or prose cannot
+    pair up wrongly with those of attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.values: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for _, value in attrs:
+            if value:
+                self.values.add(value)
+                self.values.update(_SEPARATORS.split(value))
+
+
+def _candidates(text: str, page: bool) -> set[str]:
     """Every string of `text` that could be a relative address: quoted strings (and each of their
-    words, for `srcset` and `import x from "./a.js"`), unquoted attribute values, CSS `url()`s."""
+    words, for `srcset` and `import x from "./a.js"`), attribute values, CSS `url()`s."""
     found: set[str] = set()
+    if page:
+        attributes = _Attributes()
+        attributes.feed(text)
+        attributes.close()
+        found |= attributes.values
     for match in _QUOTED.finditer(text):
         value = next(group for group in match.groups() if group is not None)
         found.add(value)
@@ -62,12 +83,12 @@ def _candidates(text: str) -> set[str]:
     return found
 
 
-def relative_names(text: str, base_dir: str) -> tuple[set[str], set[str]]:
-    """The paths, from the root of the page's folder, that `text` (a file in `base_dir`) names, and
-    the addresses it surely names that lead out of that folder (`../`, a leading `/`)."""
+def relative_names(text: str, base_dir: str, *, page: bool = False) -> tuple[set[str], set[str]]:
+    """The paths, from the root of the page's folder, that `text` (a file in `base_dir`; `page`: an
+    HTML page) names, and the file-like addresses it names that lead out of that folder (`../`, `/…`)."""
     inside: set[str] = set()
     outside: set[str] = set()
-    for raw in _candidates(text):
+    for raw in _candidates(text, page):
         value = raw.strip().split("#", 1)[0].split("?", 1)[0]
         if not value or _SCHEME.match(value) or "${" in value or "\\" in value or "\x00" in value:
             continue

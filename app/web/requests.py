@@ -39,7 +39,7 @@ async def version_json(services: Services, version: VersionRecord, *, with_html:
 async def versions_json(services: Services, versions: list[VersionRecord], *, with_html: bool = False) -> list[dict[str, Any]]:
     """Versions as the API shows them: with their preview address and their check (app.checks)."""
     checks = await services.checks.of(versions)
-    return [{**v.to_json(with_html=with_html), "preview_url": services.preview_url(v.sandbox_token), "check": checks[v.id]} for v in versions]
+    return [{**v.to_json(with_html=with_html), "preview_url": services.preview_url(v.sandbox_token, folder=v.has_files), "check": checks[v.id]} for v in versions]
 
 
 # How many versions an app's answer and its editor carry at first; older ones come a page at a time.
