@@ -32,10 +32,7 @@ def folder_url(page_url: str) -> str:
     moves into the path, any other parameters stay in the query."""
     parts = urlsplit(page_url)
     query = dict(parse_qsl(parts.query))
-    if "share" in query:
-        key = f"s.{query['share']}"
-    else:
-        key = f"p.{query['exp']}.{query['sig']}"
+    key = f"s.{query['share']}" if "share" in query else f"p.{query['exp']}.{query['sig']}"
     rest = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k not in _KEYED])
     return urlunsplit(parts._replace(path=f"{parts.path}/{key}/", query=rest))
 

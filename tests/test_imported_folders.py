@@ -4,6 +4,7 @@ refusal writing nothing, and the files served under that version's own address o
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import re
 import warnings
@@ -277,3 +278,19 @@ async def test_versions_made_from_it_keep_the_files(client: httpx.AsyncClient, s
         version = (await grace.get(f"/api/apps/{remixed.json()['app']['id']}/versions/1")).json()["version"]
         assert (await sandbox.get(file_url(version["preview_url"], "app.js"))).text == FILES["app.js"]
     assert await stored_files(services) == len(NAMED)
+
+
+# ---- the standalone download ----------------------------------------------------------------------
+
+
+async def test_the_download_carries_the_files_inside(client: httpx.AsyncClient) -> None:
+    app_id = (await import_zip(client, make_zip(FILES))).json()["app"]["id"]
+    response = await client.get(f"/api/apps/{app_id}/versions/1/download")
+    assert response.status_code == 200
+    srcdoc = html.unescape(re.search(r'srcdoc="([^"]*)"', response.text).group(1))  # type: ignore[union-attr]
+    # Script and stylesheet inlined where the page named them; images as data: URLs; and what the
+    # script fetches answered from data: URLs, which the offline policy allows.
+    assert FILES["app.js"] in srcdoc and "<script src='app.js'" not in srcdoc
+    assert "body { background: url(\"data:image/png;base64," in srcdoc
+    assert 'src=\'data:image/png;base64,' in srcdoc
+    assert '"data.json": "data:application/json;base64,' in srcdoc and "window.fetch=" in srcdoc

@@ -183,7 +183,7 @@ async def download_version(request: Request) -> Response:
     version = await services_of(request).store.get_version(app.id, _number(request))
     if not version.html:
         raise NotFound(f"Version {version.number} has no page to download.")
-    return await page_download(services_of(request), version.html, app.title, download_name(app.title, f"-v{version.number}.html"))
+    return await page_download(services_of(request), version, app.title, download_name(app.title, f"-v{version.number}.html"))
 
 
 async def version_screenshot(request: Request) -> Response:
