@@ -5,6 +5,7 @@
     │   ├── InvalidJSON       (400) the body is not a JSON object
     │   ├── InvalidPrompt     (400) empty or too long
     │   ├── InvalidHTML       (400) an imported page that is empty or too large
+    │   ├── InvalidBundle     (400) an imported folder or zip that cannot be read safely
     │   ├── InvalidTitle      (400) an app name that is empty, too long or not text
     │   ├── UnknownModel      (400) no such provider or model
     │   ├── BeyondTheDemo     (400) a change the offline demo cannot make (no version is made)
@@ -19,6 +20,7 @@
     ├── Conflict              (409) the app is still generating
     ├── ChecksUnavailable     (409) evals need the browser checks, which are off here or have no Chromium
     ├── QuotaExceeded         (413) an app's saved data is larger than the quota
+    ├── BundleTooLarge        (413) an imported folder or zip past a size limit
     ├── TooManyAttempts       (429) too many failed sign-ins for one user name
     ├── TooManyStreams        (429) one person has as many streams open as allowed
     ├── QueueUnavailable      (503) the queue of generations (Redis) could not be reached
@@ -38,11 +40,13 @@ __all__ = [
     "BadHost",
     "BadRequest",
     "BeyondTheDemo",
+    "BundleTooLarge",
     "CSRFFailed",
     "ChecksUnavailable",
     "Conflict",
     "Forbidden",
     "InvalidAppData",
+    "InvalidBundle",
     "InvalidHTML",
     "InvalidJSON",
     "InvalidPrompt",
@@ -101,6 +105,12 @@ class InvalidHTML(BadRequest):
     """An imported page is empty or larger than the configured limit."""
 
     code = "invalid_html"
+
+
+class InvalidBundle(BadRequest):
+    """An imported folder or zip that cannot be read safely: no page, names that leave it, a broken zip."""
+
+    code = "invalid_bundle"
 
 
 class InvalidTitle(BadRequest):
@@ -178,6 +188,13 @@ class QuotaExceeded(ToolsmithError):
 
     status = 413
     code = "quota_exceeded"
+
+
+class BundleTooLarge(ToolsmithError):
+    """An imported folder or zip past a limit: one file, all files, or how many (app.versions.bundle)."""
+
+    status = 413
+    code = "bundle_too_large"
 
 
 class Conflict(ToolsmithError):

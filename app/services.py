@@ -17,6 +17,7 @@ from app.generation import GenerationQueue, Generator, LiveRuns, ModelRegistry, 
 from app.settings import Settings
 from app.storage import Leases, Store
 from app.versions import Versioning
+from sandbox.addresses import folder_url
 from sandbox.libraries import VendoredFiles, vendored_files
 
 
@@ -101,13 +102,16 @@ class Services:
             await self.generator.queue.close()
         await self.store.close()
 
-    def preview_url(self, sandbox_token: str) -> str:
-        """Where the sandbox host serves a private version: signed, and only for a while (app.accounts.signing)."""
-        return self.signer.preview_url(self.settings.resolved_sandbox_url, sandbox_token)
+    def preview_url(self, sandbox_token: str, *, folder: bool = False) -> str:
+        """Where the sandbox host serves a private version: signed, and only for a while (app.accounts.signing).
+        `folder`: the page has files of its own, so it is served at its folder address (sandbox/addresses.py)."""
+        url = self.signer.preview_url(self.settings.resolved_sandbox_url, sandbox_token)
+        return folder_url(url) if folder else url
 
     def share_frame_url(self, shared: Shared) -> str:
         """Where the sandbox host serves what a share link shows now, for as long as the link works."""
-        return f"{self.settings.resolved_sandbox_url}/v/{shared.version.sandbox_token}?share={shared.share.token}"
+        url = f"{self.settings.resolved_sandbox_url}/v/{shared.version.sandbox_token}?share={shared.share.token}"
+        return folder_url(url) if shared.version.has_files else url
 
 
 def _safe_redis_url(url: str | None) -> str:

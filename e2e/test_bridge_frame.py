@@ -244,6 +244,10 @@ def test_reports_are_filed_under_the_version_whatever_its_signature(harness: Har
         (shown, SANDBOX + "/v/abcd?exp=100&sig=old", False),
         (shown, "http://elsewhere.test/v/abc?exp=100&sig=old", False),
         ("", SANDBOX + "/v/abc", False),
+        # A page with files of its own: the key is in the path (sandbox/addresses.py), and changes too.
+        (SANDBOX + "/v/abc/p.100.old/?_r=2", SANDBOX + "/v/abc/p.200.new/", True),
+        (SANDBOX + "/v/abc/s.link/", SANDBOX + "/v/abc/p.200.new/", True),
+        (SANDBOX + "/v/abc/p.100.old/", SANDBOX + "/v/abcd/p.100.old/", False),
     ]
     answers = harness.page.evaluate(
         """async (cases) => {

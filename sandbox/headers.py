@@ -4,9 +4,11 @@ The policy assumes the page is hostile: a model may have written it under prompt
 injection, and anyone may open a shared link. docs/security.md explains each choice
 and which layer stops which way out.
 
-Three kinds of response, one set of headers each:
+Four kinds of response, one set of headers each:
 
-- an app (and everything else: notices, 404s, 500s): `app_headers`
+- an app (and everything else: notices, 404s, 500s): `app_headers`; at a folder address
+  (sandbox/addresses.py) with that folder's files allowed too
+- a file of a page's folder: `file_headers`
 - the top-level view that frames an app opened directly, and offers the files it makes
   (sandbox/top_level.py): `top_level_headers`
 - a vendored library file under VENDOR_PATH (sandbox/libraries.py): `vendor_headers`
@@ -96,15 +98,18 @@ def connection_allowlist(*prefixes: str, response_origin: bool = False, redirect
     return "(" + " ".join(items) + ")" + (";redirects=allow" if redirects else "")
 
 
-def app_csp(origins: Origins) -> str:
-    """The policy of every document the sandbox host serves but the top-level view."""
+def app_csp(origins: Origins, folder: str = "") -> str:
+    """The policy of every document the sandbox host serves but the top-level view; `folder`, the
+    path of a folder address (`/v/{token}/{key}/`), for a page that loads its own files from there."""
     # Our own pages, and the top-level view on this host, may frame an app; no one else.
-    return page_csp(frame_ancestors=f"{origins.main} {origins.sandbox}", vendor=origins.vendor)
+    files = origins.sandbox + folder if folder else ""
+    return page_csp(frame_ancestors=f"{origins.main} {origins.sandbox}", vendor=origins.vendor, files=files)
 
 
-def page_csp(frame_ancestors: str, vendor: str) -> str:
+def page_csp(frame_ancestors: str, vendor: str, files: str = "") -> str:
     """The policy of a generated page; `vendor` is where vendored libraries load from
-    ("": nowhere, as in a standalone download, which inlines them)."""
+    ("": nowhere, as in a standalone download, which inlines them); `files`, the URL of the folder
+    of this version's own files, under this very address (none: a page alone)."""
 
     def sources(*items: str) -> str:
         return " ".join(item for item in items if item)
@@ -118,15 +123,17 @@ def page_csp(frame_ancestors: str, vendor: str) -> str:
             "default-src 'none'",
             # A generated app is one page of inline script; some libraries compile
             # templates or JSX at run time (Alpine, Babel), hence eval.
-            "script-src " + sources("'unsafe-inline'", "'unsafe-eval'", "blob:", vendor),
-            "style-src " + sources("'unsafe-inline'", vendor),
-            "img-src " + sources("data:", "blob:", vendor),
-            "media-src data: blob:",
-            "font-src " + sources("data:", vendor),
+            # A page's own files (an imported folder's app.js, style.css, data.json) come from under
+            # its own signed address, which only this version's key opens: the same host, no one else's.
+            "script-src " + sources("'unsafe-inline'", "'unsafe-eval'", "blob:", vendor, files),
+            "style-src " + sources("'unsafe-inline'", vendor, files),
+            "img-src " + sources("data:", "blob:", vendor, files),
+            "media-src " + sources("data:", "blob:", files),
+            "font-src " + sources("data:", vendor, files),
             # Local schemes (fetch(canvas.toDataURL())) and our vendored files (sql.js fetches its
             # .wasm): nothing leaves the browser but for requests to the sandbox host's public files,
-            # which scripts could load from there anyway.
-            "connect-src " + sources("data:", "blob:", vendor),
+            # which scripts could load from there anyway, and to this page's own files.
+            "connect-src " + sources("data:", "blob:", vendor, files),
             # Workers made from the page's own blobs inherit this policy (Tone.js keeps time in one).
             "worker-src blob:",
             "frame-src 'none'",
@@ -166,13 +173,23 @@ def _common() -> dict[str, str]:
     }
 
 
-def app_headers(origins: Origins) -> dict[str, str]:
+def app_headers(origins: Origins, folder: str = "") -> dict[str, str]:
+    """`folder`: the path of the folder address the page is at (`/v/{token}/{key}/`), if it is at one."""
+    # Our vendored libraries, and the page's own address (location.reload()); at a folder address,
+    # that folder alone: the page's own address and files, and no other version's.
+    own = origins.sandbox + folder if folder else origins.pages
     return {
-        "Content-Security-Policy": app_csp(origins),
-        # Our vendored libraries, and the page's own address (location.reload()); nothing else.
-        "Connection-Allowlist": connection_allowlist(origins.vendor, origins.pages),
+        "Content-Security-Policy": app_csp(origins, folder),
+        "Connection-Allowlist": connection_allowlist(origins.vendor, own),
         **_common(),
     }
+
+
+def file_headers(origins: Origins, folder: str) -> dict[str, str]:
+    # Loaded by the page's opaque origin, to which this host is another: scripts and images (no-cors)
+    # need a cross-origin resource policy, fetch() and modules (CORS from origin "null") the
+    # Access-Control-Allow-Origin. The address itself is the secret: it carries the page's key.
+    return app_headers(origins, folder) | {"Cross-Origin-Resource-Policy": "cross-origin", "Access-Control-Allow-Origin": "*"}
 
 
 def top_level_headers(origins: Origins, scripts: str) -> dict[str, str]:

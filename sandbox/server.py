@@ -17,7 +17,8 @@ from app.generation import partial_page
 from app.hosts import HostCheck, hosts_of
 from app.services import Services
 from app.storage import VersionRecord
-from sandbox.headers import PAGES_PATH, Origins, app_headers, origin_of, top_level_headers, vendor_headers
+from sandbox.addresses import folder_of, key_query
+from sandbox.headers import PAGES_PATH, Origins, app_headers, file_headers, origin_of, top_level_headers, vendor_headers
 from sandbox.libraries import VENDOR_PATH, VendoredFiles, serve_vendored
 from sandbox.pages import PageCache, ServedPage, not_modified
 from sandbox.serving import served_page
@@ -41,10 +42,22 @@ async def serve_version(request: Request) -> Response:
     (`?exp=…&sig=…`, app.accounts.signing), or a working share link that shows this version now
     (`?share=…`). Other parameters are ignored: the editor adds `_r=N` to reload.
     """
+    return await _serve_page(request, request.path_params["token"], dict(request.query_params))
+
+
+async def serve_folder_page(request: Request) -> Response:
+    """A version's page at its folder address, `/v/{token}/{key}/` (sandbox/addresses.py): the key
+    in the path opens it as it would in the query, and relative names resolve beside it."""
+    key = key_query(request.path_params["key"])
+    if key is None:
+        raise NotFound("No app is published at this address.")
+    query = {k: v for k, v in request.query_params.items() if k not in key and k not in ("exp", "sig", "share")}
+    return await _serve_page(request, request.path_params["token"], query | key)
+
+
+async def _serve_page(request: Request, token: str, query: dict[str, str]) -> Response:
     services: Services = request.app.state.services
     pages = pages_for(request)
-    token = request.path_params["token"]
-    query = dict(request.query_params)
     if services.signer.preview_allowed(token, query):
         if not is_top_level(request) and (page := pages.fresh(token)) is not None:
             return _finished(request, page, PRIVATE)
@@ -58,6 +71,27 @@ async def serve_version(request: Request) -> Response:
         # Still a 404, as for any address without a working key; the words say what to do.
         return _notice("Preview expired", EXPIRED, 404)
     raise NotFound("No app is published at this address.")
+
+
+async def serve_file(request: Request) -> Response:
+    """A file of a version's folder (an imported folder's app.js), opened by the key its page was
+    opened with; 404 for any other key, any other version's file, or any path not stored."""
+    services: Services = request.app.state.services
+    token, path = request.path_params["token"], request.path_params["path"]
+    query = key_query(request.path_params["key"]) or {}
+    version: VersionRecord | None = None
+    cache_control = PRIVATE
+    if services.signer.preview_allowed(token, query):
+        version = await services.store.get_version_by_token(token)
+    elif query.get("share"):
+        shared = await services.shares.open(query["share"])
+        # A revoked link must stop at the next load, the page's files with it.
+        version, cache_control = (shared.version if shared.version.sandbox_token == token else None), "no-store"
+    found = await services.store.files.get(version.files_from, path) if version is not None and version.files_from else None
+    if found is None:
+        raise NotFound("Nothing is published at this address.")
+    request.state.sandbox_kind = FILE
+    return Response(found.data, headers={"Content-Type": found.content_type, "Cache-Control": cache_control})
 
 
 EXPIRED = (
@@ -136,16 +170,21 @@ def _named(headers: list[tuple[bytes, bytes]]) -> tuple[list[tuple[bytes, bytes]
     return headers, frozenset(k for k, _ in headers)
 
 
+FILE = "file"  # the response kind of a folder's file: AlwaysSandboxed gives it file_headers
+
+
 class AlwaysSandboxed:
     """Every response of this host, errors included, carries the sandbox headers.
 
     The headers are this middleware's alone: whatever a route sets under the same
     names is replaced. Which set a response gets depends on its path, or on the
-    kind a route declared in `request.state.sandbox_kind` (the top-level view).
+    kind a route declared in `request.state.sandbox_kind` (the top-level view, a folder's file).
+    A page at a folder address, and its files, get headers naming that folder alone.
     """
 
     def __init__(self, app: ASGIApp, origins: Origins) -> None:
         self.app = app
+        self.origins = origins
         app_set = _encode(app_headers(origins))
         top_level_set = _encode(top_level_headers(origins, SCRIPTS_PATH))
         # The same address of a page is the top-level view or the app, by Sec-Fetch-Dest.
@@ -157,10 +196,17 @@ class AlwaysSandboxed:
     def headers_for(self, scope: Scope) -> tuple[list[tuple[bytes, bytes]], frozenset[bytes]]:
         """The headers for this response, and their names (those a route set are replaced)."""
         page = scope["path"].startswith(PAGES_PATH)
-        if scope.get("state", {}).get("sandbox_kind") == TOP_LEVEL:
+        kind = scope.get("state", {}).get("sandbox_kind")
+        if kind == TOP_LEVEL:
             return self.top_level_page_headers if page else self.top_level_headers
         if scope["path"].startswith(VENDOR_PATH):
             return self.vendor_headers
+        folder = folder_of(scope["path"]) if page else None
+        if folder is not None:
+            # Per address, as the key is: a few header strings, cheaper than the store's lookup.
+            if kind == FILE:
+                return _named(_encode(file_headers(self.origins, folder)))
+            return _named([*_encode(app_headers(self.origins, folder)), (b"vary", b"Sec-Fetch-Dest")])
         return self.page_headers if page else self.app_headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -246,11 +292,15 @@ def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None
     app = Starlette(
         routes=[
             Route("/v/{token}", serve_version),
+            Route("/v/{token}/{key}/", serve_folder_page),
+            Route("/v/{token}/{key}/{path:path}", serve_file),
             Route(VENDOR_PATH + "{spec:path}", serve_vendored),
             Route(SCRIPTS_PATH + "{name}", serve_view_script),
         ],
         exception_handlers={NotFound: not_found, HTTPException: not_found, Exception: server_error},
     )
+    # Addresses here are exact: a redirect would only take a page's request somewhere it did not name.
+    app.router.redirect_slashes = False
     app.state.services = services
     app.state.vendored = files = vendored or services.vendored
     app.state.pages = PageCache(lambda html: _served(files, html, settings.resolved_public_url))

@@ -52,8 +52,10 @@ def top_level_view(request: Request, title: str) -> HTMLResponse:
     params = [(k, v) for k, v in request.query_params.multi_items() if k != FRAMED]
     if FRAMED not in request.query_params:
         params.append((FRAMED, "1"))
-    token = request.path_params["token"]
-    inner = f"{token}?{urlencode(params)}" if params else token
+    # Relative to the view's own address: `/v/{token}`, or a folder address (sandbox/addresses.py),
+    # which ends in "/" and is "./" from itself.
+    token = "." if request.url.path.endswith("/") else request.path_params["token"]
+    inner = f"{token}/?{urlencode(params)}" if token == "." and params else f"{token}?{urlencode(params)}" if params else token
     label = title or "Untitled tool"
     page = (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"

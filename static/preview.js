@@ -3,10 +3,15 @@
 
 const LOAD_TIMEOUT_MS = 10_000;
 
+// A page with files of its own is at its folder address, /v/{token}/{key}/, its key in the path
+// (sandbox/addresses.py): p.{exp}.{sig} for a private preview, s.{share} for a share link.
+const FOLDER_KEY = /^\/v\/[^/]+\/(?:p\.(\d+)\.[^/]+|s\.[^/]+)\//;
+
 // Private preview addresses are signed and expire (their `exp`, in seconds); true when one
 // has less than a minute left, so the editor asks for a fresh one first.
 export function expiresSoon(url, now = Date.now()) {
-  const exp = Number(new URL(url, window.location.href).searchParams.get("exp"));
+  const parsed = new URL(url, window.location.href);
+  const exp = Number(parsed.searchParams.get("exp") || FOLDER_KEY.exec(parsed.pathname)?.[1]);
   return Number.isFinite(exp) && exp > 0 && exp * 1000 - now < 60_000;
 }
 
@@ -67,12 +72,14 @@ export class Preview {
   }
 
   // Whether `frame` shows the page at `url`, whatever cache-buster or signature it was loaded
-  // with: the path names the version, and its signature is renewed while the editor is open.
+  // with: the path names the version (its folder address's key aside), and its signature is
+  // renewed while the editor is open.
   shows(frame, url) {
     if (!frame.src || !url) return false;
     const page = new URL(frame.src);
     const wanted = new URL(url, window.location.href);
-    return page.origin === wanted.origin && page.pathname === wanted.pathname;
+    const version = (u) => u.pathname.replace(FOLDER_KEY, (key) => key.split("/").slice(0, 3).join("/") + "/");
+    return page.origin === wanted.origin && version(page) === version(wanted);
   }
 
   loaded(frame) {

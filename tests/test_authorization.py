@@ -28,8 +28,9 @@ from starlette.routing import Mount, Route
 from app.checks import Outcome
 from app.services import Services
 from app.settings import Endpoint, Settings
-from app.storage import arena_matches, new_id
+from app.storage import VersionFile, arena_matches, new_id
 from app.web.server import create_app
+from sandbox.addresses import folder_url
 from sandbox.libraries import VendoredFiles
 from sandbox.server import create_sandbox_app
 from tests.fakes.node_modules import make_node_modules
@@ -80,7 +81,9 @@ async def _build(db: Path) -> World:
         accounts, store = services.accounts, services.store
         ada = await accounts.create_user("ada", display_name="Ada")
         bob = await accounts.create_user("bob")
-        app, version = await store.create_app(title=TITLE, prompt=PROMPT, model="demo", system_prompt_hash=None, html=PAGE, status="complete", owner_id=ada.id)
+        # With a file of its own, as an imported folder brings: served at the page's folder address only.
+        own_file = VersionFile("app.js", "text/javascript", b"document.title = 'PAGE-MARK-c0de';")
+        app, version = await store.create_app(title=TITLE, prompt=PROMPT, model="demo", system_prompt_hash=None, html=PAGE, status="complete", owner_id=ada.id, files=[own_file])
         cut = await store.create_version(app.id, parent_number=1, prompt=PROMPT, model="demo", system_prompt_hash=None)
         await store.finish_version(cut.id, status="incomplete", html=PAGE, answer="```html\n" + PAGE[:40], stop_reason="max_tokens", error="cut off")
         active = await services.shares.create(app.id, version_number=None, show_author=True, expires_at=None)
@@ -273,6 +276,11 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
     # the sandbox host: it never looks at cookies or tokens, only at the address and its key
     ("sandbox", "GET", "/v/{token}", None, own_app(200)),
     ("sandbox", "GET", "/v/{token}?share={share}", None, share_link(200)),
+    # a page's folder address, and its own file there: the same key in the path (sandbox/addresses.py)
+    ("sandbox", "GET", "/v/{token}/{key}/", None, own_app(200)),
+    ("sandbox", "GET", "/v/{token}/{key}/?share={share}", None, share_link(200)),
+    ("sandbox", "GET", "/v/{token}/{key}/{path:path}", None, own_app(200)),
+    ("sandbox", "GET", "/v/{token}/{key}/{path:path}?share={share}", None, share_link(200)),
     # vendored libraries: public code, the same for everyone, never anyone's data
     ("sandbox", "GET", "/vendor/{spec:path}", None, everyone(200)),
     # the top-level view's own scripts: public code, the same for everyone
@@ -282,12 +290,20 @@ MATRIX: list[tuple[str, str, str, object, dict[str, int]]] = [
 # What only Ada may ever see, and what a working share link shows too.
 PRIVATE_MARKS = ("PROMPT-MARK-91c2", "EVAL-MARK-5e1f")
 SHARED_MARKS = (TITLE, "PAGE-MARK-c0de")
-SHARE_ROUTES = {"/s/{token}", "/s/{token}/source", "/s/{token}/download", "/api/shares/{token}", "/v/{token}?share={share}"}
+SHARE_ROUTES = {
+    "/s/{token}", "/s/{token}/source", "/s/{token}/download", "/api/shares/{token}", "/v/{token}?share={share}",
+    "/v/{token}/{key}/?share={share}", "/v/{token}/{key}/{path:path}?share={share}",
+}  # fmt: skip
 
 
 def _url(origin: str, path: str, world: World, caller: Caller) -> str:
     if origin == "sandbox" and path == "/v/{token}":
         return caller.preview
+    if origin == "sandbox" and path.startswith("/v/{token}/{key}/"):
+        # The key moves into the path; a caller without one tries a made-up key.
+        keyed = f"{SANDBOX}/v/{world.sandbox_token}?share={caller.share}" if "share=" in path else caller.preview
+        folder = folder_url(keyed) if "?" in keyed else f"{keyed}/p.1.made-up/"
+        return folder + ("app.js" if "{path:path}" in path else "")
     if origin == "sandbox" and path.startswith("/toolsmith/"):
         return "/toolsmith/saves.js"
     if origin == "sandbox" and path.startswith("/vendor/"):
@@ -369,7 +385,8 @@ async def test_what_the_owner_sees_and_a_share_holder_does_not(world: World, ser
         shared = (await holder.main.get(f"/api/shares/{world.active_share}")).json()["shared"]
         assert (shared["title"], shared["author"], shared["version"]) == (TITLE, "Ada", 1)
         assert "PAGE-MARK-c0de" in shared["html"] and "prompt" not in shared
-        assert shared["frame_url"] == f"{SANDBOX}/v/{world.sandbox_token}?share={world.active_share}"
+        # The page has a file of its own, so its frame is at its folder address, the link in the path.
+        assert shared["frame_url"] == f"{SANDBOX}/v/{world.sandbox_token}/s.{world.active_share}/"
         framed = await holder.sandbox.get(shared["frame_url"])
         assert "PAGE-MARK-c0de" in framed.text and framed.headers["cache-control"] == "no-store"
         viewer = (await holder.main.get(f"/s/{world.active_share}")).text

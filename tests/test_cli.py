@@ -83,7 +83,7 @@ def test_import_prints_the_editor_url_and_the_app_is_its_users(tmp_path: Path) -
     assert re.fullmatch(r"http://localhost:8000/apps/\w+", url)
     assert _apps_of(database, "ada") == ["My counter"]
     listed = toolsmith("import", str(tmp_path / "missing.html"), "--database-url", database)
-    assert listed.returncode == 2 and "is not a file" in listed.stderr
+    assert listed.returncode == 2 and "is neither a file nor a folder" in listed.stderr
 
 
 def test_import_refuses_an_empty_page(tmp_path: Path) -> None:

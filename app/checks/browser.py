@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from playwright.async_api import Browser, Frame, Page, Playwright, Route, async_playwright
 from playwright.async_api import Error as PlaywrightError
@@ -27,7 +28,8 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from app.checks.probes import BAD_WORDS, CONTROLS, DESCRIBE, DISMISS_DIALOGS, FRAME_PATH, HOST_PATH, IS_BLANK, THUMBNAIL_SCALE, host_page
 from app.checks.problems import Outcome, Problem
-from sandbox.headers import Origins, app_headers, vendor_headers
+from app.storage import VersionFile
+from sandbox.headers import Origins, app_headers, file_headers, vendor_headers
 from sandbox.libraries import CONTENT_TYPES, VENDOR_PATH, VendoredFiles
 from sandbox.serving import served_page
 
@@ -87,6 +89,7 @@ class Job:
     steps: list[Action] = field(default_factory=list)
     expectations: list[Expectation] = field(default_factory=list)
     smoke: bool = True
+    files: dict[str, VersionFile] = field(default_factory=dict)  # the page's own files, by path: served beside it
 
 
 # What Chromium itself says when the sandbox stops a page below the bridge (a form or a dialog the
@@ -210,7 +213,7 @@ class Chromium:
         context = await browser.new_context(viewport={"width": LAPTOP[0], "height": LAPTOP[1]}, service_workers="block")
         page: Page | None = None
         try:
-            await context.route("**/*", lambda route: self._answer(route, job.html))
+            await context.route("**/*", lambda route: self._answer(route, job))
             page = await context.new_page()
             page.on("dialog", lambda dialog: asyncio.ensure_future(_quietly(dialog.dismiss())))
             log = self._log(page)
@@ -219,7 +222,7 @@ class Chromium:
             if laptop and not job.steps:
                 phone = Outcome()
                 await page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
-                await self._visit(page, Job(job.html, smoke=False), phone, smoke=False, screenshot=False)
+                await self._visit(page, Job(job.html, smoke=False, files=job.files), phone, smoke=False, screenshot=False)
                 for problem in phone.problems:
                     if all((p.kind, p.message) != (problem.kind, problem.message) for p in outcome.problems):
                         outcome.add(Problem(problem.kind, problem.message, problem.step or f"at phone width ({PHONE[0]} px)", problem.line, problem.column))
@@ -231,16 +234,21 @@ class Chromium:
             except (TimeoutError, PlaywrightError):
                 await self._drop(slot)
 
-    async def _answer(self, route: Route, html: str) -> None:
-        """Every request of the checked page: the page, its vendored libraries, the frame around it; nothing else."""
-        url = route.request.url
+    async def _answer(self, route: Route, job: Job) -> None:
+        """Every request of the checked page: the page, its own files, its vendored libraries, the
+        frame around it; nothing else. A page with files is at a folder, as the sandbox host serves it."""
+        url = route.request.url.split("#")[0]
         main, sandbox = self.origins.main, self.origins.sandbox_url
+        folder = FRAME_PATH + "/" if job.files else ""
+        frame = sandbox + (folder or FRAME_PATH)
         if url.startswith(main + HOST_PATH):
             size = route.request.frame.page.viewport_size or {"width": LAPTOP[0], "height": LAPTOP[1]}
-            await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=host_page(sandbox + FRAME_PATH, size["width"], size["height"]))
-        elif url.startswith(sandbox + FRAME_PATH):
-            body = served_page(html, self.vendored, main)
-            await route.fulfill(status=200, headers={**app_headers(self.origins), "Content-Type": "text/html; charset=utf-8"}, body=body)
+            await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=host_page(frame, size["width"], size["height"]))
+        elif url.split("?")[0] == frame:
+            body = served_page(job.html, self.vendored, main)
+            await route.fulfill(status=200, headers={**app_headers(self.origins, folder), "Content-Type": "text/html; charset=utf-8"}, body=body)
+        elif folder and url.startswith(frame) and (own := job.files.get(unquote(url[len(frame) :].split("?")[0]))):
+            await route.fulfill(status=200, headers={**file_headers(self.origins, folder), "Content-Type": own.content_type}, body=own.data)
         elif url.startswith(sandbox + VENDOR_PATH) and (file := self.vendored.at(url[len(sandbox + VENDOR_PATH) :].split("?")[0])):
             headers = {**vendor_headers(self.origins), "Content-Type": CONTENT_TYPES[file.suffix]}
             await route.fulfill(status=200, headers=headers, body=await asyncio.to_thread(file.read_bytes))

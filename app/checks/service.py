@@ -126,7 +126,8 @@ class Checks:
         if not version.html:
             await self.records.not_checked(version_id, NO_PAGE)
             return
-        outcome = await self.run(Job(version.html))
+        files = {f.path: f for f in await self.store.files.all(version.files_from)} if version.files_from else {}
+        outcome = await self.run(Job(version.html, files=files))
         await self.records.record(version_id, outcome)
 
     async def wait(self, version_id: str, timeout: float = 120.0) -> CheckRecord | None:

@@ -112,14 +112,26 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-async def import_file(settings: Settings, path: Path, title: str | None, username: str | None) -> str:
-    """An HTML page as a new app, or a whole app from a Toolsmith export (.json); prints its editor URL."""
-    from app.versions import Versioning, import_export, is_export
+async def import_file(settings: Settings, path: Path, title: str | None, username: str | None, page: str | None = None) -> str:
+    """An HTML page as a new app, a folder or zip as its page with the files it names, or a whole
+    app from a Toolsmith export (.json); returns its editor URL, and says on stderr what was left out."""
+    from app.versions import Versioning, import_export, is_export, is_zip, read_folder, read_zip
 
-    text = path.read_text(encoding="utf-8", errors="replace")
+    bundle = None
+    if path.is_dir():
+        bundle = read_folder(path, page)
+    elif path.suffix.lower() == ".zip" or is_zip(path):
+        bundle = read_zip(path.read_bytes(), page)
+    elif page is not None:
+        raise BadRequest("--page chooses the page of a folder or a zip; FILE is a page already.")
+    text = "" if bundle is not None else path.read_text(encoding="utf-8", errors="replace")
     async with cli_accounts.opened_accounts(settings) as (store, accounts):
         owner = await cli_accounts.user_for(accounts, username)
-        if path.suffix.lower() == ".json":
+        if bundle is not None:
+            app, _ = await Versioning(settings, store).import_bundle(bundle, title, owner_id=owner.id)
+            for note in bundle.skipped:
+                print(f"toolsmith import: {note}", file=sys.stderr)
+        elif path.suffix.lower() == ".json":
             try:
                 data = json.loads(text)
             except ValueError:
@@ -193,11 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     import_cmd = commands.add_parser(
         "import",
         parents=[database],
-        help="make an app from an HTML page or a Toolsmith export",
+        help="make an app from an HTML page, a folder or zip, or a Toolsmith export",
         description="Create an app from FILE, and print its editor URL: an HTML page becomes version 1; "
+        "a folder or a .zip gives its page (index.html, the only .html file at its top, or --page) "
+        "with the files it names by relative path (scripts, stylesheets, data, images); "
         "a Toolsmith export (.json, from the editor's Export) comes back with its whole history.",
     )
-    import_cmd.add_argument("file", type=Path, metavar="FILE", help="the HTML page or .json export to import")
+    import_cmd.add_argument("file", type=Path, metavar="FILE", help="the HTML page, folder, .zip or .json export to import")
+    import_cmd.add_argument("--page", help="of a folder or zip: the page to import, by its path inside it (default: index.html)")
     import_cmd.add_argument("--title", help="the app's title, for a page (default: the page's <title>)")
     import_cmd.add_argument("--user", help="who gets the app (default: the only user)")
 
@@ -261,10 +276,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(cli_workers.work(settings))
         elif args.command == "import":
-            if not args.file.is_file():
-                print(f"toolsmith import: {args.file} is not a file.", file=sys.stderr)
+            if not args.file.is_file() and not args.file.is_dir():
+                print(f"toolsmith import: {args.file} is neither a file nor a folder.", file=sys.stderr)
                 return 2
-            print(asyncio.run(import_file(settings, args.file, args.title, args.user)))
+            print(asyncio.run(import_file(settings, args.file, args.title, args.user, args.page)))
         elif args.command == "backup":
             size = backup_database(settings.resolved_database_url, args.path)
             print(f"Backed up {_safe_url(settings.resolved_database_url)} to {args.path} ({size:,} bytes).")

@@ -1,9 +1,10 @@
-"""The database: its tables, their migrations, the SQL of apps and versions, and the leases of queued generations."""
+"""The database: its tables, their migrations, the SQL of apps, versions and their files, and the leases of queued generations."""
 
 from app.storage.backup import backup, restore
+from app.storage.files import VersionFile, VersionFiles
 from app.storage.leases import Leases
 from app.storage.numbers import MAX_INTEGER, as_number, is_digits
-from app.storage.schema import api_tokens, app_data, apps, arena_matches, checks, evals, generation_leases, instance_secrets, sessions, shares, signin_links, users, versions
+from app.storage.schema import api_tokens, app_data, apps, arena_matches, checks, evals, generation_leases, instance_secrets, sessions, shares, signin_links, users, version_files, versions
 from app.storage.store import KINDS, PATHS, PURPOSES, STATUSES, AppRecord, AppSummary, Store, VersionRecord, iso, new_id, utc
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "AppSummary",
     "Leases",
     "Store",
+    "VersionFile",
+    "VersionFiles",
     "VersionRecord",
     "api_tokens",
     "app_data",
@@ -36,5 +39,6 @@ __all__ = [
     "signin_links",
     "users",
     "utc",
+    "version_files",
     "versions",
 ]

@@ -251,6 +251,22 @@ def _eval_purpose(connection: Connection) -> None:
     connection.execute(sa.text("UPDATE apps SET purpose = 'eval' WHERE eval_id IS NOT NULL AND purpose = 'own'"))
 
 
+def _version_files(connection: Connection) -> None:
+    """The files an imported folder or zip brings with its page, and which version's files each
+    version serves. Older versions are pages alone (`files_from` NULL). Spelled out, as above."""
+    _add_column(connection, "versions", sa.Column("files_from", sa.String(32), nullable=True))
+    md = sa.MetaData()
+    sa.Table("versions", md, sa.Column("id", sa.String(32), primary_key=True))  # a stand-in for the foreign key; not created
+    sa.Table(
+        "version_files",
+        md,
+        sa.Column("version_id", sa.String(32), sa.ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("path", sa.String(500), primary_key=True),
+        sa.Column("content_type", sa.String(100), nullable=False),
+        sa.Column("size", sa.Integer, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
+    ).create(connection)
+
 
 def _add_column(connection: Connection, table: str, column: sa.Column[Any]) -> None:
     """`ALTER TABLE … ADD` the column as this database spells its type and default."""
@@ -266,6 +282,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "browser checks of versions, and evals", _checks),
     Migration(8, "app purposes and arena matches", _arena),
     Migration(9, "eval runs' apps have the purpose eval", _eval_purpose),
+    Migration(10, "files imported with a page", _version_files),
 )
 
 

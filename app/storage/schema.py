@@ -66,7 +66,23 @@ versions = sa.Table(
     sa.Column("runtime_errors", sa.JSON, nullable=True),  # the errors a fix carried to the model
     sa.Column("automatic", sa.Boolean, nullable=False, server_default=sa.false()),  # an automatic fix attempt
     sa.Column("selection", sa.JSON, nullable=True),  # the part of the page the request was scoped to
+    # The version whose files (version_files) this one's page names (migration 10): itself for an
+    # imported folder or zip, the parent's for every version made from it; None: a page alone.
+    sa.Column("files_from", sa.String(32), nullable=True),
     sa.UniqueConstraint("app_id", "number", name="uq_versions_app_number"),
+)
+
+# The files an imported folder or zip brought with its page (migration 10, app.versions.bundle),
+# by their path relative to the page; kept once, with the version imported, and named by the
+# `files_from` of each version made from it. The sandbox host serves them under the page's address.
+version_files = sa.Table(
+    "version_files",
+    metadata,
+    sa.Column("version_id", sa.String(32), sa.ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("path", sa.String(500), primary_key=True),  # "app.js", "img/logo.png": no "..", no leading "/"
+    sa.Column("content_type", sa.String(100), nullable=False),  # as served
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
 checks = sa.Table(

@@ -1,10 +1,10 @@
-"""Reading and writing apps and versions; with app.storage.leases, app.accounts.users, app.accounts.shares and app.arena.matches, the only modules that run SQL."""
+"""Reading and writing apps and versions; with app.storage.files, app.storage.leases, app.accounts.users, app.accounts.shares and app.arena.matches, the only modules that run SQL."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.errors import NotFound
 from app.storage.engines import engine_for
+from app.storage.files import VersionFile, VersionFiles, copy_files, insert_files
 from app.storage.migrations import migrate
 from app.storage.schema import apps, dependents_of_apps, dependents_of_versions, versions
 
@@ -91,6 +92,11 @@ class VersionRecord:
     runtime_errors: list[dict[str, Any]] | None = None
     automatic: bool = False
     selection: dict[str, Any] | None = None
+    files_from: str | None = None  # the version whose files (app.storage.files) the page names; None: none
+
+    @property
+    def has_files(self) -> bool:
+        return self.files_from is not None
 
     def to_json(self, *, with_html: bool = False) -> dict[str, Any]:
         # Field by field, not dataclasses.asdict: that deep-copies the page and the answer only for
@@ -99,13 +105,14 @@ class VersionRecord:
         data["created_at"], data["finished_at"] = iso(self.created_at), iso(self.finished_at)
         data["is_demo"] = self.model == "demo"
         data["has_page"] = bool(self.html)
+        data["has_files"] = self.has_files
         if with_html:
             data["html"] = self.html
         return data
 
 
 # What a version's JSON holds of its fields: not its page, its raw answer, nor its sandbox address.
-_VERSION_FIELDS = tuple(f.name for f in fields(VersionRecord) if f.name not in ("html", "answer", "sandbox_token"))
+_VERSION_FIELDS = tuple(f.name for f in fields(VersionRecord) if f.name not in ("html", "answer", "sandbox_token", "files_from"))
 
 
 @dataclass(frozen=True)
@@ -144,6 +151,7 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.files = VersionFiles(engine)
         # Told the id of every version that gets a page, once it is committed, however it got
         # it (a model, edits, a fix, an import, a remix, a hand edit, a restore): app.checks listens.
         self.page_listeners: list[Callable[[str], Awaitable[None]]] = []
@@ -178,8 +186,14 @@ class Store:
         remixed_from_title: str | None = None,
         kind: str = "create",
         purpose: str = "own",
+        files: list[VersionFile] | None = None,
+        files_of: str | None = None,
     ) -> tuple[AppRecord, VersionRecord]:
-        """A new app with its version 1 in one transaction: both rows, or neither."""
+        """A new app with its version 1 in one transaction: both rows, or neither.
+
+        `files`: those its page names (an imported folder or zip); `files_of`: a version whose files
+        are copied for it (a remix). Written in the same transaction.
+        """
         app, version = self.plan_app(
             title=title,
             prompt=prompt,
@@ -193,8 +207,7 @@ class Store:
             kind=kind,
             purpose=purpose,
         )
-        await self.insert_app(app, version)
-        return app, version
+        return app, await self.insert_app(app, version, files=files, files_of=files_of)
 
     @staticmethod
     def plan_app(
@@ -222,13 +235,22 @@ class Store:
         values = _version_values(app.id, 1, None, prompt, model, system_prompt_hash, html, status, now, {"kind": kind})
         return app, VersionRecord(**values)
 
-    async def insert_app(self, app: AppRecord, version: VersionRecord) -> None:
-        """Writes a planned app and its version 1 in one transaction: both rows, or neither."""
+    async def insert_app(self, app: AppRecord, version: VersionRecord, *, files: list[VersionFile] | None = None, files_of: str | None = None) -> VersionRecord:
+        """Writes a planned app and its version 1 (with `files`, or a copy of `files_of`'s, as
+        `create_app` says) in one transaction: all its rows, or none. Returns the version written."""
         async with self.engine.begin() as conn:
             await conn.execute(apps.insert().values(**asdict(app)))
+            owned = bool(files)
+            if files:
+                await insert_files(conn, version.id, files)
+            elif files_of is not None:
+                owned = await copy_files(conn, files_of, version.id)
+            if owned:
+                version = replace(version, files_from=version.id)
             await conn.execute(versions.insert().values(**{f.name: getattr(version, f.name) for f in fields(VersionRecord)}))
         if version.html:
             await self._pages_written([version.id])
+        return version
 
     async def restore_app(self, app: AppRecord, history: list[dict[str, Any]]) -> AppRecord:
         """An app with its whole history, as an export described it (`app.versions.transfer`), in one transaction.
@@ -280,6 +302,11 @@ class Store:
         raise RuntimeError(f"could not number a new version of app {app_id}")
 
     async def _insert_version(self, conn: AsyncConnection, app_id: str, number: int, parent_number: int | None, prompt: str, model: str, system_prompt_hash: str | None, html: str | None, status: str, now: datetime, made: dict[str, Any]) -> VersionRecord:
+        if "files_from" not in made and parent_number is not None:
+            # A version made from another (a follow-up, fix, hand edit, restore) keeps the files its
+            # parent's page names: the page still names them, and they are never changed, so shared.
+            parent = sa.select(versions.c.files_from).where(versions.c.app_id == app_id, versions.c.number == parent_number)
+            made = {**made, "files_from": await conn.scalar(parent)}
         values = _version_values(app_id, number, parent_number, prompt, model, system_prompt_hash, html, status, now, made)
         await conn.execute(versions.insert().values(**values))
         return VersionRecord(**values)
@@ -457,5 +484,6 @@ def _version_values(app_id: str, number: int, parent_number: int | None, prompt:
         "runtime_errors": None,
         "automatic": False,
         "selection": None,
+        "files_from": None,
         **made,
     }

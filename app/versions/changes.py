@@ -13,6 +13,7 @@ from app.errors import BadRequest, InvalidHTML
 from app.generation import extract_page, title_of_page
 from app.settings import Settings
 from app.storage import AppRecord, Store, VersionRecord
+from app.versions.bundle import Bundle
 from app.versions.diff import diff_pages
 from app.versions.download import app_of_download
 
@@ -74,7 +75,12 @@ class Versioning:
         before, after = await self._with_page(app_id, old), await self._with_page(app_id, new)
         return {"from": old, "to": new, **diff_pages(before.html or "", after.html or "")}
 
-    async def import_page(self, html: object, title: object = None, *, owner_id: str) -> tuple[AppRecord, VersionRecord]:
+    async def import_bundle(self, bundle: Bundle, title: object = None, *, owner_id: str) -> tuple[AppRecord, VersionRecord]:
+        """A new app of `owner_id` whose version 1 is a folder's or zip's page, with the files it names
+        (app.versions.bundle), written together: the app, its version and its files, or nothing."""
+        return await self.import_page(bundle.html, title, owner_id=owner_id, bundle=bundle)
+
+    async def import_page(self, html: object, title: object = None, *, owner_id: str, bundle: Bundle | None = None) -> tuple[AppRecord, VersionRecord]:
         """A new app of `owner_id` whose version 1 is an existing HTML page."""
         if not isinstance(html, str) or not html.strip():
             raise InvalidHTML("The page is empty: paste or upload an HTML document.")
@@ -91,4 +97,7 @@ class Versioning:
         is_file = html.lstrip("\ufeff \t\r\n").startswith("<")
         page = html if is_file else extract_page(html).html or "<!DOCTYPE html>\n" + html.strip()
         name = (title or "").strip() or title_of_page(page) or "Imported page"
-        return await self.store.create_app(title=name, prompt=f"Imported “{name}”", model="import", system_prompt_hash=None, html=page, status="complete", kind="import", owner_id=owner_id)
+        files = bundle.files if bundle is not None else None
+        return await self.store.create_app(
+            title=name, prompt=f"Imported “{name}”", model="import", system_prompt_hash=None, html=page, status="complete", kind="import", owner_id=owner_id, files=files
+        )

@@ -19,12 +19,14 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from html import escape, unescape
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
+from app.storage import VersionFile
+from app.versions.offline_files import inline_own_files, own_lookup
 from app.versions.vendored import VendoredLookup
 from sandbox.bridge import bridge_code, inject_bridge
 from sandbox.cdn import rewrite_cdn_links
@@ -89,8 +91,9 @@ def _inline_css_urls(css: str, base: str, lookup: Lookup) -> str:
     return _CSS_URL.sub(replace, css)
 
 
-def standalone_page(html: str, files: VendoredFiles, title: str) -> str:
-    """The downloaded file: a page with no script that runs `offline_page(html)` in a sandboxed frame."""
+def standalone_page(html: str, files: VendoredFiles, title: str, own: Sequence[VersionFile] = ()) -> str:
+    """The downloaded file: a page with no script that runs `offline_page(html)` in a sandboxed frame;
+    `own`, the page's own files (an imported folder's), inlined too (app.versions.offline_files)."""
     label = escape(title or "Untitled tool")
     return (
         f"<!DOCTYPE html>\n{MADE_WITH} it can neither navigate this tab nor reach the network. -->\n"
@@ -101,15 +104,15 @@ def standalone_page(html: str, files: VendoredFiles, title: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{label}</title>"
         "<style>html,body{margin:0;height:100%}iframe{display:block;border:0;width:100%;height:100%}</style>"
-        f'</head><body><iframe sandbox="{APP_SANDBOX}" allow="{APP_FRAME_ALLOW}" title="{label}" srcdoc="{escape(offline_page(html, files))}">'
+        f'</head><body><iframe sandbox="{APP_SANDBOX}" allow="{APP_FRAME_ALLOW}" title="{label}" srcdoc="{escape(offline_page(html, files, own))}">'
         "</iframe></body></html>\n"
     )
 
 
-def offline_page(html: str, files: VendoredFiles) -> str:
-    """`html` with every vendored library of `files` it loads inlined, the offline policy
-    and the runtime bridge (storage stand-ins, in the sandboxed frame's opaque origin) added."""
-    lookup: Lookup = VendoredLookup(files)
+def offline_page(html: str, files: VendoredFiles, own: Sequence[VersionFile] = ()) -> str:
+    """`html` with every vendored library of `files` it loads inlined, and its `own` files, the
+    offline policy and the runtime bridge (storage stand-ins, in the sandboxed frame's opaque origin) added."""
+    lookup: Lookup = own_lookup(own, VendoredLookup(files)) if own else VendoredLookup(files)
 
     def script(match: re.Match[str]) -> str:
         attrs = _attrs(match.group(1))
@@ -138,7 +141,7 @@ def offline_page(html: str, files: VendoredFiles) -> str:
         media = f' media="{escape(values["media"] or "")}"' if values.get("media") else ""
         return f"<style{media}>{css}</style>"
 
-    page = _SCRIPT.sub(script, rewrite_cdn_links(html, files))
+    page = _SCRIPT.sub(script, rewrite_cdn_links(inline_own_files(html, own), files))
     page = inject_bridge(_LINK.sub(link, page), None)
     meta = _policy_meta()
     # The policy must come before anything it governs: first thing in <head>.

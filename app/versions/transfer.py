@@ -168,7 +168,8 @@ async def import_export(store: Store, data: object, *, owner_id: str, max_html_b
 async def remix(store: Store, shared: Shared, *, owner_id: str) -> tuple[AppRecord, VersionRecord]:
     """A new app of `owner_id` whose version 1 is the shared page, marked as remixed from it.
 
-    Only the page travels: the author's prompts and other versions stay theirs.
+    Only the page travels, with a copy of the files it names: the author's prompts and other
+    versions stay theirs.
     """
     origin = f"“{shared.app.title}”" + (f" by {shared.author}" if shared.author else "")
     return await store.create_app(
@@ -182,4 +183,5 @@ async def remix(store: Store, shared: Shared, *, owner_id: str) -> tuple[AppReco
         kind="remix",
         remixed_from_app_id=shared.app.id,
         remixed_from_title=origin[:200],
+        files_of=shared.version.files_from,
     )

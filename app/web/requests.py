@@ -39,7 +39,7 @@ async def version_json(services: Services, version: VersionRecord, *, with_html:
 async def versions_json(services: Services, versions: list[VersionRecord], *, with_html: bool = False) -> list[dict[str, Any]]:
     """Versions as the API shows them: with their preview address and their check (app.checks)."""
     checks = await services.checks.of(versions)
-    return [{**v.to_json(with_html=with_html), "preview_url": services.preview_url(v.sandbox_token), "check": checks[v.id]} for v in versions]
+    return [{**v.to_json(with_html=with_html), "preview_url": services.preview_url(v.sandbox_token, folder=v.has_files), "check": checks[v.id]} for v in versions]
 
 
 # How many versions an app's answer and its editor carry at first; older ones come a page at a time.
@@ -136,11 +136,13 @@ def download_name(title: str, suffix: str) -> str:
     return f"{slug[:60] or 'tool'}{suffix}"
 
 
-async def page_download(services: Services, html: str, title: str, filename: str) -> Response:
-    """A page as a file to save, never shown on our origin: attachment, and sandboxed should it be shown."""
+async def page_download(services: Services, version: VersionRecord, title: str, filename: str) -> Response:
+    """A version's page as a file to save, never shown on our origin: attachment, and sandboxed should
+    it be shown. The page's own files (an imported folder's) go inside it (app.versions.offline_files)."""
+    own = await services.store.files.all(version.files_from) if version.files_from else []
     # Reading and inlining the vendored libraries takes a noticeable time: off the event loop,
     # which meanwhile streams other people's generations.
-    page = await run_in_threadpool(standalone_page, html, services.vendored, title)
+    page = await run_in_threadpool(standalone_page, version.html or "", services.vendored, title, own)
     return Response(
         page,
         media_type="text/html; charset=utf-8",

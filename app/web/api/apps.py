@@ -8,15 +8,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.appdata import check_items
-from app.errors import BadRequest, Conflict, InvalidAppData, InvalidJSON, NotFound
+from app.errors import BadRequest, BundleTooLarge, Conflict, InvalidAppData, InvalidJSON, NotFound
 from app.services import Services
 from app.storage import VersionRecord, as_number
-from app.versions import check_title, export_app, import_export, is_export
-from app.web.api.described import BOOLEAN, HTML, SSE, STRING, ApiRoute, Operation, Query, array, nullable, obj, ref
+from app.versions import MAX_ZIP_BYTES, check_title, export_app, import_export, is_export, read_zip
+from app.web.api.described import BINARY, BOOLEAN, HTML, SSE, STRING, ZIP, ApiRoute, Operation, Query, array, nullable, obj, ref
 from app.web.api.schemas import RUNTIME_ERROR, SELECTION
 from app.web.auth import require_user
 from app.web.requests import MAX_IMPORT_BYTES, MAX_VERSIONS_PAGE, VERSIONS_PAGE, apps_json, download_name, json_body, owned_app, page_download, services_of, version_json, versions_page
@@ -201,7 +202,7 @@ async def download_version(request: Request) -> Response:
     version = await services_of(request).store.get_version(app.id, _number(request))
     if not version.html:
         raise NotFound(f"Version {version.number} has no page to download.")
-    return await page_download(services_of(request), version.html, app.title, download_name(app.title, f"-v{version.number}.html"))
+    return await page_download(services_of(request), version, app.title, download_name(app.title, f"-v{version.number}.html"))
 
 
 async def version_screenshot(request: Request) -> Response:
@@ -330,10 +331,30 @@ async def _version_events(
         release()
 
 
+ZIP_TYPES = ("application/zip", "application/x-zip-compressed")
+
+
+async def _import_zip(request: Request, services: Services, owner_id: str) -> JSONResponse:
+    """A zip's page with the files it names (app.versions.bundle); `?page=` and `?title=` choose."""
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_ZIP_BYTES:  # stopped as it arrives: a huge body is never held whole
+            raise BundleTooLarge(f"The zip is larger than {MAX_ZIP_BYTES:,} bytes: zip only the page and the files it names.")
+    # Decompressing takes a while for a large zip: off the event loop.
+    bundle = await run_in_threadpool(read_zip, bytes(raw), request.query_params.get("page") or None)
+    app, version = await services.versioning.import_bundle(bundle, request.query_params.get("title") or None, owner_id=owner_id)
+    answer = {"app": app.to_json(), "version": await version_json(services, version), "editor_url": f"/apps/{app.id}"}
+    return JSONResponse({**answer, "files": [f.path for f in bundle.files], "skipped": bundle.skipped}, status_code=201)
+
+
 async def import_page(request: Request) -> JSONResponse:
-    """A page as version 1 of a new app (`{"html", "title"}`), or a whole exported app (`{"export"}`)."""
+    """A page as version 1 of a new app (`{"html", "title"}`), a whole exported app (`{"export"}`),
+    or, with Content-Type application/zip, a zip's page and the files it names."""
     user = require_user(request)
     services = services_of(request)
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() in ZIP_TYPES:
+        return await _import_zip(request, services, user.id)
     body = await json_body(request, MAX_IMPORT_BYTES)
     if "export" in body:
         if not is_export(body["export"]):
@@ -490,9 +511,15 @@ routes = [
         import_page,
         methods=["POST"],
         doc=Operation(
-            "A page as version 1 of a new app, or an export back with its whole history",
+            "A page as version 1 of a new app, a zip's page with the files it names, or an export back with its whole history",
             body=obj({"html": STRING, "title": nullable(STRING), "export": ref("Export")}),
+            other_bodies={ZIP: BINARY},
+            query=[
+                Query("page", STRING, "of a zip: the page to import, by its path inside it (default: index.html, or the only .html file at its top)"),
+                Query("title", STRING, "of a zip: the app's title (default: the page's <title>)"),
+            ],
             answers={201: ref("Created")},
+            errors=(413,),
         ),
     ),
 ]

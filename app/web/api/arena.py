@@ -32,7 +32,7 @@ def side_json(services: Services, match: Match, side: Side) -> dict[str, Any]:
         "side": side.letter,
         "status": version.status if version else "failed",
         "has_page": bool(version and version.html),
-        "preview_url": services.preview_url(version.sandbox_token) if version else None,
+        "preview_url": services.preview_url(version.sandbox_token, folder=version.has_files) if version else None,
         "stream_url": f"/api/arena/{record.id}/sides/{side.letter}/stream",
         "kept": side.kept,
         "model": None,

@@ -22,9 +22,11 @@ from starlette.routing import Route
 
 Schema = dict[str, Any]
 
-# Answers that are not JSON: the version stream, downloads.
+# Answers that are not JSON: the version stream, downloads. Bodies that are not: a zip to import.
 SSE = "text/event-stream"
 HTML = "text/html"
+ZIP = "application/zip"
+BINARY: Schema = {"type": "string", "contentMediaType": "application/octet-stream"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Operation:
 
     summary: str
     body: Schema | None = None  # the JSON object the request sends; None: no body
+    other_bodies: Mapping[str, Schema] = field(default_factory=dict)  # bodies of other media types it takes, by type
     body_required: bool = True
     answers: Mapping[int, Schema] = field(default_factory=lambda: {200: {"type": "object"}})
     media_type: str = "application/json"  # of the answers above

@@ -65,7 +65,8 @@ def operation_json(route: Route, method: str, operation: Operation) -> dict[str,
     if parameters:
         described["parameters"] = parameters
     if operation.body is not None:
-        described["requestBody"] = {"required": operation.body_required, "content": {"application/json": {"schema": operation.body}}}
+        bodies = {"application/json": operation.body, **operation.other_bodies}
+        described["requestBody"] = {"required": operation.body_required, "content": {kind: {"schema": schema} for kind, schema in bodies.items()}}
     if operation.public:
         described["security"] = [{}, {"token": []}, {"session": []}]
     return described

@@ -129,6 +129,7 @@ COMPONENTS: dict[str, Schema] = {
             "selection": nullable(SELECTION),
             "is_demo": BOOLEAN,
             "has_page": BOOLEAN,
+            "has_files": BOOLEAN,
             "preview_url": STRING,
             "check": CHECK,
             "html": nullable(STRING),
@@ -171,7 +172,11 @@ COMPONENTS: dict[str, Schema] = {
         {"app": ref("App"), "versions": array(ref("Version")), "versions_total": INTEGER, "older_url": nullable(STRING)},
         description="The app and a page of its versions, oldest first; `older_url` is the page before it, null from version 1.",
     ),
-    "Created": _closed({"app": ref("App"), "version": ref("Version"), "editor_url": STRING}, description="A new app, ready at once."),
+    "Created": _closed(
+        {"app": ref("App"), "version": ref("Version"), "editor_url": STRING, "files": array(STRING), "skipped": array(STRING)},
+        optional=("files", "skipped"),
+        description="A new app, ready at once; from a zip, the paths of the files it brought and what was left out, and why.",
+    ),
     "Diff": _closed(
         {
             "from": INTEGER,

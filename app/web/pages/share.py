@@ -62,7 +62,7 @@ async def source(request: Request) -> Response:
 async def download(request: Request) -> Response:
     services = services_of(request)
     shared = await services.shares.open(request.path_params["token"])
-    return await page_download(services, shared.version.html or "", shared.app.title, download_name(shared.app.title, ".html"))
+    return await page_download(services, shared.version, shared.app.title, download_name(shared.app.title, ".html"))
 
 
 async def remix_form(request: Request) -> Response:
