@@ -305,3 +305,78 @@ def test_a_page_that_opens_dialogs_in_a_loop_locks_nothing(page: Page, browser: 
     page.get_by_test_id("tab-code").click()
     expect(page.get_by_test_id("code-view")).to_contain_text("Nag")
     assert native_dialogs == []
+
+
+# A Markdown previewer as models write them: the rendered text goes into a frame of the page's own,
+# by each of the three ways a preview pane is made.
+PREVIEWER = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Previewer</title></head>
+<body>
+<textarea id="source" aria-label="Markdown"></textarea>
+<iframe id="blob-pane" title="Preview (blob)"></iframe>
+<iframe id="srcdoc-pane" title="Preview (srcdoc)"></iframe>
+<iframe id="data-pane" title="Preview (data)"></iframe>
+<script>
+  const escapeHtml = (text) => text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+  function render(markdown) {
+    const body = markdown.split("\\n").map((line) => {
+      const html = escapeHtml(line).replace(/\\*\\*(.+?)\\*\\*/g, "<strong>$1</strong>");
+      return line.startsWith("# ") ? "<h1>" + html.slice(2) + "</h1>" : "<p>" + html + "</p>";
+    }).join("");
+    // The preview runs a script of its own too.
+    return "<!DOCTYPE html><html><body>" + body + "<script>document.body.dataset.words = document.body.innerText.split(/\\\\s+/).filter(Boolean).length<\\/script></body></html>";
+  }
+  const blobPane = document.getElementById("blob-pane");
+  // Each URL is let go once the pane has shown the next one.
+  blobPane.addEventListener("load", () => {
+    for (const old of blobPane.dataset.old?.split(" ").filter(Boolean) || []) URL.revokeObjectURL(old);
+    blobPane.dataset.old = "";
+    blobPane.dataset.shows = blobPane.dataset.wants;
+  });
+  document.getElementById("source").addEventListener("input", (event) => {
+    const html = render(event.target.value);
+    blobPane.dataset.wants = event.target.value.length;
+    if (blobPane.src) blobPane.dataset.old = ((blobPane.dataset.old || "") + " " + blobPane.src).trim();
+    blobPane.src = URL.createObjectURL(new Blob([html], { type: "text/html" }));
+    document.getElementById("srcdoc-pane").srcdoc = html;
+    document.getElementById("data-pane").src = "data:text/html;charset=utf-8," + encodeURIComponent(html);
+  });
+</script>
+</body></html>"""
+
+
+def _shown(host: Page, frame: FrameLocator) -> None:
+    """Until the blob pane has loaded the page of the last keystroke, and a moment more: Playwright
+    finds the document of a frame that navigates at every keystroke only once it stays put."""
+    pane = frame.locator("#blob-pane")
+    expect(pane).to_have_attribute("data-shows", pane.get_attribute("data-wants") or "")
+    host.wait_for_timeout(1000)
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_a_preview_pane_of_the_apps_own_shows_what_the_person_types(place: str, page: Page, browser: Browser, server: ToolsmithServer) -> None:
+    app = _import(page, server, PREVIEWER)
+    host, frame = PLACES[place](page, browser, server, app)
+    source = frame.locator("#source")
+    # The editor may swap in a fresh frame as it loads: type once the app's own script is listening.
+    expect(source).to_be_editable()
+    frame.locator("body").evaluate("() => new Promise((resolve) => requestAnimationFrame(resolve))")
+    source.press_sequentially("# Notes\nBuy **milk**")
+    _shown(host, frame)
+    for pane in ("blob-pane", "srcdoc-pane", "data-pane"):
+        preview = frame.frame_locator(f"#{pane}")
+        expect(preview.locator("h1")).to_have_text("Notes")
+        expect(preview.locator("strong")).to_have_text("milk")
+        expect(preview.locator("body")).to_have_attribute("data-words", "3")
+    source.press_sequentially(" and eggs")
+    _shown(host, frame)
+    for pane in ("blob-pane", "srcdoc-pane", "data-pane"):
+        preview = frame.frame_locator(f"#{pane}")
+        expect(preview.locator("p")).to_have_text("Buy milk and eggs")
+        expect(preview.locator("body")).to_have_attribute("data-words", "5")
+    # Still inside the sandbox: the preview's origin is opaque, as the app's is.
+    nested = [f for f in host.frames if f.url.startswith(("blob:", "data:")) or f.url == "about:srcdoc"]
+    assert len(nested) == 3 and all(f.evaluate("origin") == "null" for f in nested), [f.url for f in host.frames]
+    if place == "editor":
+        # Nothing was refused: the problem strip has nothing to say of the panes.
+        expect(host.get_by_test_id("runtime-errors")).not_to_contain_text("frame")

@@ -55,7 +55,9 @@ def assert_app_headers(response: httpx.Response) -> None:
     assert csp["media-src"] == "data: blob:"
     assert csp["connect-src"] == f"data: blob: {SANDBOX}/vendor/"  # sql.js fetches its .wasm
     assert csp["worker-src"] == "blob:"
-    assert csp["frame-src"] == csp["object-src"] == csp["base-uri"] == csp["form-action"] == "'none'"
+    # Frames of the page's own documents only (a preview pane), which inherit all of this.
+    assert csp["frame-src"] == "blob: data:"
+    assert csp["object-src"] == csp["base-uri"] == csp["form-action"] == "'none'"
     assert csp["frame-ancestors"] == f"{MAIN} {SANDBOX}"
     assert response.headers["connection-allowlist"] == f'("{SANDBOX}/vendor/*" "{SANDBOX}/v/*")'
     assert_common(response)

@@ -143,12 +143,6 @@ NESTED_VECTORS = ["webrtc-stun", "preconnect", "location-self", "fetch"]
 CRASHES_UNDER_THE_ALLOWLIST = {"webrtc-stun"}
 
 
-def _nesting(policy: str, origins: Origins) -> dict[str, str]:
-    if policy == "app":
-        # The app's headers as they would be with nested frames of its own documents allowed.
-        headers = app_headers(origins)
-        return headers | {"Content-Security-Policy": headers["Content-Security-Policy"].replace("frame-src 'none'", "frame-src blob: data:")}
-    return POLICIES[policy](origins)
 
 
 @pytest.mark.parametrize("policy", POLICIES)
@@ -165,7 +159,7 @@ def test_nested_document_of_the_page_s_own(vector: str, nesting: str, policy: st
     # The inner page as a string in an inline script, where "</script>" must not end it.
     quoted = json.dumps(inner).replace("</", "<\\/")
     html = f"<!DOCTYPE html><body><script>const inner = {quoted}; const frame = document.createElement('iframe'); {NESTINGS[nesting]} document.body.append(frame);</script>"
-    page_server.pages[label] = (html.encode(), _nesting(policy, origins))
+    page_server.pages[label] = (html.encode(), POLICIES[policy](origins))
     page = chromium.context.new_page()
     crashed: list[bool] = []
     page.on("crash", lambda _: crashed.append(True))

@@ -55,7 +55,10 @@ OPEN_FROM_DISK: dict[str, frozenset[str]] = {
     "meta-refresh": frozenset({"tcp"}),
     "link-click": frozenset({"tcp"}),
     "iframe-src": frozenset({"tcp"}),
+    # The same, and preconnect and DNS prefetch, from a document the page frames of its own.
     "frame-srcdoc": frozenset({"tcp"}),
+    "frame-blob": frozenset({"tcp"}),
+    "frame-data": frozenset({"tcp"}),
     # The same, for a form submission or a download link (allow-forms; a download of another host
     # is a navigation) once the page has put the runtime bridge out of the way.
     "form-unbridged": frozenset({"tcp"}),
