@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, FrameLocator, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from e2e.conftest import ToolsmithServer, server_env
 from e2e.test_iterate import _fake_control, _fake_server
@@ -305,3 +306,79 @@ def test_a_page_that_opens_dialogs_in_a_loop_locks_nothing(page: Page, browser: 
     page.get_by_test_id("tab-code").click()
     expect(page.get_by_test_id("code-view")).to_contain_text("Nag")
     assert native_dialogs == []
+
+
+# A Markdown previewer as models write them: the rendered text goes into a frame of the page's own,
+# by each of the three ways a preview pane is made.
+PREVIEWER = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Previewer</title></head>
+<body>
+<textarea id="source" aria-label="Markdown"></textarea>
+<iframe id="blob-pane" title="Preview (blob)"></iframe>
+<iframe id="srcdoc-pane" title="Preview (srcdoc)"></iframe>
+<iframe id="data-pane" title="Preview (data)"></iframe>
+<script>
+  const escapeHtml = (text) => text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+  function render(markdown) {
+    const body = markdown.split("\\n").map((line) => {
+      const html = escapeHtml(line).replace(/\\*\\*(.+?)\\*\\*/g, "<strong>$1</strong>");
+      return line.startsWith("# ") ? "<h1>" + html.slice(2) + "</h1>" : "<p>" + html + "</p>";
+    }).join("");
+    // The preview runs a script of its own too.
+    return "<!DOCTYPE html><html><body>" + body + "<script>document.body.dataset.words = document.body.innerText.split(/\\\\s+/).filter(Boolean).length<\\/script></body></html>";
+  }
+  const blobPane = document.getElementById("blob-pane");
+  // Each URL is let go once the pane has shown the next one.
+  blobPane.addEventListener("load", () => {
+    for (const old of blobPane.dataset.old?.split(" ").filter(Boolean) || []) URL.revokeObjectURL(old);
+    blobPane.dataset.old = "";
+  });
+  document.getElementById("source").addEventListener("input", (event) => {
+    const html = render(event.target.value);
+    if (blobPane.src) blobPane.dataset.old = ((blobPane.dataset.old || "") + " " + blobPane.src).trim();
+    blobPane.src = URL.createObjectURL(new Blob([html], { type: "text/html" }));
+    document.getElementById("srcdoc-pane").srcdoc = html;
+    document.getElementById("data-pane").src = "data:text/html;charset=utf-8," + encodeURIComponent(html);
+  });
+</script>
+</body></html>"""
+
+
+def _panes(host: Page) -> dict[str, str]:
+    """What each preview pane of the app shows, by the scheme of its document: read from the
+    browser's frames, since a frame that navigates at every keystroke can leave a frame locator
+    holding the document it had."""
+    shown: dict[str, str] = {}
+    for nested in host.frames:
+        kind = "srcdoc" if nested.url == "about:srcdoc" else nested.url.split(":", 1)[0]
+        if kind in ("blob", "data", "srcdoc"):
+            try:
+                shown[kind] = nested.evaluate("origin + ' ' + document.body.dataset.words + ' ' + document.body.innerHTML.split('<script')[0]")
+            except PlaywrightError:
+                continue  # on its way out
+    return shown
+
+
+def _wait_for_panes(host: Page, expected: str) -> None:
+    for _ in range(100):
+        shown = _panes(host)
+        if set(shown) == {"blob", "data", "srcdoc"} and set(shown.values()) == {expected}:
+            return
+        host.wait_for_timeout(100)
+    raise AssertionError(f"the panes show {shown}, not {expected!r}")
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_a_preview_pane_of_the_apps_own_shows_what_the_person_types(place: str, page: Page, browser: Browser, server: ToolsmithServer) -> None:
+    app = _import(page, server, PREVIEWER)
+    host, frame = PLACES[place](page, browser, server, app)
+    source = frame.locator("#source")
+    expect(source).to_be_editable()
+    source.press_sequentially("# Notes\nBuy **milk**")
+    # Rendered, its script run, and still inside the sandbox: an opaque origin, as the app's is.
+    _wait_for_panes(host, "null 3 <h1>Notes</h1><p>Buy <strong>milk</strong></p>")
+    source.press_sequentially(" and eggs")
+    _wait_for_panes(host, "null 5 <h1>Notes</h1><p>Buy <strong>milk</strong> and eggs</p>")
+    if place == "editor":
+        # Nothing was refused: the problem strip has nothing to say of the panes.
+        expect(host.get_by_test_id("runtime-errors")).not_to_contain_text("frame")

@@ -313,3 +313,64 @@ def test_an_app_reaches_no_other_apps_data(page: Page, browser: Browser, server:
         assert _saved(page, server, f"/api/apps/{planter}/data") == {"secret": SECRET}
     finally:
         visitor.close()
+
+
+def _raw_address(page: Page, server: ToolsmithServer, app_id: str) -> str:
+    """The app's address on the sandbox host, as "Open this version in a new tab" gives it."""
+    return page.request.get(f"{server.url}/api/apps/{app_id}").json()["versions"][0]["preview_url"]
+
+
+def _raw_frame(view: Page) -> FrameLocator:
+    return view.frame_locator("iframe")
+
+
+def test_a_to_do_list_lasts_at_the_raw_address(page: Page, browser: Browser, server: ToolsmithServer) -> None:
+    """Opened as a page of its own, the app keeps its data in this browser: across reloads of the
+    view and of the app itself, for this app only, and with the quota it has elsewhere."""
+    server.sign_in(page, "owner")
+    todo, limits = _import(page, server, TODO), _import(page, server, LIMITS)
+    address, limits_address = _raw_address(page, server, todo), _raw_address(page, server, limits)
+    visitor = browser.new_context()
+    try:
+        raw = visitor.new_page()
+        raw.goto(address)
+        frame = _raw_frame(raw)
+        expect(frame.locator("#visits")).to_have_text("1")
+        _add(frame, "milk", "bread")
+        raw.reload()
+        expect(frame.locator("#list li")).to_have_text(["milk", "bread"])
+        expect(frame.locator("#visits")).to_have_text("2")
+        # The app reloading itself finds its list as well.
+        _add(frame, "eggs")
+        frame.locator("body").evaluate("() => location.reload()")
+        expect(frame.locator("#visits")).to_have_text("3")
+        expect(frame.locator("#list li")).to_have_text(["milk", "bread", "eggs"])
+        # Kept in this browser, by the view's own origin, under a name the server chose for the app.
+        key = raw.evaluate("Object.keys(localStorage)")
+        assert len(key) == 1 and key[0].startswith("toolsmith-data:raw:"), key
+        assert todo not in key[0]
+        raw.wait_for_function("(k) => (localStorage.getItem(k) || '').includes('eggs')", arg=key[0])
+        assert json.loads(json.loads(raw.evaluate("(k) => localStorage.getItem(k)", key[0]))["todos"]) == ["milk", "bread", "eggs"]
+        # Never on the server: the raw address has no session of ours.
+        assert _saved(page, server, f"/api/apps/{todo}/data") == {}
+
+        # Another app at its raw address in the same browser starts empty, and is held to the quota.
+        other = visitor.new_page()
+        other.goto(limits_address)
+        expect(_raw_frame(other).locator("#quota")).to_have_text("QuotaExceededError true")
+        # A new tab of the first app: the list, and a sessionStorage of its own.
+        again = visitor.new_page()
+        again.goto(address)
+        expect(_raw_frame(again).locator("#list li")).to_have_text(["milk", "bread", "eggs"])
+        expect(_raw_frame(again).locator("#visits")).to_have_text("1")
+    finally:
+        visitor.close()
+    # Another browser has none of it.
+    stranger = browser.new_context()
+    try:
+        raw = stranger.new_page()
+        raw.goto(address)
+        expect(_raw_frame(raw).locator("#visits")).to_have_text("1")
+        expect(_raw_frame(raw).locator("#list li")).to_have_count(0)
+    finally:
+        stranger.close()

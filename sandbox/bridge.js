@@ -539,8 +539,8 @@
     // "toolsmith-data:" + JSON {page, quota, local, session}. It is taken only by the page at the
     // address it was meant for (another page this frame is sent to gets nothing) and the name is
     // emptied at once. Each change goes back as a "storage" message with everything kept, and the
-    // page around keeps it (docs/bridge.md "Saved data"). No such name (the raw address, a
-    // download): memory only, for this page load.
+    // page around keeps it (docs/bridge.md "Saved data"): the editor, a share link's viewer, the
+    // top-level view of a raw address. No such name (a download): memory only, for this page load.
     var PREFIX = "toolsmith-data:";
     var given = null;
     try {
@@ -660,8 +660,10 @@
 
     if (given) {
       // What is not yet sent goes now; and a reload of this frame by the app itself
-      // (location.reload()) finds its data in the name again.
-      addEventListener("pagehide", guard(function () {
+      // (location.reload()) finds its data in the name again. The name is written at beforeunload:
+      // Chromium runs pagehide once the next document has its name already, and a name set then
+      // never reaches it.
+      var leaving = guard(function () {
         Object.keys(pending).forEach(function (area) {
           if (pending[area]) {
             clearTimeout(pending[area]);
@@ -673,7 +675,9 @@
           kept[area] = Object.fromEntries(areas[area].items);
         });
         window.name = PREFIX + JSON.stringify(kept);
-      }));
+      });
+      addEventListener("beforeunload", leaving);
+      addEventListener("pagehide", leaving);
     }
 
     // IndexedDB and Cache Storage belong to an origin, and this one is opaque: opening a database

@@ -136,7 +136,10 @@ def page_csp(frame_ancestors: str, vendor: str, files: str = "") -> str:
             "connect-src " + sources("data:", "blob:", vendor, files),
             # Workers made from the page's own blobs inherit this policy (Tone.js keeps time in one).
             "worker-src blob:",
-            "frame-src 'none'",
+            # Frames of the page's own documents only (a preview pane: a blob:, data: or srcdoc
+            # frame, which needs no source): each inherits this policy, the sandbox and, in
+            # Chromium, the Connection-Allowlist (e2e/escapes/test_connection_allowlist.py).
+            "frame-src blob: data:",
             "object-src 'none'",
             "base-uri 'none'",
             # Every submission that would navigate is stopped, whatever its target, in every browser.

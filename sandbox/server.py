@@ -100,6 +100,9 @@ EXPIRED = (
 )
 
 
+# The signing purpose of the name an app's data has in the top-level view's browser storage.
+RAW_DATA = "raw-address-data"
+
 # A finished version never changes, and its signed address expires within the hour anyway.
 PRIVATE = "private, max-age=3600"
 
@@ -107,7 +110,11 @@ PRIVATE = "private, max-age=3600"
 async def _answer(request: Request, services: Services, pages: PageCache, version: VersionRecord, cache_control: str) -> Response:
     """The app; or, to a top-level load, the script-free view that frames it (sandbox/top_level.py)."""
     if is_top_level(request):
-        response: Response = top_level_view(request, (await services.store.get_app(version.app_id)).title)
+        app = await services.store.get_app(version.app_id)
+        # The app's saved data in this browser goes by a name derived from the app alone: one app's
+        # view never opens another's, and the name says nothing of the app's id.
+        data_key = services.signer.sign(RAW_DATA, app.id)
+        response: Response = top_level_view(request, app.title, data_key, services.settings.app_data_quota)
         if cache_control == "no-store":
             response.headers["Cache-Control"] = cache_control
         return response

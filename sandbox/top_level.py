@@ -6,8 +6,9 @@ directly, the app would be its own top-level page, and in browsers without
 Connection-Allowlist nothing would stop `location = "https://elsewhere/?" + data`.
 So a top-level load (Sec-Fetch-Dest: document) gets this page instead: one iframe that
 frames the app exactly as the editor does, under a `frame-src` of its own, and no script
-but ours that offers the files the app makes and says what was stopped (static/saves.js and
-static/stopped.js, served under SCRIPTS_PATH).
+but ours (served under SCRIPTS_PATH): static/top-level.js puts the frame in place with what the
+app keeps in this browser (docs/bridge.md "Saved data"), static/saves.js offers the files it
+makes and says what was stopped.
 Every other load (the editor's iframe) gets the app.
 """
 
@@ -24,10 +25,13 @@ from sandbox.headers import APP_FRAME_ALLOW, APP_SANDBOX
 
 TOP_LEVEL = "top-level"  # the response kind AlwaysSandboxed gives top_level_headers
 FRAMED = "framed"  # the query parameter of the view's frame: its bridge reports to the view
-# Our scripts of the view: the save offer and the words it says what was stopped in. The editor
-# serves the same files from the main origin's /static/.
+# Our scripts of the view and the modules they import: the frame with its saved data, the save
+# offer and the words it says what was stopped in. The editor serves the same files from the main
+# origin's /static/.
 SCRIPTS_PATH = "/toolsmith/"
-SCRIPTS = {name: Path(__file__).resolve().parent.parent / "static" / name for name in ("saves.js", "stopped.js")}
+_NAMES = ("top-level.js", "saved-data.js", "bridge-host.js", "saves.js", "stopped.js")
+SCRIPTS = {name: Path(__file__).resolve().parent.parent / "static" / name for name in _NAMES}
+VIEW_PATH = SCRIPTS_PATH + "top-level.js"
 SAVES_PATH = SCRIPTS_PATH + "saves.js"
 
 _STYLE = (
@@ -46,7 +50,9 @@ def is_top_level(request: Request) -> bool:
     return request.headers.get("sec-fetch-dest") == "document"
 
 
-def top_level_view(request: Request, title: str) -> HTMLResponse:
+def top_level_view(request: Request, title: str, data_key: str, quota: int) -> HTMLResponse:
+    """The view of the app `request` names. `data_key` names the app's saved data in this browser
+    (the server decides it from the app, never the page); `quota` is each storage area's size."""
     # The frame's address keeps the page's key (signature or share link), and differs from
     # the page's own: browsers refuse to frame a page's address inside itself.
     params = [(k, v) for k, v in request.query_params.multi_items() if k != FRAMED]
@@ -61,10 +67,12 @@ def top_level_view(request: Request, title: str) -> HTMLResponse:
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width, initial-scale=1'>"
         f"<title>{escape(label)} · Toolsmith</title>"
-        f"<style>{_STYLE}</style><script type=module src='{SAVES_PATH}'></script>"
+        f"<style>{_STYLE}</style><script type=module src='{VIEW_PATH}'></script><script type=module src='{SAVES_PATH}'></script>"
         "</head><body><div class=save-offer data-testid=save-offer role=status aria-live=polite hidden data-save-offers></div>"
+        # A template: static/top-level.js names the frame with its data before it loads.
+        f"<template id=app-frame-template data-key='{escape(data_key)}' data-quota='{quota}'>"
         f"<iframe src='{escape(inner)}' sandbox='{APP_SANDBOX}' allow='{APP_FRAME_ALLOW}' referrerpolicy='no-referrer' "
-        f"title='{escape(label)}'></iframe></body></html>"
+        f"title='{escape(label)}'></iframe></template></body></html>"
     )
     request.state.sandbox_kind = TOP_LEVEL
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})

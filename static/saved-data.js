@@ -1,9 +1,10 @@
 // What an app keeps in localStorage and sessionStorage, on our side of its frame (docs/bridge.md
 // "Saved data"). Each load hands the frame its data as the frame's name; each change comes back as
-// a bridge "storage" message with everything kept. localStorage goes to `store` (the server, or
-// for a share link's anonymous viewer this browser); sessionStorage to this tab's sessionStorage.
-
-import { request } from "./api.js";
+// a bridge "storage" message with everything kept. localStorage goes to `store` (the server,
+// static/server-store.js; or this browser: a share link's anonymous viewer, and the top-level view
+// of a raw address); sessionStorage to this tab's sessionStorage.
+//
+// It imports no API code: the top-level view loads it from the sandbox host, which has no API.
 import { dataName, itemsOf } from "./bridge-host.js";
 
 const SAVE_DELAY_MS = 250;
@@ -82,23 +83,6 @@ export class SavedData {
       this.store.saveNow(this.local);
     }
   }
-}
-
-// localStorage kept by the server, for the signed-in person: `url` is /api/apps/ID/data or
-// /api/shares/TOKEN/data.
-export function serverStore(url) {
-  const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
-  return {
-    async save(items) {
-      await request("PUT", url, { local: items });
-    },
-    saveNow(items) {
-      const text = JSON.stringify({ local: items });
-      // keepalive requests are limited to 64 KB; a larger last change waits for the next visit.
-      if (text.length > 60_000) return;
-      fetch(url, { method: "PUT", keepalive: true, body: text, headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken } });
-    },
-  };
 }
 
 // localStorage kept in this browser only, under our origin: a share link's viewer who is not signed in.

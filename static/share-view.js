@@ -2,7 +2,8 @@
 // data"). Signed in, the data is kept by Toolsmith; otherwise in this browser only.
 import { pageData } from "./api.js";
 import { connectBridge } from "./bridge-host.js";
-import { SavedData, browserItems, browserStore, serverStore } from "./saved-data.js";
+import { SavedData, browserItems, browserStore } from "./saved-data.js";
+import { serverStore } from "./server-store.js";
 
 const data = pageData("share-data");
 const browserKey = `toolsmith-data:share:${data.token}`;

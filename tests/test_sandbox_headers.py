@@ -17,7 +17,7 @@ from app.web.importmap import import_map
 from app.web.server import EDITOR_LIBRARIES, create_app
 from sandbox.headers import APP_FRAME_ALLOW, APP_SANDBOX, DENIED_FEATURES, Origins, connection_allowlist
 from sandbox.server import create_sandbox_app
-from sandbox.top_level import SAVES_PATH
+from sandbox.top_level import SAVES_PATH, VIEW_PATH
 
 MAIN = "http://localhost:8000"
 SANDBOX = "http://127.0.0.1:8001"
@@ -55,7 +55,9 @@ def assert_app_headers(response: httpx.Response) -> None:
     assert csp["media-src"] == "data: blob:"
     assert csp["connect-src"] == f"data: blob: {SANDBOX}/vendor/"  # sql.js fetches its .wasm
     assert csp["worker-src"] == "blob:"
-    assert csp["frame-src"] == csp["object-src"] == csp["base-uri"] == csp["form-action"] == "'none'"
+    # Frames of the page's own documents only (a preview pane), which inherit all of this.
+    assert csp["frame-src"] == "blob: data:"
+    assert csp["object-src"] == csp["base-uri"] == csp["form-action"] == "'none'"
     assert csp["frame-ancestors"] == f"{MAIN} {SANDBOX}"
     assert response.headers["connection-allowlist"] == f'("{SANDBOX}/vendor/*" "{SANDBOX}/v/*")'
     assert_common(response)
@@ -110,7 +112,14 @@ async def test_an_app_opened_top_level_gets_a_view_that_frames_it_and_runs_only_
     response = await sandbox.get(path, headers=TOP_LEVEL)
     assert response.status_code == 200
     assert "<h1>Tip</h1>" not in response.text
-    assert re.findall(r"<script[^>]*>", response.text) == [f"<script type=module src='{SAVES_PATH}'>"]
+    assert re.findall(r"<script[^>]*>", response.text) == [f"<script type=module src='{VIEW_PATH}'>", f"<script type=module src='{SAVES_PATH}'>"]
+    # The app's saved data in this browser goes by a name the server derived from the app alone.
+    keys = re.findall(r"<template id=app-frame-template data-key='([^']+)' data-quota='(\d+)'>", response.text)
+    assert len(keys) == 1 and keys[0][1] == "1000000" and token not in keys[0][0]
+    again = await sandbox.get(path.replace("?", "?_r=2&"), headers=TOP_LEVEL)
+    assert f"data-key='{keys[0][0]}'" in again.text
+    other = await sandbox.get(await _import(client, PAGE.replace("Tip", "Other")), headers=TOP_LEVEL)
+    assert f"data-key='{keys[0][0]}'" not in other.text and "data-key='" in other.text
     # The frame opens the app with the same key, at an address of its own.
     assert _frame_src(response.text) == f"{token}?{key}&framed=1"
     assert "<title>Tip · Toolsmith</title>" in response.text
@@ -125,10 +134,13 @@ async def test_an_app_opened_top_level_gets_a_view_that_frames_it_and_runs_only_
         "frame-ancestors": "'none'",
     }
     assert response.headers["connection-allowlist"] == f'("{SANDBOX}/v/*" "{SANDBOX}/toolsmith/*")'
-    for name, says in (("saves.js", "listenForSaves"), ("stopped.js", "describeBlocked")):
+    served = (("top-level.js", "nameFor"), ("saved-data.js", "class SavedData"), ("bridge-host.js", "connectBridge"), ("saves.js", "listenForSaves"), ("stopped.js", "describeBlocked"))
+    for name, says in served:
         script = await sandbox.get(f"/toolsmith/{name}")
         assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript") and says in script.text
-    assert (await sandbox.get("/toolsmith/editor.js")).status_code == 404
+    # Nothing that talks to our API: the sandbox host has none.
+    for name in ("editor.js", "api.js", "server-store.js"):
+        assert (await sandbox.get(f"/toolsmith/{name}")).status_code == 404
     assert response.headers["cross-origin-opener-policy"] == "same-origin"
     assert response.headers["vary"] == "Sec-Fetch-Dest"
     assert_common(response)

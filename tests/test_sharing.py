@@ -438,8 +438,9 @@ def test_a_download_runs_the_app_in_a_sandboxed_frame_and_has_no_script_of_its_o
     outside = _Elements(download.replace(download[download.index(" srcdoc="):download.index("></iframe>")], "")).found
     assert [tag for tag, _ in outside] == ["html", "head", "meta", "meta", "meta", "title", "style", "body", "iframe"]
     policies = [attrs["content"] for tag, attrs in outside if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy"]
-    # The frame inherits this policy: it stops the frame navigating itself anywhere.
-    assert policies == [offline_policy()] and "frame-src 'none'" in offline_policy()
+    # The frame inherits this policy: it stops the frame navigating itself anywhere but to a
+    # document of its own making, which inherits the policy in turn.
+    assert policies == [offline_policy()] and "frame-src blob: data:" in offline_policy()
     assert "<title>Tips &amp; &quot;tricks&quot; &lt;/title&gt;</title>" in download
 
 

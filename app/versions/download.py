@@ -3,7 +3,7 @@
 The file is a page with no script of its own, whose one iframe runs the app from its
 `srcdoc` with `sandbox="allow-scripts"`, as the editor frames it: from disk too the app
 gets an opaque origin, cannot open windows, navigate the tab or submit forms, and the
-file's `frame-src 'none'` stops the frame navigating itself (docs/security.md).
+file's `frame-src blob: data:` stops the frame navigating itself to any address (docs/security.md).
 
 The app inside (`offline_page`) first gets the sandbox host's rewriting of public CDN
 links (sandbox.cdn: links to our copies, the Tailwind Play CDN's configuration script),
@@ -99,7 +99,7 @@ def standalone_page(html: str, files: VendoredFiles, title: str, own: Sequence[V
         f"<!DOCTYPE html>\n{MADE_WITH} it can neither navigate this tab nor reach the network. -->\n"
         '<html lang="en"><head><meta charset="utf-8">'
         # A srcdoc frame inherits this policy along with its own: it must allow what the app
-        # needs (inline script), and its frame-src 'none' is what stops the frame navigating itself.
+        # needs (inline script), and its frame-src (blob: and data: only) is what stops the frame navigating itself to an address.
         f"{_policy_meta()}"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{label}</title>"

@@ -21,6 +21,9 @@ They speak through the console, which outlives a frame that navigates away, as
     {{MAIN}}         our main origin (http://localhost:N): our pages, our API
     {{SECRET}}       the value planted in our cookies and storage
     {{NAME}}         the page's label: its name, and where it is opened
+    {{NESTED}}       nested.html with these placeholders filled, as a JavaScript string: a
+                     document that tries every way out, for the page to frame from a blob:,
+                     data: or srcdoc of its own (it says `made` itself)
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pathlib import Path
 from e2e.escapes.canary import CANARY_DOMAIN
 
 HOSTILE_DIR = Path(__file__).resolve().parent / "hostile"
+NESTED = Path(__file__).resolve().parent / "nested.html"
 
 PRELUDE = """<script>
 (() => {
@@ -84,7 +88,14 @@ def hostile_page(name: str, values: PageValues, label: str | None = None) -> str
         "{{SECRET}}": values.secret,
         "{{NAME}}": label,
     }
-    for placeholder, value in replacements.items():
-        body = body.replace(placeholder, value)
+
+    def fill(text: str) -> str:
+        for placeholder, value in replacements.items():
+            text = text.replace(placeholder, value)
+        return text
+
+    # A string in an inline script, where "</script>" must not end it.
+    body = body.replace("{{NESTED}}", json.dumps(fill(NESTED.read_text())).replace("</", "<\\/"))
+    body = fill(body)
     assert "{{" not in body, f"hostile/{name}.html has an unknown placeholder"
     return f"<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>hostile: {label}</title>\n{PRELUDE % json.dumps(label)}\n{body}"

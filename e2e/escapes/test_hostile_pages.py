@@ -9,6 +9,7 @@ docs/security.md lists as open there (OPEN_FROM_DISK) may reach the canary, and 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -54,7 +55,10 @@ OPEN_FROM_DISK: dict[str, frozenset[str]] = {
     "meta-refresh": frozenset({"tcp"}),
     "link-click": frozenset({"tcp"}),
     "iframe-src": frozenset({"tcp"}),
+    # The same, and preconnect and DNS prefetch, from a document the page frames of its own.
     "frame-srcdoc": frozenset({"tcp"}),
+    "frame-blob": frozenset({"tcp"}),
+    "frame-data": frozenset({"tcp"}),
     # The same, for a form submission or a download link (allow-forms; a download of another host
     # is a navigation) once the page has put the runtime bridge out of the way.
     "form-unbridged": frozenset({"tcp"}),
@@ -82,8 +86,10 @@ def planted(chromium: Chromium, server: ToolsmithServer, owner: Owner, secret: s
     page.goto(server.url + "/")
     page.evaluate("s => { localStorage.setItem('toolsmith_secret', s); sessionStorage.setItem('toolsmith_secret', s); }", secret)
     # Another app's saved data, in every place it is kept: the owner's on the server (editor and
-    # share link), an anonymous viewer's in our origin's storage, the tab's sessionStorage.
-    other = _import_and_share(server, owner, "<!DOCTYPE html><title>Planter</title><p>planter</p>", "planter")
+    # share link), an anonymous viewer's in our origin's storage, the tab's sessionStorage, and the
+    # sandbox host's own storage for the app's raw address (the app plants it there itself).
+    planter = f"<!DOCTYPE html><title>Planter</title><p>planter</p><script>localStorage.setItem('toolsmith_secret', {json.dumps(secret)})</script>"
+    other = _import_and_share(server, owner, planter, "planter")
     app_id, token = other["app"]["id"], other["share_url"].rsplit("/", 1)[1]
     saved = httpx.put(f"{server.url}/api/apps/{app_id}/data", json={"local": {"toolsmith_secret": secret}}, headers=owner.headers, timeout=30)
     assert saved.status_code == 200, saved.text
@@ -96,6 +102,8 @@ def planted(chromium: Chromium, server: ToolsmithServer, owner: Owner, secret: s
         [secret, app_id, token],
     )
     page.goto(other["share_url"])  # the planter runs once where its data is handed in
+    page.goto(other["version"]["preview_url"])
+    page.wait_for_function("(s) => Object.values(localStorage).some((v) => v.includes(s))", arg=secret)
     page.close()
     return secret
 

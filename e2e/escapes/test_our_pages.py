@@ -11,7 +11,7 @@ from e2e.conftest import ToolsmithServer
 from e2e.escapes.canary import Canary, resolutions_of_canary
 from e2e.escapes.conftest import Chromium, Owner, PageServer, import_page
 from sandbox.headers import APP_SANDBOX
-from sandbox.top_level import SAVES_PATH
+from sandbox.top_level import SAVES_PATH, VIEW_PATH
 
 APP = "<!DOCTYPE html><title>Counter</title><button id=b>0</button><script>b.onclick = () => b.textContent++</script>"
 
@@ -32,9 +32,9 @@ def test_raw_address_opens_a_view_with_only_our_script_around_the_sandboxed_app(
     raw = app["version"]["preview_url"]
     page.goto(raw)
     assert page.url == raw and page.title() == "Counter · Toolsmith"
-    # One script, ours: the save offer, from the sandbox host's /toolsmith/.
+    # Only our scripts, from the sandbox host's /toolsmith/: the frame with its saved data, the save offer.
     scripts = page.locator("script")
-    assert scripts.count() == 1 and scripts.get_attribute("src") == SAVES_PATH
+    assert [scripts.nth(i).get_attribute("src") for i in range(scripts.count())] == [VIEW_PATH, SAVES_PATH]
     frame = page.locator("iframe")
     assert frame.get_attribute("sandbox") == APP_SANDBOX
     inner = page.frame_locator("iframe")
