@@ -50,10 +50,11 @@ def test_raw_address_opens_a_view_with_only_our_script_around_the_sandboxed_app(
     assert app_frame.evaluate("() => { try { return parent.document.title } catch (e) { return e.name } }") == "SecurityError"
 
 
-def _frame_violations(page: Page, urls: list[str]) -> list[str]:
-    """Adds an iframe per URL to `page` (as injected markup would); returns the frame-src violations."""
+def _frame_violations(page: Page, urls: list[str], expected: int) -> list[str]:
+    """Adds an iframe per URL to `page` (as injected markup would); returns the frame-src violations,
+    once `expected` of them have come (a busy machine reports them late) and a moment after."""
     return page.evaluate(
-        """async (urls) => {
+        """async ([urls, expected]) => {
             const blocked = [];
             document.addEventListener("securitypolicyviolation", (e) => blocked.push(e.effectiveDirective + " " + e.blockedURI));
             for (const url of urls) {
@@ -61,10 +62,13 @@ def _frame_violations(page: Page, urls: list[str]) -> list[str]:
                 frame.src = url;
                 document.body.append(frame);
             }
+            for (let waited = 0; blocked.length < expected && waited < 10000; waited += 100) {
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
             await new Promise((resolve) => setTimeout(resolve, 500));
             return blocked;
         }""",
-        urls,
+        [urls, expected],
     )
 
 
@@ -73,7 +77,7 @@ def test_the_editor_frames_nothing_but_the_sandbox_host_app_pages(page: Page, se
     page.get_by_test_id("preview-frame").wait_for()
     port = canary.port("editor-frames")
     others = [f"http://editor-frames.canary.test:{port}/", f"http://127.0.0.1:{port}/", server.url + "/", server.sandbox_url + "/vendor/x.js"]
-    violations = _frame_violations(page, [*others, app["version"]["preview_url"]])
+    violations = _frame_violations(page, [*others, app["version"]["preview_url"]], len(others))
     # One violation for each but the app page (Chromium reports another origin's URL as its origin alone).
     assert len(violations) == len(others), violations
     for url in others:

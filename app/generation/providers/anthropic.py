@@ -56,10 +56,12 @@ class AnthropicProvider:
         output_tokens: int | None = None
         stop_reason: str | None = None
         finished = False
+        answering = False  # an event has arrived: a failure from now on is in the middle of the answer
         try:
             # Closing the stream however it ends hands its connection back to the client's pool.
             async with await client.messages.create(**params, stream=True, extra_body=extra_body) as events:
                 async for event in events:
+                    answering = True
                     if event.type == "message_start":
                         input_tokens = event.message.usage.input_tokens
                         output_tokens = event.message.usage.output_tokens
@@ -75,15 +77,23 @@ class AnthropicProvider:
                     elif event.type == "message_stop":
                         finished = True
         except (anthropic.AnthropicError, httpx2.TransportError) as exc:
-            raise self._translate(exc) from exc
+            raise self._translate(exc, answering=answering) from exc
         except ValueError:
             raise ProviderUnavailable("Anthropic sent a piece of its answer that is not valid JSON: try again, or pick another model.") from None
         if not finished:
             raise ProviderUnavailable("The answer from Anthropic stopped before it was complete: try again.")
         yield Usage(input_tokens, output_tokens, STOP_REASONS.get(stop_reason or "", stop_reason))
 
-    def _translate(self, exc: Exception) -> ProviderError:
-        """Our error for an SDK or transport failure, with a message that says what to do."""
+    def _translate(self, exc: Exception, *, answering: bool = False) -> ProviderError:
+        """Our error for an SDK or transport failure, with a message that says what to do.
+
+        `answering`: the stream had begun. Some SDK releases let a failure there through as the
+        transport's own error, others wrap it as they wrap a failed request: both mean the same.
+        """
+        if answering and isinstance(exc, anthropic.APITimeoutError):
+            exc = httpx2.ReadTimeout(str(exc))
+        elif answering and isinstance(exc, anthropic.APIConnectionError):
+            exc = httpx2.RemoteProtocolError(str(exc))
         if isinstance(exc, httpx2.TimeoutException):
             return ProviderUnavailable(
                 f"Anthropic went silent in the middle of the answer for {self.timeout:g} seconds: try again, "
