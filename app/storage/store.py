@@ -240,29 +240,43 @@ class Store:
         `create_app` says) in one transaction: all its rows, or none. Returns the version written."""
         async with self.engine.begin() as conn:
             await conn.execute(apps.insert().values(**asdict(app)))
-            owned = bool(files)
+            if files or files_of is not None:
+                version = replace(version, files_from=version.id)
+            # The version's row first: its files' rows refer to it (PostgreSQL checks at once).
+            await conn.execute(versions.insert().values(**{f.name: getattr(version, f.name) for f in fields(VersionRecord)}))
             if files:
                 await insert_files(conn, version.id, files)
-            elif files_of is not None:
-                owned = await copy_files(conn, files_of, version.id)
-            if owned:
-                version = replace(version, files_from=version.id)
-            await conn.execute(versions.insert().values(**{f.name: getattr(version, f.name) for f in fields(VersionRecord)}))
+            elif files_of is not None and not await copy_files(conn, files_of, version.id):
+                version = replace(version, files_from=None)  # the original had none to copy
+                await conn.execute(versions.update().where(versions.c.id == version.id).values(files_from=None))
         if version.html:
             await self._pages_written([version.id])
         return version
 
-    async def restore_app(self, app: AppRecord, history: list[dict[str, Any]]) -> AppRecord:
+    async def restore_app(self, app: AppRecord, history: list[dict[str, Any]], file_sets: list[list[VersionFile]] | None = None) -> AppRecord:
         """An app with its whole history, as an export described it (`app.versions.transfer`), in one transaction.
 
-        `history` holds each version's fields as VersionRecord names them; ids and sandbox tokens are new.
+        `history` holds each version's fields as VersionRecord names them, and `files_set`, the index
+        in `file_sets` of the files its page names (or None); ids and sandbox tokens are new. Each set
+        is written once, with the first version that names it, and the others point there.
         """
         paged = []
+        owners: dict[int, str] = {}
         async with self.engine.begin() as conn:
             await conn.execute(apps.insert().values(**asdict(app)))
-            for fields in history:
+            for item in history:
+                fields = {name: value for name, value in item.items() if name != "files_set"}
                 version_id = new_id()
+                index: int | None = item.get("files_set")
+                owns = index is not None and bool(file_sets and file_sets[index]) and index not in owners
+                if owns and index is not None:
+                    owners[index] = version_id
+                if index is not None and index in owners:
+                    fields["files_from"] = owners[index]
                 await conn.execute(versions.insert().values(**fields, id=version_id, app_id=app.id, sandbox_token=secrets.token_urlsafe(24)))
+                if owns:  # after its version's row, which the files' rows refer to
+                    assert file_sets is not None and index is not None
+                    await insert_files(conn, version_id, file_sets[index])
                 if fields.get("html"):
                     paged.append(version_id)
         await self._pages_written(paged)

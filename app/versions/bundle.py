@@ -142,7 +142,7 @@ def read_folder(folder: Path, page: str | None = None) -> Bundle:
         raise InvalidBundle(f"{folder} holds a name this system cannot read.") from None
 
 
-def _unsafe(name: str) -> bool:
+def unsafe_name(name: str) -> bool:
     parts = name.split("/")
     return name.startswith("/") or "\\" in name or "\x00" in name or (len(name) > 1 and name[1] == ":") or ".." in parts
 
@@ -163,7 +163,7 @@ def read_zip(data: bytes, page: str | None = None) -> Bundle:
         name = info.filename
         if not info.flag_bits & 0x800 and not name.isascii():
             raise InvalidBundle(f"The zip names “{name}” in an encoding other than UTF-8: make it again with a tool that writes UTF-8 names.")
-        if _unsafe(name):
+        if unsafe_name(name):
             raise InvalidBundle(f"The zip holds “{name}”, a name that leads outside it: it was refused whole. Zip the folder again.")
         if info.is_dir():
             continue

@@ -6,6 +6,11 @@ timings, and how it was made (kind, path, edits, continuations, the errors a
 fix carried, the selection a request was scoped to). Importing it on another
 Toolsmith makes a new app of the importer with the same history; ids and
 preview addresses are new there.
+
+The files an imported folder or zip brought (app.storage.files) travel once per set, base64 in
+the export's "files", and each version that names them says which set: an export of an app
+without files is format version 1 exactly as before; one with files is version 2, so that an
+older Toolsmith refuses it instead of importing pages whose files are missing.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from typing import Any
 from app.accounts import Shared
 from app.errors import BadRequest
 from app.generation import check_errors, check_selection
-from app.storage import KINDS, PATHS, STATUSES, AppRecord, Store, VersionRecord, iso, new_id
+from app.storage import KINDS, PATHS, STATUSES, AppRecord, Store, VersionFile, VersionRecord, iso, new_id
+from app.versions.exported_files import read_file_sets, write_file_sets
 
 FORMAT = "toolsmith.app"
 FORMAT_VERSION = 1
+FORMAT_VERSION_WITH_FILES = 2
 MAX_VERSIONS = 2000
 
 _TEXT_FIELDS = ("prompt", "model", "system_prompt_hash", "html", "answer", "notes", "stop_reason", "error", "edit_error")
@@ -27,10 +34,12 @@ _INT_FIELDS = ("input_tokens", "output_tokens", "duration_ms", "edit_count", "co
 _MADE_FIELDS = ("kind", "path", "automatic", "runtime_errors", "selection")  # how a version was made
 
 
-def export_app(app: AppRecord, versions: list[VersionRecord]) -> dict[str, Any]:
-    return {
+def export_app(app: AppRecord, versions: list[VersionRecord], files: dict[str, list[VersionFile]] | None = None) -> dict[str, Any]:
+    """`files`: the files of each `files_from` the versions name, by that version's id."""
+    owners = list(dict.fromkeys(v.files_from for v in versions if v.files_from is not None and files and v.files_from in files))
+    exported: dict[str, Any] = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION_WITH_FILES if owners else FORMAT_VERSION,
         "exported_at": datetime.now(UTC).isoformat(),
         "app": {"title": app.title, "created_at": iso(app.created_at), "updated_at": iso(app.updated_at), "remixed_from_title": app.remixed_from_title},
         "versions": [
@@ -45,6 +54,13 @@ def export_app(app: AppRecord, versions: list[VersionRecord]) -> dict[str, Any]:
             for v in versions
         ],
     }
+    if owners:
+        assert files is not None
+        exported["files"] = write_file_sets([files[owner] for owner in owners])
+        for item, v in zip(exported["versions"], versions, strict=True):
+            if v.files_from in owners:
+                item["files_from"] = owners.index(v.files_from)
+    return exported
 
 
 def is_export(data: object) -> bool:
@@ -63,13 +79,15 @@ def _when(value: object, where: str, *, required: bool) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def read_export(data: object, *, max_html_bytes: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The app's fields and each version's, checked; BadRequest names the first thing wrong."""
+def read_export(data: object, *, max_html_bytes: int) -> tuple[dict[str, Any], list[dict[str, Any]], list[list[VersionFile]]]:
+    """The app's fields, each version's and the sets of files they name, checked; BadRequest names
+    the first thing wrong (InvalidBundle or BundleTooLarge for the files)."""
     if not is_export(data):
         raise BadRequest(f"This is not a Toolsmith export: its “format” should be “{FORMAT}”.")
     assert isinstance(data, dict)
-    if data.get("format_version") != FORMAT_VERSION:
-        raise BadRequest(f"This export has format version {data.get('format_version')!r}; this Toolsmith reads version {FORMAT_VERSION}. Upgrade Toolsmith to import it.")
+    if data.get("format_version") not in (FORMAT_VERSION, FORMAT_VERSION_WITH_FILES):
+        raise BadRequest(f"This export has format version {data.get('format_version')!r}; this Toolsmith reads versions {FORMAT_VERSION} and {FORMAT_VERSION_WITH_FILES}. Upgrade Toolsmith to import it.")
+    file_sets = read_file_sets(data.get("files", []))
     app = data.get("app")
     items = data.get("versions")
     if not isinstance(app, dict) or not isinstance(items, list) or not items:
@@ -127,9 +145,13 @@ def read_export(data: object, *, max_html_bytes: int) -> tuple[dict[str, Any], l
             fields["finished_at"] = fields["finished_at"] or now
         fields["status"] = status
         fields.update(_how_made(item, fields, pages.get(parent) if parent is not None else None, where))
+        files_from = item.get("files_from")
+        if files_from is not None and (isinstance(files_from, bool) or not isinstance(files_from, int) or not 0 <= files_from < len(file_sets)):
+            raise BadRequest(f"{where}.files_from must be the index of a set in the export's “files”, or absent.")
+        fields["files_set"] = files_from
         pages[number] = fields["html"]
         history.append(fields)
-    return app_fields, history
+    return app_fields, history, file_sets
 
 
 def _how_made(item: dict[str, Any], fields: dict[str, Any], parent_page: str | None, where: str) -> dict[str, Any]:
@@ -160,9 +182,9 @@ def _how_made(item: dict[str, Any], fields: dict[str, Any], parent_page: str | N
 
 async def import_export(store: Store, data: object, *, owner_id: str, max_html_bytes: int) -> AppRecord:
     """A new app of `owner_id` with the export's whole history."""
-    fields, history = read_export(data, max_html_bytes=max_html_bytes)
+    fields, history, file_sets = read_export(data, max_html_bytes=max_html_bytes)
     app = AppRecord(new_id(), fields["title"], fields["created_at"], fields["updated_at"], owner_id, None, fields["remixed_from_title"])
-    return await store.restore_app(app, history)
+    return await store.restore_app(app, history, file_sets)
 
 
 async def remix(store: Store, shared: Shared, *, owner_id: str) -> tuple[AppRecord, VersionRecord]:

@@ -223,7 +223,9 @@ async def export(request: Request) -> Response:
     """
     services = services_of(request)
     app = await owned_app(request)
-    data = export_app(app, await services.store.list_versions(app.id))
+    history = await services.store.list_versions(app.id)
+    owners = dict.fromkeys(v.files_from for v in history if v.files_from is not None)
+    data = export_app(app, history, {owner: await services.store.files.all(owner) for owner in owners})
     if request.query_params.get("data") in ("1", "true", "yes"):
         data["data"] = {"local": (await services.appdata.get(app.id, require_user(request).id)).items}
     return AsciiJSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{download_name(app.title, ".toolsmith.json")}"'})
