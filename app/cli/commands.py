@@ -31,9 +31,6 @@ class _Server(uvicorn.Server):
         yield
 
 
-SWITCH_INTERVAL = 0.0005  # seconds; see serve()
-
-
 async def serve(settings: Settings, sockets: tuple[socket.socket, socket.socket] | None = None) -> None:
     """Run the main service and the sandbox host together until interrupted.
 
@@ -45,10 +42,6 @@ async def serve(settings: Settings, sockets: tuple[socket.socket, socket.socket]
     from app.web import create_app
     from sandbox.server import create_sandbox_app
 
-    # The event loop hands every database call to the driver's thread and waits for it: with the
-    # default switch interval (5 ms), a thread that wants the GIL while the loop is busy waits up to
-    # that long at each hop, and a first version's write takes several hops.
-    sys.setswitchinterval(SWITCH_INTERVAL)
     services = await Services.open(settings)
     first = await cli_accounts.first_start(services.accounts) if sockets is None else None
     await services.accounts.remember_address(settings.resolved_public_url)

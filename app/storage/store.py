@@ -172,41 +172,14 @@ class Store:
     async def close(self) -> None:
         await self.engine.dispose()
 
-    async def create_app(
-        self,
-        *,
-        title: str,
-        prompt: str,
-        model: str,
-        system_prompt_hash: str | None,
-        html: str | None = None,
-        status: str = "generating",
-        owner_id: str | None = None,
-        remixed_from_app_id: str | None = None,
-        remixed_from_title: str | None = None,
-        kind: str = "create",
-        purpose: str = "own",
-        files: list[VersionFile] | None = None,
-        files_of: str | None = None,
-    ) -> tuple[AppRecord, VersionRecord]:
-        """A new app with its version 1 in one transaction: both rows, or neither.
+    async def create_app(self, *, files: list[VersionFile] | None = None, files_of: str | None = None, **row: Any) -> tuple[AppRecord, VersionRecord]:
+        """A new app with its version 1 in one transaction: both rows, or neither. `row` is what
+        `plan_app` takes.
 
         `files`: those its page names (an imported folder or zip); `files_of`: a version whose files
         are copied for it (a remix). Written in the same transaction.
         """
-        app, version = self.plan_app(
-            title=title,
-            prompt=prompt,
-            model=model,
-            system_prompt_hash=system_prompt_hash,
-            html=html,
-            status=status,
-            owner_id=owner_id,
-            remixed_from_app_id=remixed_from_app_id,
-            remixed_from_title=remixed_from_title,
-            kind=kind,
-            purpose=purpose,
-        )
+        app, version = self.plan_app(**row)
         return app, await self.insert_app(app, version, files=files, files_of=files_of)
 
     @staticmethod
