@@ -611,7 +611,10 @@ function attach(version, url = streamUrl(version.number)) {
       saying(n);
       if (state.current !== n) return;
       code.append(text);
-      throttle.mark();
+      // The first text with the page's <body> in it is drawn at once; the rest as it comes.
+      const bodyBegun = live.bodyAt !== null && !live.bodyDrawn;
+      if (bodyBegun) live.bodyDrawn = true;
+      throttle.mark({ soon: bodyBegun });
     },
     onPhase(phase) {
       announce(phase.message);

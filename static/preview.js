@@ -101,24 +101,36 @@ export class Preview {
   }
 }
 
-// Calls `reload` at most every `interval` ms, only when `mark()` said new text arrived
-// and the previous load has finished.
+// Calls `reload` when `mark()` said new text arrived: at once for text marked `soon` (the page's
+// <body> has just begun, so the person sees it without waiting a whole interval), otherwise at
+// most every `interval` ms, and never while the previous load is still coming in.
 export class Throttle {
   constructor(preview, interval = 1200) {
     this.preview = preview;
     this.interval = interval;
     this.dirty = false;
     this.timer = null;
+    this.lastAt = 0;
+    this.hurry = false;
   }
 
-  mark() {
+  mark({ soon = false } = {}) {
     this.dirty = true;
-    if (!this.timer) this.timer = setInterval(() => this.tick(), this.interval);
+    if (soon) this.hurry = true;
+    if (!this.timer) {
+      // The page was just shown as it began (the editor loads it when a version starts).
+      this.lastAt = Date.now();
+      this.timer = setInterval(() => this.tick(), Math.min(200, this.interval));
+    }
+    if (soon) this.tick();
   }
 
   tick() {
     if (!this.dirty || this.preview.busy) return;
+    if (!this.hurry && Date.now() - this.lastAt < this.interval) return;
     this.dirty = false;
+    this.hurry = false;
+    this.lastAt = Date.now();
     this.preview.reload();
   }
 
@@ -126,5 +138,6 @@ export class Throttle {
     clearInterval(this.timer);
     this.timer = null;
     this.dirty = false;
+    this.hurry = false;
   }
 }
