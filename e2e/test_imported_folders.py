@@ -5,8 +5,10 @@ the server's browser check, which serves the page itself, finds it working too."
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -78,3 +80,35 @@ def test_an_imported_zip_runs_with_its_files(page: Page, server: ToolsmithServer
     inner.locator("#miles").fill("2")
     inner.locator("#convert").click()
     expect(inner.locator("#result")).to_have_text("3.22 km")
+
+
+def test_a_zip_chosen_on_the_home_page_imports_with_its_files(page: Page, server: ToolsmithServer, tmp_path: Path) -> None:
+    """The home page's import takes a zip as the API does, and the editor it opens says what the
+    import left out (here: a second page, since an app is one page)."""
+    # The page names a second page, so the import weighs it and says why it is not taken.
+    page_with_link = FILES["index.html"].replace("</body>", '<a href="about.html">About</a></body>')
+    chosen = tmp_path / "converter.zip"
+    with zipfile.ZipFile(chosen, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in {**FILES, "index.html": page_with_link}.items():
+            archive.writestr(name, text)
+        archive.writestr("about.html", "<!DOCTYPE html><title>About</title><p>About</p>")
+
+    server.sign_in(page)
+    page.goto(server.url + "/")
+    page.locator("#import summary").click()
+    page.get_by_test_id("import-file").set_input_files(str(chosen))
+    page.get_by_test_id("import-title").fill("Miles to km")
+    page.get_by_test_id("import-submit").click()
+    expect(page).to_have_url(re.compile(r"/apps/\w+$"))
+    expect(page.get_by_test_id("import-notice")).to_contain_text("“about.html” is another page")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Miles to km")
+    frame = page.frame_locator("[data-testid=preview-frame]")
+    expect(frame.locator("body")).to_have_attribute("data-ready", "yes")
+    frame.locator("#miles").fill("3")
+    frame.locator("#miles").press("Tab")
+    frame.locator("#convert").click()
+    expect(frame.locator("#result")).to_have_text("4.83 km")
+    # Said once: a reload of the editor does not say it again.
+    page.reload()
+    expect(frame.locator("#result")).to_have_text("…")
+    expect(page.get_by_test_id("import-notice")).to_be_hidden()

@@ -149,6 +149,8 @@ def test_private_apps_are_not_found_by_others(page: Page, browser: Browser, tool
     server.sign_in(page)
     _make_an_app(page, server)
     editor_url = page.url
+    # The finished version's own address, once the preview has swapped to it.
+    expect(page.get_by_test_id("preview-frame")).to_have_attribute("src", re.compile(r"/v/[^?]+\?"))
     preview_src = page.get_by_test_id("preview-frame").get_attribute("src") or ""
     server.cli("users", "add", "eve", "--password-stdin", stdin="eve's long password\n")
     other = browser.new_context()

@@ -15,10 +15,14 @@ export class ApiError extends Error {
 // The page's CSRF token (templates/base.html): every request that changes something carries it.
 const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
+// `body` is sent as JSON, or as it is when it is a Blob (a file the person chose) with its type.
 export async function request(method, url, body) {
   const init = { method, headers: { Accept: "application/json" } };
   if (method !== "GET") init.headers["X-CSRF-Token"] = csrfToken;
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    init.headers["Content-Type"] = body.type || "application/octet-stream";
+    init.body = body;
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }

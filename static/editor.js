@@ -22,11 +22,22 @@ import { listenForSaves } from "./saves.js";
 import { setupShareDialog } from "./share.js";
 import { setupStop } from "./stop.js";
 import { overlayFor, statusLine } from "./status.js";
+import { takeImportNotice } from "./import-notice.js";
 import { setupTabs } from "./tabs.js";
 import { CUT_OFF, renderConversation, renderVersionList, setupVersionListKeys } from "./versions.js";
 
 const data = pageData("editor-data");
 const appId = data.app.id;
+
+// What a zip import just left out (the home page's import), said once.
+{
+  const skipped = takeImportNotice(appId);
+  const box = document.getElementById("import-notice");
+  if (skipped.length && box) {
+    box.querySelector("ul").replaceChildren(...skipped.map((sentence) => Object.assign(document.createElement("li"), { textContent: sentence })));
+    box.hidden = false;
+  }
+}
 const $ = (id) => document.getElementById(id);
 const el = {
   main: $("main"),
@@ -274,7 +285,7 @@ async function renewPreviewUrls() {
 
 // The overlay stays until a reload has shown a page whose <body> had begun (styles come first).
 preview.onSwap = () => {
-  picker.stop();
+  picker.follow();
   if (live.number !== null && live.number === state.current && (live.bodyAt !== null || live.bytes > 12_000) && !live.previewed) {
     live.previewed = true;
     renderOverlay();

@@ -1,6 +1,7 @@
 // Home page: the prompt box, example chips, and importing a page.
 import { ApiError, postJSON, showError } from "./api.js";
 import { keepRelativeTimesFresh } from "./format.js";
+import { keepImportNotice } from "./import-notice.js";
 
 const form = document.getElementById("create-form");
 const prompt = document.getElementById("prompt");
@@ -70,6 +71,10 @@ importFile.addEventListener("change", () => showError(importForm, ""));
 async function importPage(event) {
   event.preventDefault();
   const file = importFile.files[0];
+  if (file && /\.zip$/i.test(file.name)) {
+    await importZip(file);
+    return;
+  }
   let html;
   try {
     html = file ? await file.text() : importHtml.value;
@@ -91,6 +96,23 @@ async function importPage(event) {
   try {
     const body = exported ? { export: exported } : { html, title: importTitle.value.trim() };
     const answer = await postJSON("/api/import", body);
+    window.location.assign(answer.editor_url);
+  } catch (error) {
+    setBusy(importSubmit, false);
+    showError(importForm, error instanceof ApiError ? error.message : String(error));
+  }
+}
+
+// A zip of a page and its files (docs/api.md, "Importing a folder or a zip"). What the import
+// left out is said in the editor it opens, so the person knows before the app misses it.
+async function importZip(file) {
+  showError(importForm, "");
+  setBusy(importSubmit, true, "Importing…");
+  const title = importTitle.value.trim();
+  const url = title ? `/api/import?title=${encodeURIComponent(title)}` : "/api/import";
+  try {
+    const answer = await postJSON(url, new Blob([file], { type: "application/zip" }));
+    keepImportNotice(answer.app.id, answer.skipped || []);
     window.location.assign(answer.editor_url);
   } catch (error) {
     setBusy(importSubmit, false);

@@ -57,6 +57,17 @@ export class Picker {
     this.onPicked(message, { fromButton: this.fromButton });
   }
 
+  // A pick under way goes on in the page the person now sees (the preview swapped to a newer
+  // load of the version, as it does a moment after a version completes): the person asked to
+  // pick, and a page that only reloaded should not silently end it.
+  follow() {
+    const now = this.frame();
+    if (!this.target || this.target === now) return;
+    this.bridge.setPickMode(this.target, false);
+    this.target = now;
+    this.bridge.setPickMode(now, true);
+  }
+
   // The page cancelled (Escape), or a new page replaced it.
   ended(frame) {
     if (frame !== this.target) return;
