@@ -131,6 +131,7 @@ class ToolsmithServer:
         self._serve, self._own_database, self._start_timeout = serve, own_database, start_timeout
         self._process: subprocess.Popen[bytes] | None = None
         self._started_at = 0  # where the output of the current run begins
+        self._started = False  # once: its URLs are known to the tests, and a restart keeps them
 
     @property
     def output(self) -> str:
@@ -138,6 +139,20 @@ class ToolsmithServer:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def start(self) -> None:
+        # A port looked up free can be taken before the server binds it (by another test worker's
+        # server): a first start that finds it so moves to new ports. A restart keeps its own.
+        for attempt in range(3):
+            try:
+                self._start_once()
+                return
+            except RuntimeError as exc:
+                if self._started or attempt == 2 or "address already in use" not in str(exc):
+                    raise
+                self.port, self.sandbox_port = free_port(), free_port()
+                self.url = f"http://localhost:{self.port}"
+                self.sandbox_url = f"http://127.0.0.1:{self.sandbox_port}"
+
+    def _start_once(self) -> None:
         command = [
             *self._serve,
             "--host", "127.0.0.1",
@@ -159,6 +174,7 @@ class ToolsmithServer:
         try:
             wait_for_http(self.url + "/", self._process, self._start_timeout)
             wait_for_http(self.sandbox_url + "/", self._process, self._start_timeout)
+            self._started = True
         except RuntimeError as exc:
             self.stop()
             raise RuntimeError(

@@ -37,6 +37,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def listening_socket() -> socket.socket:
+    """A socket bound to a free port and kept: a port only looked up and bound later may be taken
+    by then (by another test worker's server or an outgoing connection)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 async def _postgres_database() -> str:
     """A new, empty PostgreSQL database for one test; dropped by the caller."""
     admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
@@ -166,7 +175,9 @@ class LiveServer:
     """
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = replace(settings, port=free_port(), sandbox_port=free_port())
+        self._sockets = [listening_socket(), listening_socket()]
+        ports = [sock.getsockname()[1] for sock in self._sockets]
+        self.settings = replace(settings, port=ports[0], sandbox_port=ports[1])
         self.url = self.settings.resolved_public_url
         self.sandbox_url = self.settings.resolved_sandbox_url
         self._servers: list[uvicorn.Server] = []
@@ -196,7 +207,7 @@ class LiveServer:
                 ]
                 for server in self._servers:
                     server.config.setup_event_loop = lambda: None  # type: ignore[method-assign]
-                await asyncio.gather(*(s.serve() for s in self._servers))
+                await asyncio.gather(*(s.serve(sockets=[sock]) for s, sock in zip(self._servers, self._sockets, strict=True)))
             finally:
                 await services.close()
 
@@ -218,6 +229,8 @@ class LiveServer:
         for server in self._servers:
             server.should_exit = True
         self._thread.join(timeout=10)
+        for sock in self._sockets:
+            sock.close()
 
 
 @pytest.fixture
