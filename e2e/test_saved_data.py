@@ -210,7 +210,7 @@ def test_what_the_sandbox_cannot_give_fails_catchably(page: Page, server: Toolsm
     assert _saved(page, server, f"/api/apps/{app_id}/data") == {}
 
 
-def test_share_viewers_each_keep_their_own(page: Page, browser: Browser, server: ToolsmithServer) -> None:
+def test_share_viewers_each_keep_their_own_across_reloads_restarts_and_new_versions(page: Page, browser: Browser, server: ToolsmithServer) -> None:
     server.sign_in(page, "owner")
     app_id = _import(page, server, TODO)
     page.goto(f"{server.url}/apps/{app_id}")
@@ -255,6 +255,21 @@ def test_share_viewers_each_keep_their_own(page: Page, browser: Browser, server:
         bob, bob_frame = viewer()
         server.sign_in(bob, "bob")
         bob.goto(link)
+        expect(bob_frame.locator("#list li")).to_have_text(["bob's task"])
+        bob.context.close()
+
+        # A new version of the app, then a restart of the server: each viewer still finds their own.
+        edited = TODO.replace("<h1>To-do</h1>", "<h1>My to-do</h1>")
+        response = page.request.post(f"{server.url}/api/apps/{app_id}/versions/1/hand-edit", data={"html": edited}, headers={"X-CSRF-Token": _csrf(page), "Origin": server.url})
+        assert response.status == 201, response.text()
+        server.restart()
+        anna.goto(link)
+        expect(anna_frame.locator("h1")).to_have_text("My to-do")
+        expect(anna_frame.locator("#list li")).to_have_text(["anna's task"])
+        bob, bob_frame = viewer()
+        server.sign_in(bob, "bob")
+        bob.goto(link)
+        expect(bob_frame.locator("h1")).to_have_text("My to-do")
         expect(bob_frame.locator("#list li")).to_have_text(["bob's task"])
         bob.context.close()
 
