@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import urllib.request
 from collections.abc import Iterator
 
@@ -234,3 +236,69 @@ async def test_no_key_names_the_variable_before_any_request(fake: FakeOpenAI) ->
     with pytest.raises(ProviderRejected, match="No key for openrouter: set OPENROUTER_API_KEY"):
         await collect(keyless, request())
     assert fake.requests == []
+
+
+async def _serve_in_pieces(pieces: list[bytes]) -> tuple[asyncio.Server, str]:
+    """A Chat Completions server whose streamed body is written in exactly these pieces, each
+    flushed apart: the reader must join what the network splits anywhere."""
+
+    async def answer_request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))  # type: ignore[union-attr]
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+        for piece in pieces:
+            writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            await writer.drain()
+            await asyncio.sleep(0.02)
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer_request, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"http://127.0.0.1:{port}/v1"
+
+
+async def test_chunks_split_anywhere_by_the_network_are_read_whole() -> None:
+    def event(payload: dict[str, object], end: str = "\n\n") -> str:
+        return "data: " + json.dumps(payload, ensure_ascii=False) + end
+
+    def content(text: str) -> dict[str, object]:
+        return {"choices": [{"index": 0, "delta": {"content": text}}]}
+
+    body = (
+        event(content("Prix: 5 €"))
+        + event(content(" ✓ line\u2028separator kept"), "\r\n\r\n")  # CRLF endings; U+2028 inside a JSON string
+        + event(content(" done"), "\r\r")  # CR endings
+        + event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        + event({"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 4}})
+        + "data: [DONE]\n\n"
+    ).encode()
+    # Cut inside "€" (3 bytes), between a CR and its LF, and inside "data:".
+    euro = body.index("€".encode()) + 1
+    crlf = body.index(b"\r\n") + 1
+    cuts = sorted({euro, crlf, body.index(b"data", crlf) + 2, len(body) - 3})
+    pieces = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True)]
+    server, base_url = await _serve_in_pieces(pieces)
+    try:
+        items = await calls.collect(openai_provider(base_url, max_retries=0), calls.request())
+    finally:
+        server.close()
+        await server.wait_closed()
+    text = "".join(item for item in items if isinstance(item, str))
+    assert text == "Prix: 5 € ✓ line\u2028separator kept done"
+    assert items[-1] == Usage(3, 4, "end")
+
+
+async def test_chunks_that_arrive_together_go_on_as_one_piece() -> None:
+    body = "".join(
+        "data: " + json.dumps({"choices": [{"index": 0, "delta": {"content": word}}]}) + "\n\n" for word in ("one ", "two ", "three")
+    ) + "data: " + json.dumps({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}) + "\n\ndata: [DONE]\n\n"
+    server, base_url = await _serve_in_pieces([body.encode()])
+    try:
+        items = await calls.collect(openai_provider(base_url, max_retries=0), calls.request())
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert items == ["one two three", Usage(None, None, "end")]

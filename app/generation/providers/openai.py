@@ -3,6 +3,7 @@ through the official `openai` SDK: streamed Chat Completions as text chunks and 
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -78,25 +79,34 @@ class OpenAIProvider:
             # the chunks are read here as plain JSON. The SDK's own stream builds a typed model of
             # every chunk, which costs more than everything else Toolsmith does with a delta.
             async with client.chat.completions.with_streaming_response.create(**params) as response:
-                async for data in _sse_data(response.iter_lines(), response.http_request):
+                # The chunks that came in one read from the network go on as one piece of text: a
+                # busy server reads many at a time, and each piece costs a publish, a wake-up of its
+                # followers and an event to each of them, whatever its length.
+                async for batch in _sse_batches(response.iter_bytes(), response.http_request):
                     began = True
-                    chunk = json.loads(data)
-                    if not isinstance(chunk, dict):
-                        continue
-                    if chunk.get("error"):
-                        raise _stream_error(chunk["error"], response.http_request)
-                    # Compatible servers leave out fields now and then.
-                    usage = chunk.get("usage")
-                    if isinstance(usage, dict):
-                        input_tokens = usage.get("prompt_tokens")
-                        output_tokens = usage.get("completion_tokens")
-                    for choice in chunk.get("choices") or ():
-                        delta = choice.get("delta") if isinstance(choice, dict) else None
-                        content = delta.get("content") if isinstance(delta, dict) else None
-                        if content and isinstance(content, str):
-                            yield content
-                        if isinstance(choice, dict) and choice.get("finish_reason"):
-                            finish_reason = choice["finish_reason"]
+                    pieces: list[str] = []
+                    for data in batch:
+                        chunk = json.loads(data)
+                        if not isinstance(chunk, dict):
+                            continue
+                        if chunk.get("error"):
+                            if pieces:
+                                yield "".join(pieces)
+                            raise _stream_error(chunk["error"], response.http_request)
+                        # Compatible servers leave out fields now and then.
+                        usage = chunk.get("usage")
+                        if isinstance(usage, dict):
+                            input_tokens = usage.get("prompt_tokens")
+                            output_tokens = usage.get("completion_tokens")
+                        for choice in chunk.get("choices") or ():
+                            delta = choice.get("delta") if isinstance(choice, dict) else None
+                            content = delta.get("content") if isinstance(delta, dict) else None
+                            if content and isinstance(content, str):
+                                pieces.append(content)
+                            if isinstance(choice, dict) and choice.get("finish_reason"):
+                                finish_reason = choice["finish_reason"]
+                    if pieces:
+                        yield "".join(pieces)
         except openai.OpenAIError as exc:
             raise self._translate(exc, began=began) from exc
         except ValueError:
@@ -152,24 +162,60 @@ class OpenAIProvider:
         )
 
 
-async def _sse_data(lines: AsyncIterator[str], request: httpx2.Request) -> AsyncIterator[str]:
-    """The data of each Server-Sent Event up to `[DONE]`; the rest of the body is read so the connection can be reused."""
+class _SSELines:
+    """Splits Server-Sent Events text into lines as it arrives: at LF, CRLF or CR, as the format
+    says, and at no other line break (a JSON string may hold U+2028 as it is)."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._rest = ""
+
+    def feed(self, raw: bytes, final: bool = False) -> list[str]:
+        text = self._rest + self._decoder.decode(raw, final=final)
+        held = ""
+        if text.endswith("\r") and not final:  # its \n may come in the next read
+            text, held = text[:-1], "\r"
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        *lines, rest = text.split("\n")
+        if final:
+            self._rest = ""
+            return [*lines, rest] if rest else lines
+        self._rest = rest + held
+        return lines
+
+
+async def _sse_batches(chunks: AsyncIterator[bytes], request: httpx2.Request) -> AsyncIterator[list[str]]:
+    """The data of each Server-Sent Event up to `[DONE]`, as a list for each read from the network
+    that completed some; the rest of the body is read so the connection can be reused."""
+    lines = _SSELines()
     data: list[str] = []
     done = False
-    try:
-        async for line in lines:
+
+    def events(read: list[str]) -> list[str]:
+        nonlocal data, done
+        batch: list[str] = []
+        for line in read:
             if done:
-                continue
+                break
             if line.startswith("data:"):
                 data.append(line[6:] if line.startswith("data: ") else line[5:])
             elif not line and data:
                 event, data = "\n".join(data), []
                 if event.startswith("[DONE]"):
                     done = True
-                    continue
-                yield event
+                else:
+                    batch.append(event)
+        return batch
+
+    try:
+        async for raw in chunks:
+            if not done and (batch := events(lines.feed(raw))):
+                yield batch
+        if not done and (batch := events(lines.feed(b"", final=True))):
+            yield batch
         if data and not done and not "\n".join(data).startswith("[DONE]"):
-            yield "\n".join(data)
+            yield ["\n".join(data)]
     except httpx2.TimeoutException as exc:
         raise openai.APITimeoutError(request=request) from exc
     except httpx2.TransportError as exc:
