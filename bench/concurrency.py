@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 from harness import ROOT, PostgresDatabase, Profile, Timing, Toolsmith, Upstream, client, direct, load, median, percentile, rss_kib, run, through_toolsmith
 
 DELAY = 0.005
@@ -54,8 +56,14 @@ async def main(folder: Path, count: int, postgres: bool, profile: Path | None) -
 
             async def status_of(app_id: str) -> None:
                 async with limit:
-                    response = await http.get(f"{toolsmith.url}/api/apps/{app_id}", headers=toolsmith.headers)
-                    status = response.json()["versions"][0]["status"] if response.status_code == 200 else f"http {response.status_code}"
+                    status = "unreadable"
+                    for _ in range(3):  # a kept-alive connection the server closed meanwhile is tried again
+                        try:
+                            response = await http.get(f"{toolsmith.url}/api/apps/{app_id}", headers=toolsmith.headers)
+                        except httpx.TransportError:
+                            continue
+                        status = response.json()["versions"][0]["status"] if response.status_code == 200 else f"http {response.status_code}"
+                        break
                     stored[status] = stored.get(status, 0) + 1
 
             await asyncio.gather(*(status_of(r.app_id) for r in results if isinstance(r, Timing) and r.app_id))

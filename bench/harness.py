@@ -167,6 +167,8 @@ class Toolsmith(ServerProcess):
             # A version's check runs after its stream has ended, in Chromium on these same two cores:
             # left on, it would slow the next stream of both paths alike and measure Chromium, not Toolsmith.
             TOOLSMITH_CHECKS=os.environ.get("TOOLSMITH_CHECKS", "off"),
+            # One token stands for every person of a run: the per-person limit would refuse the 21st stream.
+            TOOLSMITH_STREAMS_PER_PERSON="100000",
         )
         super().__init__(folder, "toolsmith", [sys.executable, "-m", "app", "serve"], env)
 
