@@ -53,6 +53,16 @@ class HostCheck:
         # Host headers already found allowed, as sent: the check is on every request's path.
         self._passed: set[bytes] = set()
 
+    def allows(self, raw: bytes) -> bool:
+        """Whether a request whose (last) Host header is `raw` goes on."""
+        if raw in self._passed:
+            return True
+        if host_allowed(raw.decode("latin-1"), self.allowed):
+            if len(self._passed) < 64:  # the few names a deployment answers to
+                self._passed.add(raw)
+            return True
+        return False
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -61,15 +71,10 @@ class HostCheck:
         for name, value in scope.get("headers", []):
             if name == b"host":
                 raw = value  # the last one, if a client sends several
-        if raw in self._passed:
+        if self.allows(raw):
             await self.app(scope, receive, send)
             return
         host = raw.decode("latin-1")
-        if host_allowed(host, self.allowed):
-            if len(self._passed) < 64:  # the few names a deployment answers to
-                self._passed.add(raw)
-            await self.app(scope, receive, send)
-            return
         message = f"Toolsmith does not answer to the host name {host[:100]!r}. Open it at its own address, or add the name to {self.setting}."
         body = json.dumps({"error": {"code": "bad_host", "message": message}}).encode()
         await send({"type": "http.response.start", "status": 400, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]})

@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from harness import ROOT, PostgresDatabase, Profile, Timing, Toolsmith, Upstream, client, direct, load, median, percentile, rss_kib, run, through_toolsmith
 
 DELAY = 0.005

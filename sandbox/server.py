@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from html import escape
 from urllib.parse import parse_qsl
 
@@ -242,53 +243,90 @@ class AlwaysSandboxed:
 
 
 class FreshPages:
-    """The host's hot path, in front of the router: a finished page at its signed address that the
+    """The host's hot path, in front of everything: a finished page at its signed address that the
     cache confirmed within the last minute, answered from its prepared bytes.
 
-    Everything else goes on to the routes, and so does every load this path does not decide the
-    same way `serve_version` would: the top-level view (`Sec-Fetch-Dest: document`), the frame of
-    that view, share links, and any address whose key does not check out. The wrappers around it
-    (AlwaysSandboxed, HostCheck) apply to its answers as to every other.
+    Everything else goes on to `app` (the host check, the sandbox headers and the routes), and so
+    does every load this path does not decide the same way `serve_version` would: the top-level
+    view (`Sec-Fetch-Dest: document`), the frame of that view, share links, any address whose key
+    does not check out, and a Host the check would refuse. What it sends is what those wrappers
+    would make of the route's answer, computed once per page (`_headers`), not per request.
     """
 
-    def __init__(self, app: ASGIApp, services: Services, pages: PageCache) -> None:
+    _SIGNED_LIMIT = 4096  # signed addresses remembered as checking out, at most
+
+    def __init__(self, app: ASGIApp, services: Services, pages: PageCache, *, hosts: HostCheck, sandboxed: AlwaysSandboxed) -> None:
         self.app = app
         self.services = services
         self.pages = pages
+        self.hosts = hosts
+        self.sandbox_headers, self.sandbox_names = sandboxed.page_headers
+        # (token, query string) -> the `exp` its signature checked out with: a signature is checked
+        # once per address, its expiry at every request.
+        self._signed: dict[tuple[str, bytes], int] = {}
+        self._headers: dict[tuple[str, str], tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith(PAGES_PATH):
             page, if_none_match = self._fresh(scope)
             if page is not None:
+                full, not_modified_headers = self._headers_of(page)
                 if not_modified(if_none_match, page.etag):
-                    headers = [(b"etag", page.etag.encode()), (b"cache-control", PRIVATE.encode())]
-                    await send({"type": "http.response.start", "status": 304, "headers": headers})
+                    await send({"type": "http.response.start", "status": 304, "headers": not_modified_headers})
                     await send({"type": "http.response.body", "body": b""})
                 else:
-                    headers = [
-                        (b"content-type", b"text/html; charset=utf-8"),
-                        (b"content-length", str(len(page.body)).encode()),
-                        (b"etag", page.etag.encode()),
-                        (b"cache-control", PRIVATE.encode()),
-                    ]
-                    await send({"type": "http.response.start", "status": 200, "headers": headers})
+                    await send({"type": "http.response.start", "status": 200, "headers": full})
                     await send({"type": "http.response.body", "body": page.body})
                 return
         await self.app(scope, receive, send)
+
+    def _headers_of(self, page: ServedPage) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
+        """A page's 200 and 304 headers, as AlwaysSandboxed makes them of serve_version's."""
+        key = (page.version_id, page.etag)
+        made = self._headers.get(key)
+        if made is None:
+            if len(self._headers) >= self._SIGNED_LIMIT:
+                self._headers.clear()
+            own = [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(page.body)).encode()),
+                (b"etag", page.etag.encode()),
+                (b"cache-control", PRIVATE.encode()),
+            ]
+            same = [(b"etag", page.etag.encode()), (b"cache-control", PRIVATE.encode())]
+
+            def sandboxed(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+                return [(k, v) for k, v in headers if k not in self.sandbox_names] + self.sandbox_headers
+
+            made = self._headers[key] = (sandboxed(own), sandboxed(same))
+        # Copies: the server may add its own (date, server) to the list it is given.
+        return list(made[0]), list(made[1])
 
     def _fresh(self, scope: Scope) -> tuple[ServedPage | None, str]:
         token = scope["path"][len(PAGES_PATH) :]
         if not token or "/" in token:
             return None, ""
-        dest, if_none_match = b"", b""
+        dest, if_none_match, host = b"", b"", b""
         for name, value in scope["headers"]:
             if name == b"sec-fetch-dest":
                 dest = value
             elif name == b"if-none-match":
                 if_none_match = value
-        # As Starlette reads a query: the last of a repeated name wins.
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
-        if dest == b"document" or FRAMED in query or not self.services.signer.preview_allowed(token, query):
+            elif name == b"host":
+                host = value  # the last one, as the host check reads it
+        if dest == b"document" or not self.hosts.allows(host):
+            return None, ""
+        query_string: bytes = scope.get("query_string", b"")
+        expires = self._signed.get((token, query_string))
+        if expires is None:
+            # As Starlette reads a query: the last of a repeated name wins.
+            query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+            if FRAMED in query or not self.services.signer.preview_allowed(token, query):
+                return None, ""
+            if len(self._signed) >= self._SIGNED_LIMIT:
+                self._signed.clear()
+            expires = self._signed[(token, query_string)] = int(query["exp"])
+        elif expires < time.time():
             return None, ""
         return self.pages.fresh(token), if_none_match.decode("latin-1")
 
@@ -313,5 +351,6 @@ def create_sandbox_app(services: Services, vendored: VendoredFiles | None = None
     app.state.pages = PageCache(lambda html: _served(files, html, settings.resolved_public_url))
     app.state.view_pages = PageCache(lambda html: _served(files, html, settings.resolved_sandbox_url))
     # Its own name only: a rebound attacker's name never reaches a page, even with a valid address.
-    checked = HostCheck(FreshPages(app, services, app.state.pages), hosts_of([settings.resolved_sandbox_url]), "TOOLSMITH_SANDBOX_URL")
-    return AlwaysSandboxed(checked, Origins(main=origin_of(settings.resolved_public_url), sandbox_url=settings.resolved_sandbox_url))
+    checked = HostCheck(app, hosts_of([settings.resolved_sandbox_url]), "TOOLSMITH_SANDBOX_URL")
+    sandboxed = AlwaysSandboxed(checked, Origins(main=origin_of(settings.resolved_public_url), sandbox_url=settings.resolved_sandbox_url))
+    return FreshPages(sandboxed, services, app.state.pages, hosts=checked, sandboxed=sandboxed)

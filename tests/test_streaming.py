@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import replace
+from unittest.mock import patch
 
 import httpx
 import pytest
@@ -156,6 +158,13 @@ def test_a_finished_page_carries_an_etag_and_an_unchanged_one_answers_304(live_s
     unsigned = preview.split("?", 1)[0]
     assert httpx.get(unsigned).status_code == 404
     assert httpx.get(unsigned, headers={"If-None-Match": etag}).status_code == 404
+    # Nor under another host name, however often its address was served before.
+    refused = httpx.get(preview, headers={"Host": "rebound.example"})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "bad_host"
+    # Nor once its hour is over: the address checked out before, its expiry is read every time.
+    exp = int(re.search(r"[?&]exp=(\d+)", preview).group(1))  # type: ignore[union-attr]
+    with patch("sandbox.server.time.time", return_value=exp + 1.0):
+        assert httpx.get(preview).status_code != 200
 
 
 def test_every_sandbox_response_is_sandboxed(live_server: LiveServer) -> None:
