@@ -47,6 +47,11 @@ PRELUDE = """<script>
   window.describe = (error) => (error && (error.name || error.message)) || String(error);
   document.addEventListener("securitypolicyviolation", (e) => say("csp:" + e.effectiveDirective + " " + e.blockedURI));
   window.addEventListener("error", (e) => say("error:" + e.message));
+  // What a frame of the page's own said (nested.html), said again here.
+  window.addEventListener("message", (e) => {
+    const line = e.data && e.data.hostileNested;
+    if (typeof line === "string" && line.startsWith(`hostile:${name}:`)) console.log("relayed:" + line);
+  });
 })();
 </script>"""
 

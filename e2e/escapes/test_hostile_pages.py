@@ -143,7 +143,8 @@ class Run:
     def __init__(self, page: Page, place: str, label: str) -> None:
         self.page, self.place, self.label = page, place, label
         self.prefix = f"hostile:{label}:"
-        self.said: list[str] = []
+        self.heard: list[str] = []  # what the page and its frames said to the console
+        self.relayed: list[str] = []  # what its own frames said through it (pages.py PRELUDE)
         self.downloads: list[str] = []
         self.dialogs: list[str] = []  # browser-drawn dialogs: the sandbox allows none
         page.on("console", self._heard)
@@ -155,8 +156,17 @@ class Run:
         dialog.dismiss()
 
     def _heard(self, message: ConsoleMessage) -> None:
-        if message.text.startswith(self.prefix):
-            self.said.append(message.text.removeprefix(self.prefix))
+        text = message.text
+        if text.startswith("relayed:" + self.prefix):
+            self.relayed.append(text.removeprefix("relayed:" + self.prefix))
+        elif text.startswith(self.prefix):
+            self.heard.append(text.removeprefix(self.prefix))
+
+    @property
+    def said(self) -> list[str]:
+        """Everything said, each line of a frame once whichever way it came."""
+        direct = set(self.heard)
+        return self.heard + [line for line in self.relayed if line not in direct]
 
     @property
     def attempted(self) -> bool:
