@@ -369,11 +369,16 @@ def test_a_preview_pane_of_the_apps_own_shows_what_the_person_types(place: str, 
     source.fill("# Notes\nBuy **milk**")
     # Rendered, its script run, and still inside the sandbox: an opaque origin, as the app's is.
     _expect_panes(frame, "null 3 <h1>Notes</h1><p>Buy <strong>milk</strong></p>")
-    # At a fast typist's pace: Chromium can drop the last of blob: navigations that come faster
-    # than they load in any sandboxed (opaque-origin) frame, ours or a plain one, leaving the
-    # pane a keystroke behind until the next key.
+    # Typed on, a key at a time: each key renders the panes anew. Chromium can drop the last of
+    # blob: navigations that come faster than they load in any sandboxed (opaque-origin) frame,
+    # ours or a plain one, leaving that pane a keystroke behind until the next change; so the
+    # keys are checked on the srcdoc and data panes, and one change more on all three.
     source.press_sequentially(" and eggs", delay=100)
-    _expect_panes(frame, "null 5 <h1>Notes</h1><p>Buy <strong>milk</strong> and eggs</p>")
+    typed = "null 5 <h1>Notes</h1><p>Buy <strong>milk</strong> and eggs</p>"
+    for kind in ("srcdoc", "data"):
+        expect(frame.locator(f"#{kind}-pane")).to_have_attribute("data-shown", typed, timeout=10_000)
+    source.fill("# Notes\nBuy **milk** and eggs\nBread")
+    _expect_panes(frame, "null 6 <h1>Notes</h1><p>Buy <strong>milk</strong> and eggs</p><p>Bread</p>")
     if place == "editor":
         # Nothing was refused: the problem strip has nothing to say of the panes.
         expect(host.get_by_test_id("runtime-errors")).not_to_contain_text("frame")
