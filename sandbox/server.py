@@ -253,7 +253,7 @@ class FreshPages:
     would make of the route's answer, computed once per page (`_headers`), not per request.
     """
 
-    _SIGNED_LIMIT = 4096  # signed addresses remembered as checking out, at most
+    _REMEMBERED = 4096  # signed addresses, and pages' headers, kept at most (each memory starts over past it)
 
     def __init__(self, app: ASGIApp, services: Services, pages: PageCache, *, hosts: HostCheck, sandboxed: AlwaysSandboxed) -> None:
         self.app = app
@@ -285,7 +285,7 @@ class FreshPages:
         key = (page.version_id, page.etag)
         made = self._headers.get(key)
         if made is None:
-            if len(self._headers) >= self._SIGNED_LIMIT:
+            if len(self._headers) >= self._REMEMBERED:
                 self._headers.clear()
             own = [
                 (b"content-type", b"text/html; charset=utf-8"),
@@ -323,7 +323,7 @@ class FreshPages:
             query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
             if FRAMED in query or not self.services.signer.preview_allowed(token, query):
                 return None, ""
-            if len(self._signed) >= self._SIGNED_LIMIT:
+            if len(self._signed) >= self._REMEMBERED:
                 self._signed.clear()
             expires = self._signed[(token, query_string)] = int(query["exp"])
         elif expires < time.time():

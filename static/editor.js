@@ -28,17 +28,14 @@ import { CUT_OFF, renderConversation, renderVersionList, setupVersionListKeys } 
 
 const data = pageData("editor-data");
 const appId = data.app.id;
+const $ = (id) => document.getElementById(id);
 
 // What a zip import just left out (the home page's import), said once.
-{
-  const skipped = takeImportNotice(appId);
-  const box = document.getElementById("import-notice");
-  if (skipped.length && box) {
-    box.querySelector("ul").replaceChildren(...skipped.map((sentence) => Object.assign(document.createElement("li"), { textContent: sentence })));
-    box.hidden = false;
-  }
+const skippedByImport = takeImportNotice(appId);
+if (skippedByImport.length) {
+  $("import-notice").querySelector("ul").replaceChildren(...skippedByImport.map((sentence) => Object.assign(document.createElement("li"), { textContent: sentence })));
+  $("import-notice").hidden = false;
 }
-const $ = (id) => document.getElementById(id);
 const el = {
   main: $("main"),
   versionList: $("version-list"),

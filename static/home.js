@@ -71,8 +71,10 @@ importFile.addEventListener("change", () => showError(importForm, ""));
 async function importPage(event) {
   event.preventDefault();
   const file = importFile.files[0];
+  const title = importTitle.value.trim();
   if (file && /\.zip$/i.test(file.name)) {
-    await importZip(file);
+    // A zip of a page and its files (docs/api.md, "Importing a folder or a zip").
+    await sendImport(title ? `/api/import?title=${encodeURIComponent(title)}` : "/api/import", new Blob([file], { type: "application/zip" }));
     return;
   }
   let html;
@@ -91,27 +93,16 @@ async function importPage(event) {
     showError(importForm, "That .json file is not a Toolsmith export: export an app from its editor, or pick an HTML file.");
     return;
   }
-  showError(importForm, "");
-  setBusy(importSubmit, true, "Importing…");
-  try {
-    const body = exported ? { export: exported } : { html, title: importTitle.value.trim() };
-    const answer = await postJSON("/api/import", body);
-    window.location.assign(answer.editor_url);
-  } catch (error) {
-    setBusy(importSubmit, false);
-    showError(importForm, error instanceof ApiError ? error.message : String(error));
-  }
+  await sendImport("/api/import", exported ? { export: exported } : { html, title });
 }
 
-// A zip of a page and its files (docs/api.md, "Importing a folder or a zip"). What the import
-// left out is said in the editor it opens, so the person knows before the app misses it.
-async function importZip(file) {
+// Sends an import and opens its editor. What a zip import left out is said there, so the
+// person knows before the app misses it.
+async function sendImport(url, body) {
   showError(importForm, "");
   setBusy(importSubmit, true, "Importing…");
-  const title = importTitle.value.trim();
-  const url = title ? `/api/import?title=${encodeURIComponent(title)}` : "/api/import";
   try {
-    const answer = await postJSON(url, new Blob([file], { type: "application/zip" }));
+    const answer = await postJSON(url, body);
     keepImportNotice(answer.app.id, answer.skipped || []);
     window.location.assign(answer.editor_url);
   } catch (error) {
