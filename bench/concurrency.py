@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import httpx
-from harness import ROOT, PostgresDatabase, Profile, Timing, Toolsmith, Upstream, client, direct, load, median, percentile, rss_kib, run, through_toolsmith
+from harness import CPU, ROOT, PostgresDatabase, Profile, Timing, Toolsmith, Upstream, client, direct, load, median, percentile, rss_kib, run, through_toolsmith
 
 DELAY = 0.005
 
@@ -41,11 +41,16 @@ async def main(folder: Path, count: int, postgres: bool, profile: Path | None) -
         async with client(count + 10) as http:
             for _ in range(3):
                 await through_toolsmith(http, toolsmith)
+            direct_cpu = CPU(upstream=upstream.pid, client=None).start()
             direct_wall, direct_results = await _gather(count, lambda: direct(http, upstream))
+            direct_cpu.stop()
             idle_rss = rss_kib(toolsmith.pid)
             probe = subprocess.Popen([sys.executable, str(ROOT / "bench" / "probe.py"), toolsmith.url + "/static/style.css", str(max(10.0, direct_wall * 4)), str(toolsmith.pid)], stdout=subprocess.PIPE, text=True)
+            toolsmith_cpu = CPU(upstream=upstream.pid, toolsmith=toolsmith.pid, client=None)
             with Profile(toolsmith.pid, profile):
+                toolsmith_cpu.start()
                 wall, results = await _gather(count, lambda: through_toolsmith(http, toolsmith))
+                toolsmith_cpu.stop()
             if probe.poll() is None:
                 probe.terminate()
             probed = json.loads(probe.communicate()[0] or '{"latencies": [0], "statuses": {}, "peak_rss_kib": 0}')
@@ -73,15 +78,19 @@ async def main(folder: Path, count: int, postgres: bool, profile: Path | None) -
     for t in timings:
         outcomes[t.outcome or f"http {t.status}"] = outcomes.get(t.outcome or f"http {t.status}", 0) + 1
     ends = [t.end for t in timings if t.end is not None]
+    upstream_pieces = median([r.pieces for r in direct_results if isinstance(r, Timing)] or [0])
     direct_ok = sum(1 for r in direct_results if isinstance(r, Timing) and r.end is not None)
     latencies = [x * 1000 for x in probed["latencies"]]
     print(f"{count} generations at once, 400 chunks at {DELAY * 1000:g} ms each, {'PostgreSQL' if postgres else 'SQLite'}; {load()}")
-    print(f"  direct from the upstream: {direct_ok}/{count} complete, wall {direct_wall:.2f} s")
+    print(f"  direct from the upstream: {direct_ok}/{count} complete, wall {direct_wall:.2f} s; CPU seconds: {direct_cpu}")
     print(f"  through Toolsmith: wall {wall:.2f} s (ratio {wall / direct_wall:.2f}); streams ended {outcomes}; 5xx: {len(server_errors)}; client errors: {len(crashed)}")
+    print(f"    CPU seconds: {toolsmith_cpu} (Toolsmith {toolsmith_cpu.used['toolsmith'] * 1000 / count:.1f} ms per generation)")
     if crashed:
         print(f"    first client error: {crashed[0]!r}")
     if failed := [t for t in timings if t.errors]:
         print(f"    first failure: {failed[0].status} {failed[0].errors[0]}")
+    if timings:
+        print(f"    the answer came in {median([t.pieces for t in timings]):.0f} delta events (p50) against {upstream_pieces:.0f} chunks from the upstream")
     if ends:
         print(f"    end of stream p50 {median(ends):.2f} s, max {max(ends):.2f} s")
     print(f"  versions in the store: {stored}")

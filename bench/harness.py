@@ -77,6 +77,34 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user and system) a process has used so far: this one when `pid` is None."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CPU:
+    """CPU seconds each of the named processes used between `start()` and `stop()`."""
+
+    def __init__(self, **pids: int | None) -> None:
+        self.pids = pids
+        self.used: dict[str, float] = {}
+
+    def start(self) -> CPU:
+        self._begun = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        return self
+
+    def stop(self) -> dict[str, float]:
+        self.used = {name: cpu_seconds(pid) - self._begun[name] for name, pid in self.pids.items()}
+        return self.used
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.1f}" for name, seconds in self.used.items())
+
+
 def _wait(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -215,6 +243,7 @@ class Timing:
     status: int = 0  # the first HTTP status that was not a success, or 200
     outcome: str = ""  # Toolsmith: the final event ("done" or "error") and the version's status
     app_id: str = ""  # Toolsmith: the app the generation made
+    pieces: int = 0  # the chunks (direct) or delta events (Toolsmith) the answer came in
     errors: list[str] = field(default_factory=list)
 
 
@@ -225,8 +254,10 @@ async def direct(client: httpx.AsyncClient, upstream: Upstream) -> Timing:
     async with client.stream("POST", upstream.url + "/chat/completions", json=upstream.request_body()) as response:
         timing.status = response.status_code
         async for line in response.aiter_lines():
-            if timing.first is None and line.startswith("data:") and '"content": "' in line and '"content": ""' not in line:
-                timing.first = time.perf_counter() - started
+            if line.startswith("data:") and '"content": "' in line and '"content": ""' not in line:
+                timing.pieces += 1
+                if timing.first is None:
+                    timing.first = time.perf_counter() - started
             if line == "data: [DONE]":
                 timing.end = time.perf_counter() - started
     return timing
@@ -257,8 +288,10 @@ async def through_toolsmith(client: httpx.AsyncClient, toolsmith: Toolsmith, *, 
         async for line in response.aiter_lines():
             if line.startswith("event:"):
                 event = line[6:].strip()
-                if event == "delta" and timing.first is None:
-                    timing.first = time.perf_counter() - started
+                if event == "delta":
+                    timing.pieces += 1
+                    if timing.first is None:
+                        timing.first = time.perf_counter() - started
             elif line.startswith("data:") and event == "created":
                 timing.app_id = json.loads(line[5:])["app"]["id"]
             elif line.startswith("data:") and event in ("done", "error"):

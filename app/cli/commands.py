@@ -17,6 +17,7 @@ import uvicorn
 
 from app.cli import accounts as cli_accounts
 from app.cli import workers as cli_workers
+from app.cli.loop import run as run_loop
 from app.errors import BadRequest, ToolsmithError
 from app.settings import Settings
 from app.storage import backup as backup_database
@@ -264,10 +265,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_workers.serve_many(settings, args.workers, serve)
         if args.command == "serve":
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(serve(settings))
+                run_loop(serve(settings))
         elif args.command == "worker":
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(cli_workers.work(settings))
+                run_loop(cli_workers.work(settings))
         elif args.command == "import":
             if not args.file.is_file() and not args.file.is_dir():
                 print(f"toolsmith import: {args.file} is neither a file nor a folder.", file=sys.stderr)

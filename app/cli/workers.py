@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 
 from app.cli import accounts as cli_accounts
+from app.cli.loop import run as run_loop
 from app.settings import Settings
 
 RESTART_SECONDS = 3.0
@@ -44,7 +45,7 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def _child(settings: Settings, sockets: tuple[socket.socket, socket.socket], serve: Serve) -> None:
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(settings, sockets))
+        run_loop(serve(settings, sockets))
 
 
 async def _prepare(settings: Settings) -> tuple[str, str] | None:
