@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import aiohttp
 from harness import CPU, ROOT, PostgresDatabase, Profile, Timing, Toolsmith, Upstream, client, direct, load, median, percentile, rss_kib, run, through_toolsmith
 
 DELAY = 0.005
@@ -63,10 +63,10 @@ async def main(folder: Path, count: int, postgres: bool, profile: Path | None) -
                     status = "unreadable"
                     for _ in range(3):  # a kept-alive connection the server closed meanwhile is tried again
                         try:
-                            response = await http.get(f"{toolsmith.url}/api/apps/{app_id}", headers=toolsmith.headers)
-                        except httpx.TransportError:
+                            async with http.get(f"{toolsmith.url}/api/apps/{app_id}", headers=toolsmith.headers) as response:
+                                status = (await response.json())["versions"][0]["status"] if response.status == 200 else f"http {response.status}"
+                        except aiohttp.ClientConnectionError:
                             continue
-                        status = response.json()["versions"][0]["status"] if response.status_code == 200 else f"http {response.status_code}"
                         break
                     stored[status] = stored.get(status, 0) + 1
 
