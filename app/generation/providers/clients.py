@@ -13,8 +13,6 @@ import weakref
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
-import aiohttp
-
 
 class Closable(Protocol):
     async def close(self) -> None: ...
@@ -42,21 +40,3 @@ class PerLoop(Generic[C]):
         client = self._clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.close()
-
-
-def refused(exc: BaseException) -> bool:
-    """Whether an SDK's failure was a connection that could not be made at all (nothing listening,
-    no such host), however the SDK classed it.
-
-    The SDKs' aiohttp transport maps every failure to connect, a refusal included, to a *timeout*
-    of connecting, and a person told "did not answer within 600 seconds" a moment after asking
-    would look in the wrong place. The transport keeps aiohttp's own error as the cause.
-    """
-    seen: BaseException | None = exc
-    for _ in range(8):  # the SDK's error, the transport's, aiohttp's, the socket's
-        if seen is None:
-            return False
-        if isinstance(seen, aiohttp.ClientConnectorError | ConnectionRefusedError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False

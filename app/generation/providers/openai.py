@@ -13,7 +13,7 @@ import openai
 
 from app.errors import ProviderError, ProviderRateLimited, ProviderRejected, ProviderUnavailable
 from app.generation.providers.base import Request, StreamItem, Usage
-from app.generation.providers.clients import PerLoop, refused
+from app.generation.providers.clients import PerLoop
 
 STOP_REASONS = {"stop": "end", "length": "max_tokens"}
 # The SDK insists on a key even for servers that take none; they ignore whatever is sent.
@@ -44,9 +44,7 @@ class OpenAIProvider:
         self._client = PerLoop(self._new_client)
 
     def _new_client(self) -> openai.AsyncOpenAI:
-        # aiohttp's connections and its C parser of HTTP cost a fraction of httpx2's pure-Python ones
-        # on the path of every chunk: the SDK's own choice "for improved concurrency performance".
-        return openai.AsyncOpenAI(api_key=self.api_key or PLACEHOLDER_KEY, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout, http_client=openai.DefaultAioHttpClient())
+        return openai.AsyncOpenAI(api_key=self.api_key or PLACEHOLDER_KEY, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout)
 
     async def close(self) -> None:
         await self._client.close()
@@ -122,8 +120,6 @@ class OpenAIProvider:
     def _translate(self, exc: openai.OpenAIError, *, began: bool = False) -> ProviderError:
         """Our error for an SDK failure, naming this endpoint and its key variable; `began`: the answer had begun."""
         label = self.label
-        if isinstance(exc, openai.APITimeoutError) and refused(exc):
-            exc = openai.APIConnectionError(request=exc.request)
         if began and isinstance(exc, openai.APITimeoutError):
             return ProviderUnavailable(f"{label} went silent in the middle of the answer for {self.timeout:g} seconds: try again, or raise TOOLSMITH_PROVIDER_TIMEOUT.")
         if began and isinstance(exc, openai.APIConnectionError):
