@@ -174,7 +174,7 @@ async def test_hundreds_of_writers_at_once_all_succeed(store: Store) -> None:
     async def one(n: int) -> str:
         app, version = await store.create_app(title=f"app {n}", prompt=f"prompt {n}", model="demo", system_prompt_hash=None)
         follow_up = await store.create_version(app.id, parent_number=1, prompt="again", model="demo", system_prompt_hash=None)
-        await store.finish_version(version.id, status="complete", html=f"<p>{n}</p>", app_title=f"named {n}")
+        await store.finish_version(version.id, status="complete", html=f"<p>{n}</p>", page_title=f"named {n}")
         await store.finish_version(follow_up.id, status="failed", error="stopped")
         return app.id
 
@@ -182,3 +182,15 @@ async def test_hundreds_of_writers_at_once_all_succeed(store: Store) -> None:
     for n, app_id in enumerate(app_ids):
         assert (await store.get_app(app_id)).title == f"named {n}"
         assert [(v.number, v.status) for v in await store.list_versions(app_id)] == [(1, "complete"), (2, "failed")]
+
+
+async def test_a_finished_page_names_its_app_unless_the_owner_did(store: Store) -> None:
+    """The <title> of a finished page names the app in the same commit; a name the owner gave stays."""
+    followed, _ = await store.create_app(title="untitled", prompt="p", model="demo", system_prompt_hash=None)
+    named, _ = await store.create_app(title="untitled", prompt="p", model="demo", system_prompt_hash=None)
+    await store.rename_app(named.id, "My own name")
+    for app in (followed, named):
+        version = (await store.list_versions(app.id))[0]
+        await store.finish_version(version.id, status="complete", html="<title>Tip splitter</title>", page_title="Tip splitter")
+    assert (await store.get_app(followed.id)).title == "Tip splitter"
+    assert (await store.get_app(named.id)).title == "My own name"

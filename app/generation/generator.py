@@ -438,9 +438,8 @@ class Generator:
 
     async def _record(self, job: Job, run: LiveRun, spent: Spent, started: float, fields: dict[str, Any]) -> None:
         html = fields.get("html")
-        if isinstance(html, str) and (page_title := title_of_page(html)) and page_title != title_of_page(job.base_html or ""):
-            await self.store.follow_page_title(job.version.app_id, page_title)
-        await self._finish(job.version, run, spent, started, fields)
+        page_title = title_of_page(html) if isinstance(html, str) else None
+        await self._finish(job.version, run, spent, started, fields, page_title if page_title != title_of_page(job.base_html or "") else None)
 
     @staticmethod
     def _stopped(job: Job, run: LiveRun) -> dict[str, Any]:
@@ -508,7 +507,7 @@ class Generator:
             asking = continuation(messages, text)
             stitcher = Stitcher(text)
 
-    async def _finish(self, version: VersionRecord, run: LiveRun, spent: Spent, started: float, fields: dict[str, Any], app_title: str | None = None) -> VersionRecord:
+    async def _finish(self, version: VersionRecord, run: LiveRun, spent: Spent, started: float, fields: dict[str, Any], page_title: str | None = None) -> VersionRecord:
         fields = dict(fields)
         answer = fields.pop("answer", None) or run.text
         try:
@@ -520,7 +519,7 @@ class Generator:
                 stop_reason=spent.stop_reason,
                 duration_ms=int((time.monotonic() - started) * 1000),
                 continuations=spent.continuations,
-                app_title=app_title,
+                page_title=page_title,
                 **fields,
             )
         finally:

@@ -298,10 +298,11 @@ class Store:
         await conn.execute(versions.insert().values(**values))
         return VersionRecord(**values)
 
-    async def finish_version(self, version_id: str, *, app_title: str | None = None, **fields: Any) -> VersionRecord:
+    async def finish_version(self, version_id: str, *, page_title: str | None = None, **fields: Any) -> VersionRecord:
         """Record how a generation ended: status, page, answer, tokens, duration, error.
 
-        `app_title` renames the app in the same transaction (a first version names its app).
+        `page_title`, the <title> of a page that changed it, names the app in the same transaction
+        as `follow_page_title` would, unless its owner named it: one commit at the end of a stream, not two.
         """
         unknown = set(fields) - FINISH_FIELDS
         if unknown:
@@ -310,7 +311,8 @@ class Store:
         async with self.engine.begin() as conn:
             await conn.execute(versions.update().where(versions.c.id == version_id).values(**fields, finished_at=now))
             row = (await conn.execute(sa.select(versions).where(versions.c.id == version_id))).one()
-            await conn.execute(apps.update().where(apps.c.id == row.app_id).values(updated_at=now, **({"title": app_title[:200]} if app_title else {})))
+            titled = {"title": sa.case((apps.c.title_by_hand.is_(False), page_title[:200]), else_=apps.c.title)} if page_title else {}
+            await conn.execute(apps.update().where(apps.c.id == row.app_id).values(updated_at=now, **titled))
         if fields.get("html"):
             await self._pages_written([version_id])
         return _version(row)
