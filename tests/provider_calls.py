@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
 
 from app.errors import ProviderError
@@ -29,3 +33,20 @@ async def collect_until_error(provider: Provider, req: Request) -> tuple[list[st
             assert isinstance(item, str)
             chunks.append(item)
     return chunks, caught.value
+
+
+@asynccontextmanager
+async def hanging_up() -> AsyncIterator[str]:
+    """The address of a server that takes each connection and closes it at once, before answering:
+    a provider restarting, or a proxy turning requests away."""
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+        await server.wait_closed()

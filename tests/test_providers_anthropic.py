@@ -187,6 +187,12 @@ async def test_nothing_listening_is_unavailable() -> None:
         await collect(provider(url, max_retries=0), request())
 
 
+async def test_a_server_that_hangs_up_is_not_called_slow() -> None:
+    async with calls.hanging_up() as url:
+        with pytest.raises(ProviderUnavailable, match=f"Could not reach Anthropic at {url}"):
+            await collect(provider(url, max_retries=1), request())
+
+
 async def test_stopping_early_closes_the_stream(fake: FakeAnthropic) -> None:
     stream = provider(fake.url).stream(request())
     first = await anext(stream)

@@ -212,6 +212,13 @@ async def test_nothing_listening_asks_whether_the_server_runs() -> None:
         await collect(ollama_provider(url, max_retries=0), request())
 
 
+async def test_a_server_that_hangs_up_is_not_called_slow() -> None:
+    """A connection closed before any answer fails at once; the person is not told to wait longer."""
+    async with calls.hanging_up() as base:
+        with pytest.raises(ProviderUnavailable, match=f"Could not reach ollama at {base}/v1: is the server running?"):
+            await collect(ollama_provider(f"{base}/v1", max_retries=1), request())
+
+
 async def test_standalone_fake_in_a_subprocess_is_scripted_over_http() -> None:
     with ServerProcess.module("tests.fakes.openai_server", "--delay", "0") as server:
         steps = json.dumps({"steps": [{"kind": "cut_off", "text": "half a pa"}]}).encode()

@@ -10,7 +10,7 @@ import httpx2
 
 from app.errors import ProviderError, ProviderRateLimited, ProviderRejected, ProviderUnavailable
 from app.generation.providers.base import Request, StreamItem, Usage
-from app.generation.providers.clients import PerLoop
+from app.generation.providers.clients import PerLoop, http_client, never_connected
 
 STOP_REASONS = {"end_turn": "end", "stop_sequence": "end", "max_tokens": "max_tokens"}
 OTHER = "or pick another model"
@@ -33,7 +33,7 @@ class AnthropicProvider:
         self._client = PerLoop(self._new_client)
 
     def _new_client(self) -> anthropic.AsyncAnthropic:
-        return anthropic.AsyncAnthropic(api_key=self.api_key, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout)
+        return anthropic.AsyncAnthropic(api_key=self.api_key, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout, http_client=http_client(anthropic.DefaultAioHttpClient))
 
     async def close(self) -> None:
         await self._client.close()
@@ -90,6 +90,8 @@ class AnthropicProvider:
         `answering`: the stream had begun. Some SDK releases let a failure there through as the
         transport's own error, others wrap it as they wrap a failed request: both mean the same.
         """
+        if isinstance(exc, anthropic.APITimeoutError) and never_connected(exc):
+            exc = anthropic.APIConnectionError(request=exc.request)
         if answering and isinstance(exc, anthropic.APITimeoutError):
             exc = httpx2.ReadTimeout(str(exc))
         elif answering and isinstance(exc, anthropic.APIConnectionError):

@@ -1,4 +1,5 @@
-"""SDK clients that live as long as the process: one per provider and event loop, with its connections kept open.
+"""SDK clients that live as long as the process: one per provider and event loop, with its connections kept open,
+on aiohttp's transport.
 
 Building an SDK client costs tens of milliseconds (an SSL context, a connection pool), and a new
 client means a new connection (and, to a real provider, a new TLS handshake) for every answer.
@@ -12,6 +13,9 @@ import asyncio
 import weakref
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
+
+import aiohttp
+import httpx2
 
 
 class Closable(Protocol):
@@ -40,3 +44,36 @@ class PerLoop(Generic[C]):
         client = self._clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.close()
+
+
+# An idle connection is let go after this long, before common servers close theirs (uvicorn and
+# Node.js after 5 s). aiohttp learns that a kept connection was closed only once the event loop has
+# run the close; a loop busy with many streams could otherwise hand a dead one to the next request,
+# which would fail at once, and the SDK's retries could find more of them.
+KEEPALIVE_SECONDS = 2.0
+LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100, keepalive_expiry=KEEPALIVE_SECONDS)
+
+
+def http_client(default_aiohttp_client: Callable[..., httpx2.AsyncClient]) -> httpx2.AsyncClient:
+    """The SDK's own aiohttp-based client (`openai.DefaultAioHttpClient`, `anthropic.DefaultAioHttpClient`):
+    aiohttp parses HTTP in C, where the SDKs' default transport does it in Python for every chunk
+    of every answer, most of the work of relaying many answers at once (docs/benchmarks.md)."""
+    return default_aiohttp_client(limits=LIMITS)
+
+
+def never_connected(exc: BaseException) -> bool:
+    """Whether an SDK's "timeout" was a connection that failed without any wait: refused, reset
+    or closed by the server before the request was sent.
+
+    The SDKs' aiohttp transport reports every failure to connect or to send as a timeout, and a
+    person told "did not answer within 600 seconds" a moment after asking would look in the wrong
+    place. aiohttp's own error is kept as the cause; its timeouts are TimeoutErrors.
+    """
+    seen: BaseException | None = exc
+    for _ in range(8):  # the SDK's error, the transport's, aiohttp's, the socket's
+        if seen is None or isinstance(seen, TimeoutError):
+            return False
+        if isinstance(seen, aiohttp.ClientConnectionError | ConnectionError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

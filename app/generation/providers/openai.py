@@ -13,7 +13,7 @@ import openai
 
 from app.errors import ProviderError, ProviderRateLimited, ProviderRejected, ProviderUnavailable
 from app.generation.providers.base import Request, StreamItem, Usage
-from app.generation.providers.clients import PerLoop
+from app.generation.providers.clients import PerLoop, http_client, never_connected
 
 STOP_REASONS = {"stop": "end", "length": "max_tokens"}
 # The SDK insists on a key even for servers that take none; they ignore whatever is sent.
@@ -44,7 +44,7 @@ class OpenAIProvider:
         self._client = PerLoop(self._new_client)
 
     def _new_client(self) -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(api_key=self.api_key or PLACEHOLDER_KEY, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout)
+        return openai.AsyncOpenAI(api_key=self.api_key or PLACEHOLDER_KEY, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout, http_client=http_client(openai.DefaultAioHttpClient))
 
     async def close(self) -> None:
         await self._client.close()
@@ -120,6 +120,8 @@ class OpenAIProvider:
     def _translate(self, exc: openai.OpenAIError, *, began: bool = False) -> ProviderError:
         """Our error for an SDK failure, naming this endpoint and its key variable; `began`: the answer had begun."""
         label = self.label
+        if isinstance(exc, openai.APITimeoutError) and never_connected(exc):
+            exc = openai.APIConnectionError(request=exc.request)
         if began and isinstance(exc, openai.APITimeoutError):
             return ProviderUnavailable(f"{label} went silent in the middle of the answer for {self.timeout:g} seconds: try again, or raise TOOLSMITH_PROVIDER_TIMEOUT.")
         if began and isinstance(exc, openai.APIConnectionError):
