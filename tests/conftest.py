@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.accounts.users import UserRecord
+from app.cli.commands import MAIN_HTTP
 from app.errors import BadRequest
 from app.services import Services
 from app.settings import Settings
@@ -202,7 +203,7 @@ class LiveServer:
                     tester = await services.accounts.get_user_by_name("tester")
                 self.token = (await services.accounts.create_token(tester.id, "tests"))[1]
                 self._servers = [
-                    uvicorn.Server(uvicorn.Config(create_app(self.settings, services), host="127.0.0.1", port=self.settings.port, log_level="warning", timeout_graceful_shutdown=1)),
+                    uvicorn.Server(uvicorn.Config(create_app(self.settings, services), host="127.0.0.1", port=self.settings.port, log_level="warning", timeout_graceful_shutdown=1, http=MAIN_HTTP)),
                     uvicorn.Server(uvicorn.Config(create_sandbox_app(services), host="127.0.0.1", port=self.settings.sandbox_port, log_level="warning", lifespan="off")),
                 ]
                 for server in self._servers:

@@ -23,6 +23,12 @@ from app.settings import Settings
 from app.storage import backup as backup_database
 from app.storage import restore as restore_database
 
+# The main origin's HTTP parser: h11, which hands any method to Toolsmith, so that a request no
+# route knows (`FOO /api/apps`) is answered with Toolsmith's JSON error and its code, as every bad
+# request is. httptools, faster, refuses an unknown method itself with a bare text 400; the
+# sandbox host, which only serves pages, takes it ("auto": httptools when installed).
+MAIN_HTTP = "h11"
+
 
 class _Server(uvicorn.Server):
     """A uvicorn server that leaves signals to us: we run two in one loop."""
@@ -47,7 +53,7 @@ async def serve(settings: Settings, sockets: tuple[socket.socket, socket.socket]
     first = await cli_accounts.first_start(services.accounts) if sockets is None else None
     await services.accounts.remember_address(settings.resolved_public_url)
     servers = [
-        _Server(uvicorn.Config(create_app(settings, services), host=settings.host, port=port, log_level="warning", timeout_graceful_shutdown=3, lifespan="on"))
+        _Server(uvicorn.Config(create_app(settings, services), host=settings.host, port=port, log_level="warning", timeout_graceful_shutdown=3, lifespan="on", http=MAIN_HTTP))
         for port in (settings.port,)
     ]
     servers.append(_Server(uvicorn.Config(create_sandbox_app(services), host=settings.host, port=settings.sandbox_port, log_level="warning", timeout_graceful_shutdown=3, lifespan="off")))
