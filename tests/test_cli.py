@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.cli.loop import run as run_loop
 from app.services import Services
 from app.settings import ROOT, Settings
 from tests.conftest import free_port
@@ -34,6 +35,13 @@ def toolsmith(*args: str, env: dict[str, str] | None = None, cwd: Path | None = 
         cwd=cwd or ROOT,
         timeout=180,
     )
+
+
+def test_serve_and_worker_run_on_uvloop_where_it_is_installed() -> None:
+    async def running_loop() -> str:
+        return type(asyncio.get_running_loop()).__module__
+
+    assert run_loop(running_loop()).startswith("uvloop")
 
 
 @pytest.mark.parametrize("command", [[], ["serve"], ["worker"], ["import"], ["models"]])

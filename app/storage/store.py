@@ -146,6 +146,11 @@ def new_id() -> str:
     return secrets.token_hex(8)
 
 
+def _followed_title(title: str) -> dict[str, Any]:
+    """The values that name an app after its page's <title>, unless its owner named it."""
+    return {"title": sa.case((apps.c.title_by_hand.is_(False), title[:200]), else_=apps.c.title)}
+
+
 class Store:
     """Apps and versions in one SQLAlchemy database (SQLite or PostgreSQL)."""
 
@@ -311,8 +316,7 @@ class Store:
         async with self.engine.begin() as conn:
             await conn.execute(versions.update().where(versions.c.id == version_id).values(**fields, finished_at=now))
             row = (await conn.execute(sa.select(versions).where(versions.c.id == version_id))).one()
-            titled = {"title": sa.case((apps.c.title_by_hand.is_(False), page_title[:200]), else_=apps.c.title)} if page_title else {}
-            await conn.execute(apps.update().where(apps.c.id == row.app_id).values(updated_at=now, **titled))
+            await conn.execute(apps.update().where(apps.c.id == row.app_id).values(updated_at=now, **(_followed_title(page_title) if page_title else {})))
         if fields.get("html"):
             await self._pages_written([version_id])
         return _version(row)
@@ -331,7 +335,7 @@ class Store:
     async def follow_page_title(self, app_id: str, title: str) -> None:
         """The app is called what its page's <title> says, unless its owner named it."""
         async with self.engine.begin() as conn:
-            await conn.execute(apps.update().where(apps.c.id == app_id, apps.c.title_by_hand.is_(False)).values(title=title[:200]))
+            await conn.execute(apps.update().where(apps.c.id == app_id).values(**_followed_title(title)))
 
     async def delete_app(self, app_id: str) -> None:
         """The app and everything stored with it: versions, share links and any other row naming it.

@@ -33,7 +33,7 @@ class AnthropicProvider:
         self._client = PerLoop(self._new_client)
 
     def _new_client(self) -> anthropic.AsyncAnthropic:
-        return anthropic.AsyncAnthropic(api_key=self.api_key, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout, http_client=http_client(anthropic.DefaultAioHttpClient))
+        return anthropic.AsyncAnthropic(api_key=self.api_key, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout, http_client=http_client(anthropic.DefaultAioHttpClient, anthropic.DEFAULT_CONNECTION_LIMITS))
 
     async def close(self) -> None:
         await self._client.close()

@@ -51,14 +51,15 @@ class PerLoop(Generic[C]):
 # run the close; a loop busy with many streams could otherwise hand a dead one to the next request,
 # which would fail at once, and the SDK's retries could find more of them.
 KEEPALIVE_SECONDS = 2.0
-LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100, keepalive_expiry=KEEPALIVE_SECONDS)
 
 
-def http_client(default_aiohttp_client: Callable[..., httpx2.AsyncClient]) -> httpx2.AsyncClient:
-    """The SDK's own aiohttp-based client (`openai.DefaultAioHttpClient`, `anthropic.DefaultAioHttpClient`):
+def http_client(default_aiohttp_client: Callable[..., httpx2.AsyncClient], limits: httpx2.Limits) -> httpx2.AsyncClient:
+    """The SDK's own aiohttp-based client (`openai.DefaultAioHttpClient`, `anthropic.DefaultAioHttpClient`)
+    with the SDK's own connection `limits` (`DEFAULT_CONNECTION_LIMITS`) but for the keep-alive:
     aiohttp parses HTTP in C, where the SDKs' default transport does it in Python for every chunk
     of every answer, most of the work of relaying many answers at once (docs/benchmarks.md)."""
-    return default_aiohttp_client(limits=LIMITS)
+    kept = httpx2.Limits(max_connections=limits.max_connections, max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=KEEPALIVE_SECONDS)
+    return default_aiohttp_client(limits=kept)
 
 
 def never_connected(exc: BaseException) -> bool:

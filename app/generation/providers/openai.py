@@ -44,7 +44,7 @@ class OpenAIProvider:
         self._client = PerLoop(self._new_client)
 
     def _new_client(self) -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(api_key=self.api_key or PLACEHOLDER_KEY, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout, http_client=http_client(openai.DefaultAioHttpClient))
+        return openai.AsyncOpenAI(api_key=self.api_key or PLACEHOLDER_KEY, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout, http_client=http_client(openai.DefaultAioHttpClient, openai.DEFAULT_CONNECTION_LIMITS))
 
     async def close(self) -> None:
         await self._client.close()
