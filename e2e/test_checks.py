@@ -44,7 +44,9 @@ def test_a_checked_version_shows_its_problems_fix_carries_them_and_the_thumbnail
     page.goto(server.url + "/apps")
     thumbnail = page.get_by_test_id("app-thumbnail").first
     expect(thumbnail).to_be_visible()
-    assert page.evaluate("img => img.complete && img.naturalWidth", thumbnail.element_handle()) == 320
+    # Lazily loaded: wait for the picture itself, then measure it.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle(), timeout=30_000)
+    assert page.evaluate("img => img.naturalWidth", thumbnail.element_handle()) == 320
 
     link = server.share(page, app_id, 1)
     page.goto(link)

@@ -10,6 +10,7 @@ import pytest
 
 from app.errors import ProviderError
 from app.generation.providers.base import Message, Provider, Request, StreamItem
+from tests.fakes.script import ScriptedFake, chunks, default_page
 
 
 def request(prompt: str = "Make a timer", *, model: str = "test-model", **options: object) -> Request:
@@ -24,6 +25,13 @@ def request(prompt: str = "Make a timer", *, model: str = "test-model", **option
 
 async def collect(provider: Provider, req: Request) -> list[StreamItem]:
     return [item async for item in provider.stream(req)]
+
+
+def arrived(pieces: list[str], fake: ScriptedFake, count: int, prompt: str = "Make a timer") -> bool:
+    """Whether `pieces` hold exactly the text of the first `count` chunks the fake streamed of its
+    default page. Chunks that come in one read from the network reach the caller as one piece, so
+    how many pieces there are depends on timing; the text they carry does not."""
+    return "".join(pieces) == "".join(chunks(default_page(prompt), fake.chunk_size)[:count])
 
 
 async def collect_until_error(provider: Provider, req: Request) -> tuple[list[str], ProviderError]:
