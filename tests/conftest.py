@@ -41,7 +41,8 @@ def free_port() -> int:
 def listening_socket() -> socket.socket:
     """A socket bound to a free port and kept: a port only looked up and bound later may be taken
     by then (by another test worker's server or an outgoing connection)."""
-    sock = socket.socket()
+    # As TCP (IPPROTO_TCP): asyncio sets TCP_NODELAY only then (see app/cli/workers.py).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     return sock

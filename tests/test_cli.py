@@ -191,3 +191,28 @@ def test_eval_prints_a_table_per_model_and_writes_json(tmp_path: Path) -> None:
     refused = toolsmith("eval", str(suite), "--model", "demo", "--database-url", database, env=env)
     assert refused.returncode == 2 and "line 1 (prompt “words”), expectation 1: count must be a whole number" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+async def test_the_sockets_shared_by_many_workers_answer_without_nagles_delay() -> None:
+    """`serve --workers` binds the sockets its processes share; each connection they accept has
+    Nagle's algorithm off, even on the plain asyncio loop, so a keep-alive client never waits for
+    a delayed ACK between the two writes of a response."""
+    from app.cli.workers import _bind
+
+    sock = _bind("127.0.0.1", 0)
+    sock.listen()
+    sock.setblocking(False)
+    accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def take(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    server = await asyncio.start_server(take, sock=sock)
+    try:
+        _, writer = await asyncio.open_connection(*sock.getsockname())
+        assert await asyncio.wait_for(accepted, 5) == 1
+        writer.close()
+    finally:
+        server.close()
+        await server.wait_closed()

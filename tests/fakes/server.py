@@ -86,7 +86,8 @@ class ServerThread:
 
     def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
         # Binding here, before the thread starts, gives the port at once and rules out races.
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # As TCP (IPPROTO_TCP): asyncio sets TCP_NODELAY only then (see app/cli/workers.py).
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self._socket.listen(128)
