@@ -132,10 +132,14 @@ class RedisLiveRuns(LiveRuns):
             reply = await self.redis.xread({key: last}, block=block, count=1000)
             if not reply:
                 # A quiet stream: the version may have ended where no event says so (a lost worker, Redis trouble).
-                if not await self._still_generating(version_id):
+                if await self._still_generating(version_id):
+                    block = int(self._quiet * 1000)
+                    continue
+                # Whoever ended it commits first and publishes its last events after: one more look
+                # gives them to a follower that came in between.
+                reply = await self.redis.xread({key: last}, count=1000)
+                if not reply:
                     return
-                block = int(self._quiet * 1000)
-                continue
             for _, entries in reply:
                 for entry_id, fields in entries:
                     last = entry_id
