@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.test_iterate import _fake_control, _fake_server
@@ -73,6 +74,7 @@ expect = [{ selector = "#bmi", contains = "22.9" }]
 """
 
 
+@pytest.mark.slow
 def test_an_eval_from_the_page_shows_its_progress_and_report(page: Page, toolsmith_server, chromium_path: str) -> None:
     server = toolsmith_server(TOOLSMITH_CHROMIUM=chromium_path)  # checks of every version off: the eval runs its own
     server.sign_in(page)

@@ -210,6 +210,7 @@ def test_what_the_sandbox_cannot_give_fails_catchably(page: Page, server: Toolsm
     assert _saved(page, server, f"/api/apps/{app_id}/data") == {}
 
 
+@pytest.mark.slow
 def test_share_viewers_each_keep_their_own_across_reloads_restarts_and_new_versions(page: Page, browser: Browser, server: ToolsmithServer) -> None:
     server.sign_in(page, "owner")
     app_id = _import(page, server, TODO)

@@ -32,6 +32,20 @@ from app.web.server import create_app
 POSTGRES_URL = os.environ.get("TOOLSMITH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files holding tests marked `slow(minutes)` run first, the longest first (all of `tests` and `e2e`).
+
+    scripts/test hands each worker a whole file at a time, in this order: a file that takes
+    minutes, started last, would leave the other workers idle while it ends the run alone.
+    """
+    minutes: dict[Path, float] = {}
+    for item in items:
+        if (mark := item.get_closest_marker("slow")) is not None:
+            minutes[item.path] = minutes.get(item.path, 0.0) + float(mark.args[0] if mark.args else 1)
+    # The longest first; sorted is stable, so the order within each file stays.
+    items.sort(key=lambda item: -minutes.get(item.path, 0.0))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

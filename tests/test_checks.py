@@ -51,6 +51,7 @@ async def _checked_version(services: Services, client: httpx.AsyncClient, app_id
     return (await client.get(f"/api/apps/{app_id}/versions/{number}")).json()["version"]
 
 
+@pytest.mark.slow(1)
 async def test_the_corpus_gets_its_verdicts(checked: tuple[Services, httpx.AsyncClient]) -> None:
     services, client = checked
     # All at once: they wait in the queue, one check at a time, and the hangs among them hold up nobody for long.
@@ -85,6 +86,7 @@ async def test_a_check_names_the_step_and_keeps_a_thumbnail(checked: tuple[Servi
     assert listed == check
 
 
+@pytest.mark.slow(1)
 async def test_every_demo_tool_passes_its_check(checked: tuple[Services, httpx.AsyncClient]) -> None:
     services, client = checked
     prompts = ["a tip calculator", "a csv to sortable table tool", "a pomodoro timer", "a unit converter for temperature", "a todo list",

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -142,6 +143,7 @@ def _export(versions: int) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 def test_killed_at_every_step_restarts_consistent(database_url: str, tmp_path: Path) -> None:
     token = _token(database_url, tmp_path)
     headers = {"Authorization": f"Bearer {token}"}

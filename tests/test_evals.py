@@ -114,6 +114,7 @@ async def test_an_eval_against_an_openai_compatible_server_says_exactly_which_pa
 DEMO_PASSES = {"tip", "todo", "word-counter", "dice", "password", "markdown", "loan", "csv-table", "pomodoro", "contrast"}
 
 
+@pytest.mark.slow(4)
 async def test_the_built_in_suite_against_the_demo_model(settings: Settings) -> None:
     server = LiveServer(replace(settings, checks=True, chromium=chromium())).start()
     try:

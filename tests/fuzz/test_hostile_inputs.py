@@ -152,6 +152,7 @@ class _Sender:
             self._known[kind] = after
 
 
+@pytest.mark.slow
 def test_bodies_no_schema_allows(hostile: tuple[LiveServer, str]) -> None:
     server, app_id = hostile
     with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as http:
