@@ -83,7 +83,7 @@ class Services:
         checks = Checks(settings, store, vendored)
         store.page_listeners.append(checks.page_written)
         await checks.start()
-        evals = Evals(store, registry, generator, checks)
+        evals = Evals(store, registry, generator, checks, parallel=settings.eval_parallel)
         await evals.runs.fail_interrupted()
         return cls(
             settings, store, registry, live, generator, Versioning(settings, store), accounts, Shares(store, accounts), signer,

@@ -124,6 +124,7 @@ class Settings:
     checks: bool = False
     check_workers: int = 1
     check_timeout: float = 60.0
+    eval_parallel: int = 4
     chromium: str | None = None  # None: looked for on the PATH
     redis_url: str | None = field(default=None, repr=False)  # None: live events and generations stay in this process
     redis_prefix: str = "toolsmith:"
@@ -216,6 +217,7 @@ class Settings:
             checks=switch("TOOLSMITH_CHECKS", True),
             check_workers=max(1, int(number("TOOLSMITH_CHECK_WORKERS", 1))),
             check_timeout=max(5.0, number("TOOLSMITH_CHECK_TIMEOUT", 60.0, float)),
+            eval_parallel=max(1, int(number("TOOLSMITH_EVAL_PARALLEL", 4))),
             chromium=text("TOOLSMITH_CHROMIUM"),
             redis_url=text("TOOLSMITH_REDIS_URL"),
             redis_prefix=text("TOOLSMITH_REDIS_PREFIX") or "toolsmith:",

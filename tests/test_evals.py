@@ -5,6 +5,7 @@ suite; progress on the stream, the apps kept out of the person's list."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -61,9 +62,34 @@ def fake() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def evaluated(settings: Settings, fake: FakeOpenAI) -> Iterator[LiveServer]:
     endpoint = Endpoint(name="localai", base_url=f"{fake.url}/v1", models=("coder-1",))
-    server = LiveServer(replace(settings, checks=True, chromium=chromium(), endpoints=(endpoint,))).start()
+    # One run at a time: the fake answers in the order asked, and the order of progress is checked.
+    server = LiveServer(replace(settings, checks=True, chromium=chromium(), endpoints=(endpoint,), eval_parallel=1)).start()
     yield server
     server.stop()
+
+
+async def test_an_eval_runs_several_prompts_at_once_and_reports_them_in_the_suites_order(settings: Settings, fake: FakeOpenAI) -> None:
+    """Each answer takes a while: with three runs allowed at once, the fake streams three at a time;
+    progress comes as runs finish, and the report lists them as the suite does."""
+    fake.delay = 0.1  # about 2 s an answer: long enough for all three to be under way together
+    fake.script(answer(WORKS), answer(WORKS), answer(WORKS))
+    endpoint = Endpoint(name="localai", base_url=f"{fake.url}/v1", models=("coder-1",))
+    server = LiveServer(replace(settings, chromium=chromium(), endpoints=(endpoint,), eval_parallel=3)).start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=60) as client:
+            run = (await client.post("/api/evals", json={"suite_toml": SUITE, "models": ["localai:coder-1"]})).json()["eval"]
+            async with aconnect_sse(client, "GET", run["stream_url"], timeout=300) as source:
+                progress = [json.loads(event.data) async for event in source.aiter_sse() if event.event == "progress"]
+            final = (await client.get(f"/api/evals/{run['id']}")).json()["eval"]
+            report = (await client.get(final["report_url"])).text
+    finally:
+        server.stop()
+    assert fake.most_streaming == 3
+    assert [p["done"] for p in progress] == [1, 2, 3]
+    assert sorted(p["result"]["prompt_id"] for p in progress) == ["double", "throws", "wrong"]
+    assert final["status"] == "finished" and final["done"] == 3 and len(final["results"]) == 3
+    shown = re.findall(r'data-testid="eval-run" data-prompt="(\w+)"', report)
+    assert shown == ["double", "wrong", "throws"]
 
 
 async def test_an_eval_against_an_openai_compatible_server_says_exactly_which_passed(evaluated: LiveServer, fake: FakeOpenAI) -> None:
@@ -116,7 +142,8 @@ DEMO_PASSES = {"tip", "todo", "word-counter", "dice", "password", "markdown", "l
 
 @pytest.mark.slow(4)
 async def test_the_built_in_suite_against_the_demo_model(settings: Settings) -> None:
-    server = LiveServer(replace(settings, checks=True, chromium=chromium())).start()
+    # Two browsers: the runs under way at once (four by default) take turns in them for their checks.
+    server = LiveServer(replace(settings, checks=True, chromium=chromium(), check_workers=2)).start()
     try:
         async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=60) as client:
             run = (await client.post("/api/evals", json={"suite": "everyday", "models": ["demo"]})).json()["eval"]

@@ -15,6 +15,17 @@ from app.storage import evals, iso, new_id, utc
 INTERRUPTED = "Toolsmith stopped before this eval finished; the runs so far are kept. Start it again to run the rest."
 
 
+def in_suite_order(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """A run's results by model, then prompt as its suite lists them, then attempt. They are stored
+    as they finish (several runs go at once: app.evals.service), which is what its stream follows."""
+    model_at = {model: n for n, model in enumerate(run["models"])}
+    prompt_at = {prompt["id"]: n for n, prompt in enumerate(run["prompts"])}
+    return sorted(
+        run["results"],
+        key=lambda r: (model_at.get(str(r.get("model")), len(model_at)), prompt_at.get(str(r.get("prompt_id")), len(prompt_at)), r.get("attempt") or 0),
+    )
+
+
 def _json(row: Any, *, with_results: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": row.id,
@@ -56,7 +67,7 @@ class EvalRuns:
         return eval_id
 
     async def add_result(self, eval_id: str, result: dict[str, Any]) -> None:
-        # One task writes each run's results, so reading and writing back cannot lose one.
+        # One write at a time per eval (app.evals.service), so reading and writing back cannot lose one.
         async with self.engine.begin() as conn:
             results = await conn.scalar(sa.select(evals.c.results).where(evals.c.id == eval_id))
             await conn.execute(evals.update().where(evals.c.id == eval_id).values(results=[*(results or []), result], done=evals.c.done + 1))

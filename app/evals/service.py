@@ -29,8 +29,9 @@ Progress = Callable[[dict[str, Any]], Awaitable[None]]
 class Evals:
     """Starts eval runs, each a task of its own; their progress and results are in the database (EvalRuns)."""
 
-    def __init__(self, store: Store, registry: ModelRegistry, generator: Generator, checks: Checks) -> None:
+    def __init__(self, store: Store, registry: ModelRegistry, generator: Generator, checks: Checks, *, parallel: int = 4) -> None:
         self.store = store
+        self.parallel = max(1, parallel)  # runs of one eval under way at once (TOOLSMITH_EVAL_PARALLEL)
         self.registry = registry
         self.generator = generator
         self.checks = checks
@@ -71,20 +72,33 @@ class Evals:
         self._tasks.clear()
 
     async def _run(self, eval_id: str, suite: Suite, models: list[str], repeat: int, owner_id: str, progress: Progress | None) -> None:
+        # Several runs at once: a model's answer takes seconds to minutes, and a suite of twenty
+        # prompts one after another would keep the person waiting for all of them in a row.
+        # Results are written one at a time, as they come; the report lists them in the suite's order.
+        slots = asyncio.Semaphore(self.parallel)
+        writing = asyncio.Lock()
+
+        async def one(prompt: SuitePrompt, model: str, attempt: int) -> None:
+            async with slots:
+                result = await self._one(eval_id, prompt, model, attempt, owner_id)
+            async with writing:
+                await self.runs.add_result(eval_id, result)
+                if progress is not None:
+                    await progress(result)
+
         try:
-            for model in models:
-                for prompt in suite.prompts:
-                    for attempt in range(1, repeat + 1):
-                        result = await self._one(eval_id, prompt, model, attempt, owner_id)
-                        await self.runs.add_result(eval_id, result)
-                        if progress is not None:
-                            await progress(result)
+            async with asyncio.TaskGroup() as group:
+                for model in models:
+                    for prompt in suite.prompts:
+                        for attempt in range(1, repeat + 1):
+                            group.create_task(one(prompt, model, attempt))
             await self.runs.finish(eval_id)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.exception("eval %s failed", eval_id)
-            await self.runs.finish(eval_id, f"The eval stopped: {exc}")
+            first = exc.exceptions[0] if isinstance(exc, ExceptionGroup) else exc
+            await self.runs.finish(eval_id, f"The eval stopped: {first}")
         finally:
             self._tasks.pop(eval_id, None)
 

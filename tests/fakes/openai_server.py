@@ -135,7 +135,7 @@ class FakeOpenAI(ScriptedFake):
             return JSONResponse(reply | ({"usage": usage} if self.usage else {}))
         include_usage = self.usage and bool((body.get("stream_options") or {}).get("include_usage"))
         return SSEResponse(
-            self._chunks(step, base, text, finish_reason, usage if include_usage else None),
+            self.counted(self._chunks(step, base, text, finish_reason, usage if include_usage else None)),
             headers={"x-request-id": f"req_fake_{next(_ids)}", "cache-control": "no-cache"},
         )
 

@@ -39,7 +39,7 @@ import dataclasses
 import html
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -317,6 +317,8 @@ class ScriptedFake(abc.ABC):
         self._script = Script()
         self._app: Starlette | None = None
         self.url: str | None = None  # set by serve(): where the running fake listens
+        self.streaming = 0  # answers being streamed now
+        self.most_streaming = 0  # the most streamed at once so far
 
     def script(self, *steps: Step) -> None:
         """Queue replies for the next requests, in order."""
@@ -363,6 +365,16 @@ class ScriptedFake(abc.ABC):
             }
         )
         return body if isinstance(body, dict) else {}
+
+    async def counted(self, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+        """`chunks`, counted in `streaming` and `most_streaming` while they are sent."""
+        self.streaming += 1
+        self.most_streaming = max(self.most_streaming, self.streaming)
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            self.streaming -= 1
 
     def next_step(self) -> Step:
         """The scripted step for the request being answered (a normal answer when none is queued)."""

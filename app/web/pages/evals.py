@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.evals import builtin_suites
+from app.evals.runs import in_suite_order
 from app.web.auth import require_user
 from app.web.requests import owned_eval, services_of, templates_of
 
@@ -25,7 +26,8 @@ async def evals_page(request: Request) -> Response:
 async def report_page(request: Request) -> Response:
     run = await owned_eval(request)
     prompts = {p["id"]: p["prompt"] for p in run["prompts"]}
-    return templates_of(request).TemplateResponse(request, "eval.html", {"title": f"Eval of {run['suite_name']}", "run": run, "prompts": prompts})
+    shown = {**run, "results": in_suite_order(run)}
+    return templates_of(request).TemplateResponse(request, "eval.html", {"title": f"Eval of {run['suite_name']}", "run": shown, "prompts": prompts})
 
 
 routes = [
