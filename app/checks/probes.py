@@ -23,8 +23,11 @@ def host_page(frame_url: str, width: int, height: int) -> str:
         f"body.shot iframe{{transform:scale({THUMBNAIL_SCALE});transform-origin:0 0}}</style><script>"
         "window.__reports=[];addEventListener('message',e=>{const f=document.querySelector('iframe');"
         "if(f&&e.source===f.contentWindow&&e.data&&e.data.source==='toolsmith-bridge'&&e.data.type!=='height')__reports.push(e.data)});"
-        # The size is the frame's own from the start: its scripts may read innerWidth before any layout.
-        f'</script></head><body><iframe sandbox="{escape(APP_SANDBOX)}" allow="{escape(APP_FRAME_ALLOW)}" width={width} height={height} src={json.dumps(frame_url)}></iframe></body></html>'
+        f'</script></head><body><iframe sandbox="{escape(APP_SANDBOX)}" allow="{escape(APP_FRAME_ALLOW)}" width={width} height={height}></iframe>'
+        # The app's scripts may read innerWidth as they start: the frame is laid out at its size
+        # (offsetWidth makes the layout happen now) before it is given its address, or a busy
+        # browser could start the app in a frame not yet sized, as narrow as nothing.
+        f"<script>const f=document.querySelector('iframe');void f.offsetWidth;f.src={json.dumps(frame_url)}</script></body></html>"
     )
 
 
