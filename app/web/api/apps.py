@@ -300,17 +300,25 @@ async def _version_events(
         last_id = after
         if followed is not None:
             events = aiter(followed)
-            while True:
-                try:
-                    event = await asyncio.wait_for(anext(events), idle)
-                except StopAsyncIteration:
-                    break
-                except TimeoutError:
-                    return
-                last_id = event.id
-                if event.name == "finished":
-                    break
-                yield ServerSentEvent(data=json.dumps(event.data), event=event.name, id=str(event.id))
+            loop = asyncio.get_running_loop()
+            # One timer for the whole stream, moved on at each event: asyncio.wait_for would make a
+            # task of every wait, a cost paid for every delta of every stream. It runs only while
+            # the stream waits for its next event, not while one is being sent.
+            try:
+                async with asyncio.timeout(None) as waiting:
+                    while True:
+                        waiting.reschedule(loop.time() + idle)
+                        try:
+                            event = await anext(events)
+                        except StopAsyncIteration:
+                            break
+                        waiting.reschedule(None)
+                        last_id = event.id
+                        if event.name == "finished":
+                            break
+                        yield ServerSentEvent(data=json.dumps(event.data), event=event.name, id=str(event.id))
+            except TimeoutError:
+                return
         else:
             # Not running in this process: wait for another process to finish it, if any.
             waited = 0.0
