@@ -169,7 +169,7 @@ async def run_eval(settings: Settings, suite_arg: str, models: list[str], repeat
     print()
     print(table(run["summary"]))
     target = json_path or Path(f"eval-{eval_id}.json")
-    from app.evals.runs import in_suite_order
+    from app.evals import in_suite_order
 
     target.write_text(json.dumps({**run, "results": in_suite_order(run)}, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"\nReport: {settings.resolved_public_url}{run['report_url']}\nJSON: {target}")

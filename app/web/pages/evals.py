@@ -6,8 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.evals import builtin_suites
-from app.evals.runs import in_suite_order
+from app.evals import builtin_suites, in_suite_order
 from app.web.auth import require_user
 from app.web.requests import owned_eval, services_of, templates_of
 
