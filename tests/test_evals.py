@@ -142,8 +142,8 @@ DEMO_PASSES = {"tip", "todo", "word-counter", "dice", "password", "markdown", "l
 
 @pytest.mark.slow(4)
 async def test_the_built_in_suite_against_the_demo_model(settings: Settings) -> None:
-    # Two browsers: the runs under way at once (four by default) take turns in them for their checks.
-    server = LiveServer(replace(settings, checks=True, chromium=chromium(), check_workers=2)).start()
+    # The runs under way at once (four by default) take turns in the one browser for their checks.
+    server = LiveServer(replace(settings, checks=True, chromium=chromium())).start()
     try:
         async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=60) as client:
             run = (await client.post("/api/evals", json={"suite": "everyday", "models": ["demo"]})).json()["eval"]
